@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: Apache-2.0
+# actio::warnings: an INTERFACE target carrying the project's warning flags.
+# Link it PRIVATE so that users of actio never inherit them.
+add_library(actio_warnings INTERFACE)
+target_compile_options(actio_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wconversion -Wsign-conversion
+  $<$<BOOL:${ACTIO_WERROR}>:-Werror>)
