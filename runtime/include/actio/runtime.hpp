@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "actio/any_future.hpp"
+#include "actio/clock.hpp"
+#include "actio/future.hpp"
+#include "actio/runtime_options.hpp"
+#include "actio/task.hpp"
+#include "actio/task_driver.hpp"
+#include "actio/timer_handle.hpp"
+#include "actio/unique_function.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <functional>
+#include <memory>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace asio {
+class io_context;
+} // namespace asio
+
+namespace actio {
+
+namespace detail {
+
+/// Blocks (or, under virtual time, drives the test scheduler) until `st` is
+/// done; throws keyboard_interrupt on SIGINT/SIGTERM.
+void wait_on(runtime_core& rt, state_base& st);
+
+/// Schedules `fn` on the runtime's loop actor at `when` (or now, for
+/// `time_point::min()`).
+timer_node* schedule_call(runtime_core& rt, time_point when,
+                          unique_function<void()> fn);
+
+} // namespace detail
+
+/// asyncio's event loop as an actor system: owns a CAF `actor_system` (the
+/// cooperative scheduler that runs every task's actor), an asio
+/// `io_context` on its own thread (the epoll reactor for network actors), a
+/// timer service and a loop actor that runs `call_soon`/`call_later`
+/// callbacks one at a time in deadline order.
+///
+/// Shutdown never hangs: `close()` (and the destructor) cancels every task,
+/// waits up to `shutdown_timeout` for them, kills what is left, waits again,
+/// and abandons any actor that still does not end (a detached actor blocked
+/// in a system call) rather than waiting forever.
+class runtime {
+public:
+  /// A runtime with default options (and `ACTIO_*` environment variables).
+  runtime();
+
+  /// Also reads `--actio-*` options from the command line, removing them.
+  runtime(int& argc, char** argv);
+
+  /// A runtime with the given options (environment variables still apply).
+  explicit runtime(runtime_options options);
+
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+  ~runtime();
+
+  /// Runs `fn(args...)`, a function returning `task<T>`, as a new task in
+  /// its own actor; returns its future. Thread-safe.
+  template <class Fn, class... Args>
+  auto create_task(Fn&& fn, Args&&... args) {
+    if constexpr (sizeof...(Args) == 0 &&
+                  detail::is_task<std::decay_t<Fn>>::value) {
+      return detail::spawn_coroutine(core(), std::forward<Fn>(fn));
+    } else {
+      return detail::spawn_call(core(), std::forward<Fn>(fn),
+                                std::forward<Args>(args)...);
+    }
+  }
+
+  /// Runs until `f` is done and returns its value, or rethrows its error.
+  /// Call from a thread that is not an actor (typically `main`). Throws
+  /// `keyboard_interrupt` on the first SIGINT/SIGTERM, leaving tasks
+  /// running so that the caller can cancel them.
+  template <class T>
+  T run_until_complete(const future<T>& f) {
+    detail::wait_on(core(), *f.state());
+    f.state()->check_result();
+    return f.state()->consume();
+  }
+
+  /// Spawns the coroutine as a task and runs until it completes.
+  template <class T>
+  value_or_none<T> run_until_complete(task<T>&& coro) {
+    return run_until_complete(create_task(std::move(coro)));
+  }
+
+  /// Runs until `stop()` is called (from any thread or actor). Throws
+  /// `keyboard_interrupt` on the first SIGINT/SIGTERM.
+  void run_forever();
+
+  /// Makes `run_forever` return; thread-safe, idempotent per run.
+  void stop() noexcept;
+
+  /// Cancels every task and shuts the runtime down (see the class comment).
+  /// Idempotent; the destructor calls it.
+  void close() noexcept;
+
+  /// Whether `close()` has begun.
+  bool closed() const noexcept;
+
+  /// Runs `fn(args...)` on the loop actor as soon as possible, after
+  /// callbacks already due. Thread-safe (so it is `call_soon_threadsafe`
+  /// too).
+  template <class Fn, class... Args>
+  timer_handle call_soon(Fn fn, Args... args) {
+    return call_at(time_point::min(), std::move(fn), std::move(args)...);
+  }
+
+  /// The same as `call_soon`: every actio call is thread-safe.
+  template <class Fn, class... Args>
+  timer_handle call_soon_threadsafe(Fn fn, Args... args) {
+    return call_soon(std::move(fn), std::move(args)...);
+  }
+
+  /// Runs `fn(args...)` on the loop actor after `delay`. Callbacks due at
+  /// the same time run in the order they were scheduled.
+  template <class Fn, class... Args>
+  timer_handle call_later(duration delay, Fn fn, Args... args) {
+    return call_at(time() + delay, std::move(fn), std::move(args)...);
+  }
+
+  /// As `call_later`, with an absolute deadline on the runtime's clock.
+  template <class Fn, class... Args>
+  timer_handle call_at(time_point when, Fn fn, Args... args) {
+    return timer_handle{detail::schedule_call(
+      core(), when,
+      [fn = std::move(fn), args = std::make_tuple(std::move(args)...)]() mutable {
+        std::apply(fn, std::move(args));
+      })};
+  }
+
+  /// Convenience for `call_later` with a duration in any unit.
+  template <class Rep, class Period, class Fn, class... Args>
+  timer_handle call_later(std::chrono::duration<Rep, Period> delay, Fn fn,
+                          Args... args) {
+    return call_later(std::chrono::duration_cast<duration>(delay),
+                      std::move(fn), std::move(args)...);
+  }
+
+  /// The runtime's monotonic clock (asyncio's `loop.time()`); simulated
+  /// under virtual time.
+  time_point time() const noexcept;
+
+  /// Every task that has not finished yet.
+  std::vector<any_future> all_tasks() const;
+
+  /// The CAF actor system, for spawning your own actors.
+  caf::actor_system& system() noexcept;
+
+  /// The asio reactor (runs on the runtime's I/O thread).
+  asio::io_context& io_context() noexcept;
+
+  /// The options in force.
+  const runtime_options& options() const noexcept;
+
+  /// The runtime created last that is still alive, or null.
+  static runtime* current() noexcept;
+
+  /// The implementation (for actio's own components).
+  detail::runtime_core& core() const noexcept { return *core_; }
+
+private:
+  std::unique_ptr<detail::runtime_core> core_;
+};
+
+} // namespace actio

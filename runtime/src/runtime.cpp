@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/runtime.hpp"
+
+#include "messages.hpp"
+#include "runtime_core.hpp"
+#include "task_context.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_registry.hpp>
+#include <caf/atom.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+namespace actio::detail {
+
+namespace {
+
+std::atomic<runtime_core*> g_current{nullptr};
+std::terminate_handler g_previous_terminate = nullptr;
+
+[[noreturn]] void on_terminate() {
+  if (auto error = std::current_exception()) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const keyboard_interrupt&) {
+      if (auto* core = g_current.load()) {
+        core->cancel_all_tasks();
+        auto deadline = clock::now() + core->options.shutdown_timeout;
+        while (!core->live_tasks().empty() && clock::now() < deadline)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      std::fputs("KeyboardInterrupt\n", stderr);
+      std::fflush(stdout);
+      std::_Exit(130);
+    } catch (...) {
+    }
+  }
+  if (g_previous_terminate != nullptr)
+    g_previous_terminate();
+  std::abort();
+}
+
+void install_terminate_handler() {
+  static std::once_flag once;
+  std::call_once(once,
+                 [] { g_previous_terminate = std::set_terminate(on_terminate); });
+}
+
+caf::scheduler::test_coordinator& test_scheduler(caf::actor_system& sys) {
+  return static_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+}
+
+} // namespace
+
+/// Watches SIGINT and SIGTERM on the I/O thread: the first interrupts the
+/// runtime, the second ends the process at once with exit code 130.
+class signal_watch {
+public:
+  signal_watch(asio::io_context& io, runtime_core& rt)
+    : set_(io, SIGINT, SIGTERM), rt_(rt) {
+    arm();
+  }
+
+  void cancel() {
+    asio::error_code ignored;
+    set_.cancel(ignored);
+  }
+
+private:
+  void arm() {
+    set_.async_wait([this](const asio::error_code& ec, int) {
+      if (ec)
+        return;
+      if (++count_ >= 2) {
+        std::fputs("actio: second interrupt, exiting now\n", stderr);
+        std::_Exit(130);
+      }
+      rt_.on_interrupt();
+      arm();
+    });
+  }
+
+  asio::signal_set set_;
+  runtime_core& rt_;
+  int count_ = 0;
+};
+
+runtime_core* current_core() noexcept { return g_current.load(); }
+
+runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
+  const char* policy = options.virtual_time ? "testing"
+                       : options.policy == scheduler_policy::sharing
+                         ? "sharing"
+                         : "stealing";
+  config.set("scheduler.policy", caf::atom_from_string(policy));
+  config.set("scheduler.max-threads", options.effective_threads());
+  if (options.max_throughput != 0)
+    config.set("scheduler.max-throughput", options.max_throughput);
+  system = std::make_unique<caf::actor_system>(config);
+  timers = std::make_unique<timer_service>(options.virtual_time,
+                                           [this] { return now(); });
+  io = std::make_unique<asio::io_context>(1);
+  if (options.handle_signals && !options.virtual_time) {
+    signals = std::make_unique<signal_watch>(*io, *this);
+    install_terminate_handler();
+  }
+  io_thread = std::thread([this] {
+    auto guard = asio::make_work_guard(*io);
+    io->run();
+  });
+  loop = spawn_loop_actor(*this);
+  g_current.store(this);
+}
+
+runtime_core::~runtime_core() { close(); }
+
+time_point runtime_core::now() const noexcept {
+  if (options.virtual_time)
+    return test_scheduler(*system).clock().now();
+  return clock::now();
+}
+
+void runtime_core::add_task(task_driver_base* d) {
+  std::lock_guard<std::mutex> guard{tasks_mtx_};
+  d->rt = this;
+  d->next = tasks_;
+  if (tasks_ != nullptr)
+    tasks_->prev = d;
+  tasks_ = d;
+  ++task_count_;
+}
+
+void runtime_core::remove_task(task_driver_base* d) {
+  std::lock_guard<std::mutex> guard{tasks_mtx_};
+  if (d->prev != nullptr)
+    d->prev->next = d->next;
+  else
+    tasks_ = d->next;
+  if (d->next != nullptr)
+    d->next->prev = d->prev;
+  --task_count_;
+}
+
+std::vector<state_ptr<state_base>> runtime_core::live_tasks() {
+  std::vector<state_ptr<state_base>> result;
+  std::lock_guard<std::mutex> guard{tasks_mtx_};
+  result.reserve(task_count_);
+  for (auto* d = tasks_; d != nullptr; d = d->next)
+    if (!d->shared_state().done())
+      result.emplace_back(&d->shared_state());
+  return result;
+}
+
+std::size_t runtime_core::cancel_all_tasks() {
+  std::size_t n = 0;
+  for (auto& st : live_tasks())
+    if (st->request_cancel())
+      ++n;
+  return n;
+}
+
+bool runtime_core::drive_once() {
+  auto& sched = test_scheduler(*system);
+  if (sched.run() > 0)
+    return true;
+  auto& clk = sched.clock();
+  auto ours = timers->next_deadline();
+  std::optional<time_point> theirs;
+  if (!clk.schedule().empty())
+    theirs = clk.schedule().begin()->first;
+  if (!ours && !theirs)
+    return false;
+  auto t = ours && theirs ? std::min(*ours, *theirs) : ours ? *ours : *theirs;
+  if (t > clk.current_time)
+    clk.advance_time(t - clk.current_time);
+  else if (theirs && *theirs <= t)
+    clk.trigger_timeout();
+  if (ours && *ours <= t)
+    timers->fire_until(t);
+  return true;
+}
+
+void runtime_core::on_interrupt() {
+  interrupted.store(true, std::memory_order_release);
+  if (waiters.load(std::memory_order_acquire) == 0) {
+    cancel_all_tasks();
+    stop_requested.store(true, std::memory_order_release);
+  }
+  wake->wake();
+}
+
+void runtime_core::close() noexcept {
+  if (closed_.exchange(true))
+    return;
+  closing.store(true, std::memory_order_release);
+  stop_requested.store(true, std::memory_order_release);
+  wake->wake();
+  auto timeout = options.shutdown_timeout;
+  auto wait_for = [&](auto done) {
+    auto deadline = clock::now() + timeout;
+    while (!done()) {
+      if (options.virtual_time) {
+        if (!drive_once())
+          return done();
+      } else {
+        if (clock::now() >= deadline)
+          return false;
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+      }
+    }
+    return true;
+  };
+  cancel_all_tasks();
+  if (!wait_for([&] { return live_tasks().empty(); })) {
+    std::lock_guard<std::mutex> guard{tasks_mtx_};
+    for (auto* d = tasks_; d != nullptr; d = d->next) {
+      caf::weak_actor_ptr weak{
+        static_cast<caf::actor_control_block*>(d->actor.get())};
+      if (auto strong = weak.lock())
+        caf::anon_send_exit(strong, caf::exit_reason::kill);
+    }
+  }
+  caf::anon_send_exit(loop, caf::exit_reason::kill);
+  loop = nullptr;
+  auto& registry = system->registry();
+  bool all_ended = wait_for([&] { return registry.running() == 0; });
+  if (options.virtual_time) {
+    test_scheduler(*system).run();
+    all_ended = registry.running() == 0;
+  }
+  timers->stop();
+  if (signals)
+    asio::post(*io, [this] { signals->cancel(); });
+  io->stop();
+  if (io_thread.joinable())
+    io_thread.join();
+  signals.reset();
+  auto* self = this;
+  g_current.compare_exchange_strong(self, nullptr);
+  if (all_ended) {
+    system.reset();
+  } else {
+    std::cerr << "actio: " << registry.running()
+              << " actor(s) did not end within the shutdown timeout; "
+                 "abandoning them\n";
+    system->await_actors_before_shutdown(false);
+    (void) system.release(); // never joins blocked threads
+  }
+}
+
+void wait_on(runtime_core& rt, state_base& st) {
+  rt.waiters.fetch_add(1, std::memory_order_acq_rel);
+  struct leave {
+    runtime_core& rt;
+    ~leave() { rt.waiters.fetch_sub(1, std::memory_order_acq_rel); }
+  } guard{rt};
+  if (rt.options.virtual_time) {
+    rt.drive([&] {
+      return st.done() || rt.interrupted.load(std::memory_order_acquire);
+    });
+  } else if (!st.done()) {
+    st.add_callback([w = rt.wake] { w->wake(); });
+    for (;;) {
+      auto epoch = rt.wake->epoch.load(std::memory_order_acquire);
+      if (st.done() || rt.interrupted.load(std::memory_order_acquire))
+        break;
+      rt.wake->epoch.wait(epoch, std::memory_order_acquire);
+    }
+  }
+  if (!st.done() && rt.interrupted.exchange(false))
+    throw keyboard_interrupt();
+}
+
+timer_node* schedule_call(runtime_core& rt, time_point when,
+                          unique_function<void()> fn) {
+  if (rt.closing.load(std::memory_order_acquire))
+    throw actio::runtime_error("call_*: the runtime is closed");
+  auto* node = new timer_node;
+  node->deadline = when;
+  node->fn = std::move(fn);
+  node->target = caf::actor_cast<caf::weak_actor_ptr>(rt.loop);
+  if (when == time_point::min()) {
+    caf::anon_send(rt.loop, run_atom::value, make_claiming_closure(node));
+  } else {
+    node->ref(); // for the timer service
+    rt.timers->schedule(node);
+  }
+  return node;
+}
+
+} // namespace actio::detail
+
+namespace actio {
+
+namespace {
+
+runtime_options with_environment(runtime_options options) {
+  options.read_environment();
+  return options;
+}
+
+runtime_options from_command_line(int& argc, char** argv) {
+  runtime_options options;
+  options.read_environment();
+  options.read_command_line(argc, argv);
+  return options;
+}
+
+} // namespace
+
+runtime::runtime() : runtime(runtime_options{}) {}
+
+runtime::runtime(int& argc, char** argv)
+  : core_(std::make_unique<detail::runtime_core>(
+      from_command_line(argc, argv))) {
+  core_->owner = this;
+}
+
+runtime::runtime(runtime_options options)
+  : core_(std::make_unique<detail::runtime_core>(
+      with_environment(std::move(options)))) {
+  core_->owner = this;
+}
+
+runtime::~runtime() { close(); }
+
+void runtime::run_forever() {
+  auto& rt = *core_;
+  rt.waiters.fetch_add(1, std::memory_order_acq_rel);
+  struct leave {
+    detail::runtime_core& rt;
+    ~leave() { rt.waiters.fetch_sub(1, std::memory_order_acq_rel); }
+  } guard{rt};
+  auto stopped = [&] {
+    return rt.stop_requested.load(std::memory_order_acquire) ||
+           rt.interrupted.load(std::memory_order_acquire);
+  };
+  if (rt.options.virtual_time) {
+    while (!stopped() && rt.drive_once()) {
+    }
+  } else {
+    for (;;) {
+      auto epoch = rt.wake->epoch.load(std::memory_order_acquire);
+      if (stopped())
+        break;
+      rt.wake->epoch.wait(epoch, std::memory_order_acquire);
+    }
+  }
+  rt.stop_requested.store(false, std::memory_order_release);
+  if (rt.interrupted.exchange(false))
+    throw keyboard_interrupt();
+}
+
+void runtime::stop() noexcept {
+  core_->stop_requested.store(true, std::memory_order_release);
+  core_->wake->wake();
+}
+
+void runtime::close() noexcept { core_->close(); }
+
+bool runtime::closed() const noexcept {
+  return core_->closing.load(std::memory_order_acquire);
+}
+
+time_point runtime::time() const noexcept { return core_->now(); }
+
+std::vector<any_future> runtime::all_tasks() const {
+  std::vector<any_future> result;
+  for (auto& st : core_->live_tasks())
+    result.emplace_back(std::move(st));
+  return result;
+}
+
+caf::actor_system& runtime::system() noexcept { return *core_->system; }
+
+asio::io_context& runtime::io_context() noexcept { return *core_->io; }
+
+const runtime_options& runtime::options() const noexcept {
+  return core_->options;
+}
+
+runtime* runtime::current() noexcept {
+  auto* core = detail::current_core();
+  return core != nullptr ? core->owner : nullptr;
+}
+
+} // namespace actio

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "actio/runtime.hpp"
+#include "actio/runtime_options.hpp"
+#include "actio/task_driver.hpp"
+#include "timer_service.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace asio {
+class io_context;
+} // namespace asio
+
+namespace actio::detail {
+
+class signal_watch;
+
+/// Wakes a thread blocked in `wait_on`; shared with callbacks so that it
+/// outlives the runtime if a late completion fires after close.
+struct waker {
+  std::atomic<std::uint32_t> epoch{0};
+  void wake() noexcept {
+    epoch.fetch_add(1, std::memory_order_release);
+    epoch.notify_all();
+  }
+};
+
+/// Everything a runtime owns. Declared here so that actio's components can
+/// reach the actor system, reactor and timers of their runtime.
+class runtime_core {
+public:
+  explicit runtime_core(runtime_options options);
+  ~runtime_core();
+
+  runtime_options options;
+  caf::actor_system_config config;
+  std::unique_ptr<caf::actor_system> system;
+  std::unique_ptr<timer_service> timers;
+  std::unique_ptr<asio::io_context> io;
+  std::thread io_thread;
+  caf::actor loop; // runs call_soon/call_later callbacks
+  std::shared_ptr<waker> wake = std::make_shared<waker>();
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> interrupted{false};
+  std::atomic<bool> closing{false};
+  std::atomic<int> waiters{0}; // threads blocked in run_* right now
+  actio::runtime* owner = nullptr;
+  std::unique_ptr<signal_watch> signals;
+
+  /// The runtime's clock (virtual under test).
+  time_point now() const noexcept;
+
+  /// Registry of live tasks (for all_tasks and cancel-all).
+  void add_task(task_driver_base* d);
+  void remove_task(task_driver_base* d);
+  std::vector<state_ptr<state_base>> live_tasks();
+  std::size_t cancel_all_tasks();
+
+  /// Virtual time: runs jobs and advances the clock until `done()` holds;
+  /// throws actio::runtime_error if nothing is left to run.
+  template <class Pred>
+  void drive(Pred done);
+
+  /// Virtual time: one round (run jobs, else fire the next timer); false
+  /// when there is nothing left to do.
+  bool drive_once();
+
+  /// Called on the first SIGINT/SIGTERM (on the I/O thread).
+  void on_interrupt();
+
+  void close() noexcept;
+
+private:
+  std::mutex tasks_mtx_;
+  task_driver_base* tasks_ = nullptr;
+  std::size_t task_count_ = 0;
+  std::atomic<bool> closed_{false};
+};
+
+template <class Pred>
+void runtime_core::drive(Pred done) {
+  while (!done()) {
+    if (!drive_once())
+      throw actio::runtime_error(
+        "virtual time: nothing left to run, but the awaited result is not "
+        "complete (a deadlock, or it waits on something outside actio)");
+  }
+}
+
+/// The runtime core of the process's current runtime, or null.
+runtime_core* current_core() noexcept;
+
+} // namespace actio::detail

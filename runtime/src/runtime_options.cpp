@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/runtime_options.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+
+namespace actio {
+
+namespace {
+
+std::size_t parse_count(std::string_view name, std::string_view text) {
+  std::size_t value = 0;
+  if (text.empty())
+    throw std::invalid_argument(std::string{name} + ": expected a number");
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      throw std::invalid_argument(std::string{name} +
+                                  ": expected a number, got '" +
+                                  std::string{text} + "'");
+    value = value * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return value;
+}
+
+scheduler_policy parse_policy(std::string_view name, std::string_view text) {
+  if (text == "sharing")
+    return scheduler_policy::sharing;
+  if (text == "stealing")
+    return scheduler_policy::stealing;
+  throw std::invalid_argument(std::string{name} +
+                              ": expected 'sharing' or 'stealing', got '" +
+                              std::string{text} + "'");
+}
+
+bool parse_bool(std::string_view name, std::string_view text) {
+  if (text.empty() || text == "1" || text == "true" || text == "yes")
+    return true;
+  if (text == "0" || text == "false" || text == "no")
+    return false;
+  throw std::invalid_argument(std::string{name} + ": expected true or false");
+}
+
+/// Applies one option by its name without prefix; false if unknown.
+bool apply(runtime_options& o, std::string_view key, std::string_view value,
+           std::string_view shown) {
+  if (key == "scheduler")
+    o.policy = parse_policy(shown, value);
+  else if (key == "threads")
+    o.threads = parse_count(shown, value);
+  else if (key == "max-throughput")
+    o.max_throughput = parse_count(shown, value);
+  else if (key == "virtual-time")
+    o.virtual_time = parse_bool(shown, value);
+  else if (key == "no-signals")
+    o.handle_signals = !parse_bool(shown, value);
+  else if (key == "shutdown-timeout")
+    o.shutdown_timeout = std::chrono::milliseconds(
+      static_cast<std::int64_t>(parse_count(shown, value)));
+  else
+    return false;
+  return true;
+}
+
+} // namespace
+
+void runtime_options::read_environment() {
+  static constexpr const char* keys[] = {"scheduler",      "threads",
+                                         "max-throughput", "virtual-time",
+                                         "no-signals",     "shutdown-timeout"};
+  for (const char* key : keys) {
+    std::string env = "ACTIO_";
+    for (const char* p = key; *p != '\0'; ++p)
+      env += *p == '-' ? '_' : static_cast<char>(std::toupper(*p));
+    if (const char* value = std::getenv(env.c_str()))
+      apply(*this, key, value, env);
+  }
+}
+
+void runtime_options::read_command_line(int& argc, char** argv) {
+  int out = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg{argv[i]};
+    constexpr std::string_view prefix = "--actio-";
+    if (arg.substr(0, prefix.size()) != prefix) {
+      argv[out++] = argv[i];
+      continue;
+    }
+    auto body = arg.substr(prefix.size());
+    auto eq = body.find('=');
+    auto key = body.substr(0, eq);
+    auto value = eq == std::string_view::npos ? std::string_view{}
+                                              : body.substr(eq + 1);
+    if (!apply(*this, key, value, arg.substr(0, prefix.size() + key.size())))
+      throw std::invalid_argument("unknown option '" + std::string{arg} +
+                                  "' (actio knows --actio-scheduler, "
+                                  "--actio-threads, --actio-max-throughput, "
+                                  "--actio-virtual-time, --actio-no-signals, "
+                                  "--actio-shutdown-timeout)");
+  }
+  argv[out] = nullptr;
+  argc = out;
+}
+
+std::size_t runtime_options::effective_threads() const noexcept {
+  if (threads != 0)
+    return threads;
+  return std::max<std::size_t>(2, std::thread::hardware_concurrency());
+}
+
+std::string to_string(scheduler_policy policy) {
+  return policy == scheduler_policy::sharing ? "sharing" : "stealing";
+}
+
+} // namespace actio

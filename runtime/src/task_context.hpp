@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "actio/task_context.hpp"
+#include "actio/task_driver.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <memory>
+
+namespace actio::detail {
+
+/// The per-actor state behind `current_context()`: the parked coroutine of
+/// a task and what to do if the task is cancelled while parked.
+class task_context {
+public:
+  runtime_core* rt = nullptr;
+  caf::event_based_actor* self = nullptr;
+  bool is_task = false;
+  std::coroutine_handle<> parked;
+  std::uint64_t token = 0;
+  bool cancel_arrived = false;
+  unique_function<void()> cancel_hook;
+};
+
+/// Makes `ctx` the current context for the lifetime of the scope.
+class context_scope {
+public:
+  explicit context_scope(task_context* ctx) noexcept;
+  ~context_scope();
+  context_scope(const context_scope&) = delete;
+  context_scope& operator=(const context_scope&) = delete;
+
+private:
+  task_context* prev_;
+};
+
+/// Spawns the runtime's loop actor (runs closures sent to it).
+caf::actor spawn_loop_actor(runtime_core& rt);
+
+/// Reports an exception that escaped a callback, as asyncio's "Exception in
+/// callback".
+void report_callback_error(const char* where, std::exception_ptr error);
+
+} // namespace actio::detail

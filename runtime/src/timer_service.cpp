@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "timer_service.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
+#include <algorithm>
+
+namespace actio::detail {
+
+timer_service::timer_service(bool manual, now_fn now)
+  : manual_(manual), now_(std::move(now)) {
+  if (!manual_)
+    thread_ = std::thread([this] { run(); });
+}
+
+timer_service::~timer_service() { stop(); }
+
+void timer_service::schedule(timer_node* node) {
+  std::unique_lock<std::mutex> guard{mtx_};
+  if (stopping_) {
+    guard.unlock();
+    node->deref();
+    return;
+  }
+  ingress_.push_back(entry{node->deadline, seq_++, node});
+  if (node->deadline < wake_at_) {
+    wake_at_ = node->deadline;
+    guard.unlock();
+    cv_.notify_one();
+  }
+}
+
+void timer_service::absorb_ingress() {
+  for (auto& e : ingress_) {
+    heap_.push_back(e);
+    std::push_heap(heap_.begin(), heap_.end(), later{});
+  }
+  ingress_.clear();
+}
+
+void timer_service::pop_due(time_point t, std::vector<timer_node*>& out) {
+  while (!heap_.empty() && heap_.front().deadline <= t) {
+    std::pop_heap(heap_.begin(), heap_.end(), later{});
+    out.push_back(heap_.back().node);
+    heap_.pop_back();
+  }
+}
+
+void timer_service::compact() {
+  auto dead = std::count_if(heap_.begin(), heap_.end(), [](const entry& e) {
+    return e.node->state.load(std::memory_order_relaxed) ==
+           timer_node::cancelled;
+  });
+  if (dead < 1024 || static_cast<std::size_t>(dead) * 2 < heap_.size())
+    return;
+  auto keep = std::remove_if(heap_.begin(), heap_.end(), [](const entry& e) {
+    if (e.node->state.load(std::memory_order_relaxed) !=
+        timer_node::cancelled)
+      return false;
+    e.node->deref();
+    return true;
+  });
+  heap_.erase(keep, heap_.end());
+  std::make_heap(heap_.begin(), heap_.end(), later{});
+}
+
+void timer_service::fire(timer_node* node) {
+  if (node->state.load(std::memory_order_acquire) == timer_node::pending) {
+    if (auto strong = node->target.lock()) {
+      auto dest = caf::actor_cast<caf::actor>(std::move(strong));
+      if (node->fn) {
+        // The closure checks and claims the node when it runs, so that
+        // cancel() works until the very last moment.
+        caf::anon_send(dest, run_atom::value, make_claiming_closure(node));
+      } else if (node->claim()) {
+        caf::anon_send(dest, resume_atom::value, node->token);
+      }
+    }
+  }
+  node->deref();
+}
+
+closure_ptr make_claiming_closure(timer_node* node) {
+  node->ref();
+  struct claim_and_run {
+    timer_node* node;
+    claim_and_run(timer_node* n) : node(n) {}
+    claim_and_run(claim_and_run&& o) noexcept
+      : node(std::exchange(o.node, nullptr)) {}
+    ~claim_and_run() {
+      if (node != nullptr)
+        node->deref();
+    }
+    void operator()() const {
+      if (node->claim())
+        node->fn();
+    }
+  };
+  return make_closure(claim_and_run{node});
+}
+
+void timer_service::run() {
+  std::vector<timer_node*> due;
+  std::unique_lock<std::mutex> guard{mtx_};
+  std::size_t rounds = 0;
+  while (!stopping_) {
+    absorb_ingress();
+    if ((++rounds & 0xff) == 0)
+      compact();
+    if (heap_.empty()) {
+      wake_at_ = time_point::max();
+      cv_.wait(guard);
+      continue;
+    }
+    auto next = heap_.front().deadline;
+    auto now = now_();
+    if (next > now) {
+      wake_at_ = next;
+      cv_.wait_until(guard, next);
+      continue;
+    }
+    wake_at_ = time_point::min();
+    pop_due(now, due);
+    guard.unlock();
+    for (auto* node : due)
+      fire(node);
+    due.clear();
+    guard.lock();
+  }
+}
+
+std::optional<time_point> timer_service::next_deadline() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  absorb_ingress();
+  while (!heap_.empty() && heap_.front().node->state.load() ==
+                             timer_node::cancelled) {
+    std::pop_heap(heap_.begin(), heap_.end(), later{});
+    heap_.back().node->deref();
+    heap_.pop_back();
+  }
+  if (heap_.empty())
+    return std::nullopt;
+  return heap_.front().deadline;
+}
+
+std::size_t timer_service::fire_until(time_point t) {
+  std::vector<timer_node*> due;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    absorb_ingress();
+    pop_due(t, due);
+  }
+  for (auto* node : due)
+    fire(node);
+  return due.size();
+}
+
+void timer_service::stop() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (stopping_ && !thread_.joinable())
+      return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+  std::lock_guard<std::mutex> guard{mtx_};
+  absorb_ingress();
+  for (auto& e : heap_)
+    e.node->deref();
+  heap_.clear();
+}
+
+std::size_t timer_service::size() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return heap_.size() + ingress_.size();
+}
+
+} // namespace actio::detail

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "actio/clock.hpp"
+#include "actio/unique_function.hpp"
+#include "messages.hpp"
+
+#include <caf/actor_control_block.hpp>
+#include <caf/weak_intrusive_ptr.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace actio::detail {
+
+/// One pending timer: at `deadline`, send `target` either `resume(token)`
+/// or `run(fn)`. The reference to the target is weak: a dead receiver's
+/// timers are dropped and never delay shutdown.
+struct timer_node {
+  enum state_t : std::uint8_t { pending, fired, cancelled };
+
+  std::atomic<int> refs{1};
+  std::atomic<std::uint8_t> state{pending};
+  time_point deadline;
+  caf::weak_actor_ptr target;
+  std::uint64_t token = 0;
+  unique_function<void()> fn;
+
+  void ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
+  void deref() noexcept {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      delete this;
+  }
+
+  /// pending -> cancelled; true if this call cancelled it.
+  bool cancel() noexcept {
+    auto expected = std::uint8_t{pending};
+    return state.compare_exchange_strong(expected, std::uint8_t{cancelled},
+                                         std::memory_order_acq_rel);
+  }
+
+  /// pending -> fired; true if this call claimed it.
+  bool claim() noexcept {
+    auto expected = std::uint8_t{pending};
+    return state.compare_exchange_strong(expected, std::uint8_t{fired},
+                                         std::memory_order_acq_rel);
+  }
+};
+
+/// A message closure that claims `node` and runs its callback (so that
+/// `cancel()` works until the callback starts); holds a reference to it.
+closure_ptr make_claiming_closure(timer_node* node);
+
+/// The runtime's single timer service: a binary heap of timer nodes ordered
+/// by (deadline, scheduling order), served by one thread in real time or
+/// advanced by hand under virtual time. Cancelled entries are dropped
+/// lazily and compacted when they outnumber live ones.
+class timer_service {
+public:
+  using now_fn = std::function<time_point()>;
+
+  /// Starts the timer thread unless `manual` (virtual time: the owner calls
+  /// `fire_until`).
+  timer_service(bool manual, now_fn now);
+  timer_service(const timer_service&) = delete;
+  timer_service& operator=(const timer_service&) = delete;
+  ~timer_service();
+
+  /// Schedules a node (the service takes one reference to it); thread-safe.
+  void schedule(timer_node* node);
+
+  /// The earliest pending deadline (manual mode).
+  std::optional<time_point> next_deadline();
+
+  /// Fires every node due at or before `t`, in order (manual mode).
+  std::size_t fire_until(time_point t);
+
+  /// Stops the thread and drops every pending node; idempotent.
+  void stop();
+
+  /// Number of nodes in the heap, cancelled ones included.
+  std::size_t size();
+
+  time_point now() const { return now_(); }
+
+private:
+  struct entry {
+    time_point deadline;
+    std::uint64_t seq;
+    timer_node* node;
+  };
+  struct later {
+    bool operator()(const entry& a, const entry& b) const noexcept {
+      return a.deadline != b.deadline ? a.deadline > b.deadline
+                                      : a.seq > b.seq;
+    }
+  };
+
+  void run();
+  void absorb_ingress();
+  void pop_due(time_point t, std::vector<timer_node*>& out);
+  void compact();
+  static void fire(timer_node* node);
+
+  bool manual_;
+  now_fn now_;
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::vector<entry> ingress_;
+  std::vector<entry> heap_;
+  std::uint64_t seq_ = 0;
+  time_point wake_at_ = time_point::max();
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+} // namespace actio::detail
