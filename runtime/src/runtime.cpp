@@ -397,3 +397,9 @@ runtime* runtime::current() noexcept {
 }
 
 } // namespace actio
+
+namespace actio::detail {
+
+time_point ambient_now() { return ambient_runtime().now(); }
+
+} // namespace actio::detail

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actio/any_future.hpp"
+#include "actio/call.hpp"
 #include "actio/clock.hpp"
 #include "actio/future.hpp"
 #include "actio/runtime_options.hpp"
@@ -29,11 +30,6 @@ namespace detail {
 /// Blocks (or, under virtual time, drives the test scheduler) until `st` is
 /// done; throws keyboard_interrupt on SIGINT/SIGTERM.
 void wait_on(runtime_core& rt, state_base& st);
-
-/// Schedules `fn` on the runtime's loop actor at `when` (or now, for
-/// `time_point::min()`).
-timer_node* schedule_call(runtime_core& rt, time_point when,
-                          unique_function<void()> fn);
 
 } // namespace detail
 
@@ -131,10 +127,7 @@ public:
   template <class Fn, class... Args>
   timer_handle call_at(time_point when, Fn fn, Args... args) {
     return timer_handle{detail::schedule_call(
-      core(), when,
-      [fn = std::move(fn), args = std::make_tuple(std::move(args)...)]() mutable {
-        std::apply(fn, std::move(args));
-      })};
+      core(), when, detail::bind_call(std::move(fn), std::move(args)...))};
   }
 
   /// Convenience for `call_later` with a duration in any unit.

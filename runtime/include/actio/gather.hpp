@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "actio/future.hpp"
+#include "actio/outcome.hpp"
+#include "actio/task.hpp"
+#include "actio/task_driver.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace actio {
+
+/// Tag: `gather(return_exceptions, ...)` yields each awaitable's value or
+/// error instead of failing on the first error.
+struct return_exceptions_t {};
+inline constexpr return_exceptions_t return_exceptions{};
+
+namespace detail {
+
+/// A future stays a future; a coroutine object becomes a task on the
+/// ambient runtime (as asyncio's ensure_future).
+template <class T>
+future<T> as_future(future<T> f) {
+  return f;
+}
+
+template <class T>
+future<value_or_none<T>> as_future(task<T>&& coro) {
+  return create_task(std::move(coro));
+}
+
+template <class X>
+using as_future_t = decltype(as_future(std::declval<X>()));
+
+/// Children report to the combinator by a callback each (no actor parks N
+/// response handlers), so gathering N futures costs O(N).
+template <class T, bool Outcomes>
+class gather_vector_state final
+  : public state<std::vector<std::conditional_t<Outcomes, outcome<T>, T>>> {
+public:
+  using element = std::conditional_t<Outcomes, outcome<T>, T>;
+
+  explicit gather_vector_state(std::vector<future<T>> children)
+    : children_(std::move(children)), remaining_(children_.size()) {}
+
+  /// Registers one callback per child; completes at once if there are none.
+  void arm() {
+    if (children_.empty()) {
+      this->set_value(std::vector<element>{});
+      return;
+    }
+    for (std::size_t i = 0; i < children_.size(); ++i)
+      children_[i].state()->add_callback(
+        [self = state_ptr<gather_vector_state>(this), i] {
+          self->on_child(i);
+        });
+  }
+
+  bool request_cancel() override {
+    if (this->done())
+      return false;
+    cancel_requested_.store(true);
+    for (auto& c : children_)
+      c.cancel();
+    return true;
+  }
+
+private:
+  void on_child(std::size_t i) {
+    auto& st = *children_[i].state();
+    if constexpr (!Outcomes) {
+      if (st.status() != future_status::value) {
+        this->set_exception(st.error());
+        return;
+      }
+    }
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1 ||
+        this->done())
+      return;
+    if (cancel_requested_.load()) {
+      this->set_cancelled();
+      return;
+    }
+    std::vector<element> out;
+    out.reserve(children_.size());
+    for (auto& c : children_) {
+      if constexpr (Outcomes) {
+        if (c.state()->status() == future_status::value)
+          out.emplace_back(c.state()->consume());
+        else
+          out.emplace_back(c.state()->error());
+      } else {
+        out.emplace_back(c.state()->consume());
+      }
+    }
+    children_.clear();
+    this->set_value(std::move(out));
+  }
+
+  std::vector<future<T>> children_;
+  std::atomic<std::size_t> remaining_;
+  std::atomic<bool> cancel_requested_{false};
+};
+
+template <class... Ts>
+class gather_tuple_state final : public state<std::tuple<Ts...>> {
+public:
+  explicit gather_tuple_state(future<Ts>... children)
+    : children_(std::move(children)...) {}
+
+  void arm() {
+    std::apply(
+      [this](auto&... c) {
+        (c.state()->add_callback(
+           [self = state_ptr<gather_tuple_state>(this), st = c.state().get()] {
+             self->on_child(*st);
+           }),
+         ...);
+      },
+      children_);
+  }
+
+  bool request_cancel() override {
+    if (this->done())
+      return false;
+    cancel_requested_.store(true);
+    std::apply([](auto&... c) { (c.cancel(), ...); }, children_);
+    return true;
+  }
+
+private:
+  void on_child(state_base& st) {
+    if (st.status() != future_status::value) {
+      this->set_exception(st.error());
+      return;
+    }
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1 ||
+        this->done())
+      return;
+    if (cancel_requested_.load()) {
+      this->set_cancelled();
+      return;
+    }
+    this->set_value(std::apply(
+      [](auto&... c) { return std::tuple<Ts...>{c.state()->consume()...}; },
+      children_));
+  }
+
+  std::tuple<future<Ts>...> children_;
+  std::atomic<std::size_t> remaining_{sizeof...(Ts)};
+  std::atomic<bool> cancel_requested_{false};
+};
+
+} // namespace detail
+
+namespace detail {
+
+template <class X>
+struct is_future_like : std::false_type {};
+template <class T>
+struct is_future_like<future<T>> : std::true_type {};
+template <class T>
+struct is_future_like<task<T>> : std::true_type {};
+
+template <class X>
+inline constexpr bool is_future_like_v =
+  is_future_like<std::remove_cvref_t<X>>::value;
+
+} // namespace detail
+
+/// Runs awaitables concurrently and completes with all their values, in
+/// argument order (not completion order): a `std::tuple` here. Coroutine
+/// objects are started as tasks. Fail-fast: the first error completes the
+/// gather with that error while the other awaitables keep running (as in
+/// asyncio). Cancelling the gather cancels every child and completes it
+/// cancelled. Each child reports by callback; the gather holds no actor.
+template <class... Xs,
+          class = std::enable_if_t<(sizeof...(Xs) > 0) &&
+                                   (detail::is_future_like_v<Xs> && ...)>>
+auto gather(Xs&&... xs) {
+  using result_type =
+    std::tuple<typename detail::as_future_t<Xs>::value_type...>;
+  using state_type = detail::gather_tuple_state<
+    typename detail::as_future_t<Xs>::value_type...>;
+  auto st = detail::make_state<state_type>(
+    detail::as_future(std::forward<Xs>(xs))...);
+  st->arm();
+  return future<result_type>{
+    detail::state_ptr<detail::state<result_type>>(std::move(st))};
+}
+
+/// Gathers a vector of futures: completes with their values in the
+/// vector's order; fail-fast and cancellation as the variadic `gather`. An
+/// empty vector completes at once with an empty result.
+template <class T>
+future<std::vector<T>> gather(std::vector<future<T>> children) {
+  auto st = detail::make_state<detail::gather_vector_state<T, false>>(
+    std::move(children));
+  st->arm();
+  return future<std::vector<T>>{
+    detail::state_ptr<detail::state<std::vector<T>>>(std::move(st))};
+}
+
+/// Gathers a vector of futures without failing fast: completes when all
+/// are done, with each one's value or error (cancellation included) in the
+/// vector's order. Cancelling it cancels the children and completes it
+/// cancelled.
+template <class T>
+future<std::vector<outcome<T>>> gather(return_exceptions_t,
+                                       std::vector<future<T>> children) {
+  auto st = detail::make_state<detail::gather_vector_state<T, true>>(
+    std::move(children));
+  st->arm();
+  return future<std::vector<outcome<T>>>{
+    detail::state_ptr<detail::state<std::vector<outcome<T>>>>(std::move(st))};
+}
+
+} // namespace actio

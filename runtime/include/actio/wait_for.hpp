@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "actio/call.hpp"
+#include "actio/errors.hpp"
+#include "actio/future.hpp"
+#include "actio/timer_handle.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace actio {
+
+namespace detail {
+
+template <class T>
+class wait_for_state final : public state<T> {
+public:
+  explicit wait_for_state(future<T> inner) : inner_(std::move(inner)) {}
+
+  void arm(duration timeout) {
+    timer_ = timer_handle{schedule_call(
+      ambient_runtime(), ambient_now() + timeout,
+      [self = state_ptr<wait_for_state>(this), timeout] {
+        if (self->done())
+          return;
+        self->inner_.cancel();
+        self->set_exception(std::make_exception_ptr(timeout_error(
+          "wait_for: timed out after " +
+          std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
+              .count()) +
+          " ms")));
+      })};
+    inner_.state()->add_callback([self = state_ptr<wait_for_state>(this)] {
+      auto& st = *self->inner_.state();
+      bool won = st.status() == future_status::value
+                   ? self->set_value(st.consume())
+                   : self->set_exception(st.error());
+      if (won)
+        self->timer_.cancel();
+    });
+  }
+
+  bool request_cancel() override {
+    if (this->done())
+      return false;
+    return inner_.cancel();
+  }
+
+private:
+  future<T> inner_;
+  timer_handle timer_;
+};
+
+} // namespace detail
+
+/// Completes with `f`'s result, or, if `timeout` passes first, cancels `f`
+/// and fails with `timeout_error` (asyncio.wait_for). The timeout error is
+/// raised at once; `f`'s task reacts to the cancel on its own actor
+/// afterwards. Cancelling the returned future cancels `f`.
+template <class T, class Rep, class Period>
+future<T> wait_for(future<T> f, std::chrono::duration<Rep, Period> timeout) {
+  auto st = detail::make_state<detail::wait_for_state<T>>(std::move(f));
+  st->arm(std::chrono::duration_cast<duration>(timeout));
+  return future<T>{detail::state_ptr<detail::state<T>>(std::move(st))};
+}
+
+} // namespace actio
