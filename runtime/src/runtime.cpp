@@ -128,7 +128,7 @@ runtime_core::~runtime_core() { close(); }
 
 time_point runtime_core::now() const noexcept {
   if (options.virtual_time)
-    return test_scheduler(*system).clock().now();
+    return system ? test_scheduler(*system).clock().now() : closed_at;
   return clock::now();
 }
 
@@ -249,6 +249,8 @@ void runtime_core::close() noexcept {
   signals.reset();
   auto* self = this;
   g_current.compare_exchange_strong(self, nullptr);
+  if (options.virtual_time)
+    closed_at = now();
   if (all_ended) {
     system.reset();
   } else {

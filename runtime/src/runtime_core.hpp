@@ -52,7 +52,8 @@ public:
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> interrupted{false};
   std::atomic<bool> closing{false};
-  std::atomic<int> waiters{0}; // threads blocked in run_* right now
+  std::atomic<int> waiters{0};
+  time_point closed_at{}; // the virtual clock's last reading, after close // threads blocked in run_* right now
   actio::runtime* owner = nullptr;
   std::unique_ptr<signal_watch> signals;
 

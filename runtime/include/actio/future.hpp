@@ -83,7 +83,11 @@ public:
   /// future is done, then returns its value or rethrows its error. If the
   /// awaiting task is cancelled meanwhile, the awaited future is cancelled
   /// too (as in asyncio).
-  auto operator co_await() const noexcept { return awaiter{st_, {}}; }
+  auto operator co_await() const& noexcept { return awaiter{st_, {}}; }
+
+  /// As above; awaiting a temporary lets a sole result be moved, not
+  /// copied.
+  auto operator co_await() && noexcept { return awaiter{std::move(st_), {}}; }
 
 private:
   struct awaiter {

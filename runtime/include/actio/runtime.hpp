@@ -79,7 +79,20 @@ public:
   T run_until_complete(const future<T>& f) {
     detail::wait_on(core(), *f.state());
     f.state()->check_result();
-    return f.state()->consume();
+    if constexpr (std::is_copy_constructible_v<T>)
+      return f.state()->value();
+    else
+      return f.state()->consume();
+  }
+
+  /// As above, moving the value out when this was the last handle.
+  template <class T>
+  T run_until_complete(future<T>&& f) {
+    auto st = f.state();
+    f = future<T>{};
+    detail::wait_on(core(), *st);
+    st->check_result();
+    return st->consume();
   }
 
   /// Spawns the coroutine as a task and runs until it completes.
