@@ -39,9 +39,17 @@ public:
       delete this;
   }
 
-  /// Whether the caller holds the only reference.
+  /// Whether the caller holds the only reference (not counting the
+  /// producer's while it completes the state and runs the callbacks).
   bool unique() const noexcept {
-    return refs_.load(std::memory_order_acquire) == 1;
+    return refs_.load(std::memory_order_acquire) ==
+           (producer_completing_.load(std::memory_order_acquire) ? 2 : 1);
+  }
+
+  /// Marks the producer's own reference as about to be dropped, so that
+  /// callbacks run during completion may move the value out.
+  void producer_completing(bool on) noexcept {
+    producer_completing_.store(on, std::memory_order_release);
   }
 
   future_status status() const noexcept {
@@ -99,6 +107,7 @@ private:
   std::atomic<int> refs_{0};
   std::atomic<future_status> status_{future_status::pending};
   std::atomic<bool> drained_{false};
+  std::atomic<bool> producer_completing_{false};
   std::atomic<callback_node*> callbacks_{nullptr};
   std::exception_ptr error_;
 };

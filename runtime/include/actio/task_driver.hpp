@@ -102,11 +102,13 @@ public:
   }
 
   void complete() noexcept override {
+    st_->producer_completing(true);
     try {
       st_->set_value(coro_.handle().promise().take());
     } catch (...) {
       st_->set_exception(std::current_exception());
     }
+    st_->producer_completing(false);
     coro_ = task<T>{};
   }
 

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/gather.hpp"
+
+#include "actio/actio.hpp"
+#include "support/virtual_runtime.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using actio::test::virtual_time;
+
+namespace {
+
+actio::task<int> value_after(int value, std::chrono::milliseconds d) {
+  co_await actio::sleep(d);
+  co_return value;
+}
+
+actio::task<int> fail_after(std::chrono::milliseconds d) {
+  co_await actio::sleep(d);
+  throw std::runtime_error("child failed");
+}
+
+/// Counts copies and moves of itself.
+struct counted {
+  static inline int copies = 0;
+  static inline int moves = 0;
+  int value = 0;
+  counted() = default;
+  explicit counted(int v) : value(v) {}
+  counted(const counted& o) : value(o.value) { ++copies; }
+  counted(counted&& o) noexcept : value(o.value) { ++moves; }
+  counted& operator=(const counted& o) {
+    value = o.value;
+    ++copies;
+    return *this;
+  }
+  counted& operator=(counted&& o) noexcept {
+    value = o.value;
+    ++moves;
+    return *this;
+  }
+};
+
+actio::task<counted> make_counted(int v) {
+  co_await actio::sleep(1ms);
+  co_return counted{v};
+}
+
+} // namespace
+
+TEST_CASE("gather returns results in argument order, not completion order",
+          "[gather]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<actio::future<int>> fs;
+  for (int i = 0; i < 5; ++i)
+    fs.push_back(rt.create_task(value_after, i, std::chrono::milliseconds(50 - i * 10)));
+  CHECK(rt.run_until_complete(actio::gather(fs)) ==
+        std::vector<int>{0, 1, 2, 3, 4});
+  auto [a, b] = rt.run_until_complete(
+    actio::gather(value_after(1, 20ms), rt.create_task(value_after, 2, 10ms)));
+  CHECK(a == 1);
+  CHECK(b == 2);
+}
+
+TEST_CASE("gather fails fast with the first error while the others keep "
+          "running",
+          "[gather]") {
+  actio::runtime rt{virtual_time()};
+  auto slow = rt.create_task(value_after, 1, 100ms);
+  auto g = actio::gather(std::vector<actio::future<int>>{
+    rt.create_task(fail_after, 10ms), slow});
+  CHECK_THROWS_WITH(rt.run_until_complete(g), "child failed");
+  CHECK_FALSE(slow.done());
+  CHECK(rt.run_until_complete(slow) == 1);
+}
+
+TEST_CASE("gather with return_exceptions yields every value or error",
+          "[gather]") {
+  actio::runtime rt{virtual_time()};
+  auto g = actio::gather(actio::return_exceptions,
+                         std::vector<actio::future<int>>{
+                           rt.create_task(value_after, 1, 30ms),
+                           rt.create_task(fail_after, 10ms),
+                           rt.create_task(value_after, 3, 20ms)});
+  auto out = rt.run_until_complete(g);
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].value() == 1);
+  CHECK_FALSE(out[1].has_value());
+  CHECK_THROWS_WITH(out[1].value(), "child failed");
+  CHECK(out[2].value() == 3);
+}
+
+TEST_CASE("a gather of gathers groups results", "[gather]") {
+  actio::runtime rt{virtual_time()};
+  auto g1 = actio::gather(std::vector<actio::future<int>>{
+    rt.create_task(value_after, 1, 10ms), rt.create_task(value_after, 2, 5ms)});
+  auto g2 = actio::gather(std::vector<actio::future<int>>{
+    rt.create_task(value_after, 3, 1ms)});
+  auto [r1, r2] = rt.run_until_complete(actio::gather(g1, g2));
+  CHECK(r1 == std::vector<int>{1, 2});
+  CHECK(r2 == std::vector<int>{3});
+}
+
+TEST_CASE("gather of an empty vector completes at once", "[gather]") {
+  actio::runtime rt{virtual_time()};
+  CHECK(rt.run_until_complete(
+          actio::gather(std::vector<actio::future<int>>{}))
+          .empty());
+}
+
+TEST_CASE("cancelling a gather cancels every child", "[gather][cancel]") {
+  actio::runtime rt{virtual_time()};
+  auto a = rt.create_task(value_after, 1, 1000ms);
+  auto b = rt.create_task(value_after, 2, 2000ms);
+  auto g = actio::gather(std::vector<actio::future<int>>{a, b});
+  rt.call_later(10ms, [g] { g.cancel(); });
+  CHECK_THROWS_AS(rt.run_until_complete(g), actio::cancelled_error);
+  CHECK_THROWS_AS(rt.run_until_complete(a), actio::cancelled_error);
+  rt.run_until_complete(actio::wait(std::vector{b}));
+  CHECK(b.cancelled());
+}
+
+TEST_CASE("gather moves values it alone holds instead of copying them",
+          "[gather]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<actio::future<counted>> fs;
+  for (int i = 0; i < 10; ++i)
+    fs.push_back(rt.create_task(make_counted, i));
+  auto g = actio::gather(std::move(fs));
+  counted::copies = 0;
+  auto out = rt.run_until_complete(std::move(g));
+  CHECK(out.size() == 10);
+  CHECK(out[9].value == 9);
+  CHECK(counted::copies == 0);
+}
+
+TEST_CASE("wait splits done and pending and never cancels pending", "[wait]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<actio::future<int>> fs{rt.create_task(value_after, 1, 10ms),
+                                     rt.create_task(value_after, 2, 500ms)};
+  SECTION("first_completed") {
+    auto r = rt.run_until_complete(
+      actio::wait(fs, actio::return_when::first_completed));
+    CHECK(r.done.size() == 1);
+    CHECK(r.pending.size() == 1);
+    CHECK(r.done[0].result() == 1);
+  }
+  SECTION("timeout") {
+    auto start = rt.time();
+    auto r = rt.run_until_complete(
+      actio::wait(fs, actio::return_when::all_completed, 100ms));
+    CHECK(rt.time() - start == 100ms);
+    CHECK(r.done.size() == 1);
+    REQUIRE(r.pending.size() == 1);
+    CHECK_FALSE(r.pending[0].cancelled());
+    CHECK(rt.run_until_complete(r.pending[0]) == 2);
+  }
+  SECTION("all_completed") {
+    auto r = rt.run_until_complete(actio::wait(fs));
+    CHECK(r.done.size() == 2);
+    CHECK(r.pending.empty());
+  }
+}
+
+TEST_CASE("wait with first_exception returns at the first failure",
+          "[wait]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<actio::future<int>> fs{rt.create_task(fail_after, 10ms),
+                                     rt.create_task(value_after, 2, 500ms)};
+  auto start = rt.time();
+  auto r = rt.run_until_complete(
+    actio::wait(fs, actio::return_when::first_exception));
+  CHECK(rt.time() - start == 10ms);
+  REQUIRE(r.done.size() == 1);
+  CHECK(r.done[0].exception() != nullptr);
+}
+
+TEST_CASE("as_completed yields results in completion order",
+          "[as_completed]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<actio::future<int>> fs;
+  for (int i = 0; i < 5; ++i)
+    fs.push_back(rt.create_task(value_after, i, std::chrono::milliseconds(50 - i * 10)));
+  auto collector = rt.create_task([fs]() -> actio::task<std::vector<int>> {
+    std::vector<int> seen;
+    for (auto& f : actio::as_completed(fs))
+      seen.push_back(co_await f);
+    co_return seen;
+  });
+  CHECK(rt.run_until_complete(collector) == std::vector<int>{4, 3, 2, 1, 0});
+}
+
+TEST_CASE("wait_for returns the value in time, or cancels the task and "
+          "raises timeout_error",
+          "[wait_for]") {
+  actio::runtime rt{virtual_time()};
+  CHECK(rt.run_until_complete(
+          actio::wait_for(rt.create_task(value_after, 5, 10ms), 1s)) == 5);
+  auto slow = rt.create_task(value_after, 6, 10s);
+  auto start = rt.time();
+  CHECK_THROWS_AS(rt.run_until_complete(actio::wait_for(slow, 1s)),
+                  actio::timeout_error);
+  CHECK(rt.time() - start == 1s);
+  CHECK_THROWS_AS(rt.run_until_complete(slow), actio::cancelled_error);
+}
+
+TEST_CASE("a task_group cancels the siblings of a failing task and ends "
+          "only when all have ended",
+          "[task_group]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<std::string> log;
+  auto parent = rt.create_task([&log]() -> actio::task<std::string> {
+    actio::task_group group;
+    auto slow = group.create_task([&log]() -> actio::task<int> {
+      bool cancelled = false;
+      try {
+        co_await actio::sleep(10s);
+      } catch (const actio::cancelled_error&) {
+        cancelled = true;
+      }
+      if (cancelled) {
+        co_await actio::sleep(1s); // cleanup takes time
+        log.push_back("sibling cleaned up");
+        throw actio::cancelled_error();
+      }
+      co_return 1;
+    });
+    group.create_task(fail_after, 100ms);
+    try {
+      co_await group.wait();
+    } catch (const std::runtime_error& e) {
+      log.push_back(std::string{"group failed: "} + e.what());
+    }
+    co_return slow.cancelled() ? "sibling cancelled" : "sibling not cancelled";
+  });
+  auto start = rt.time();
+  CHECK(rt.run_until_complete(parent) == "sibling cancelled");
+  CHECK(rt.time() - start == 1100ms);
+  CHECK(log == std::vector<std::string>{"sibling cleaned up",
+                                        "group failed: child failed"});
+}
+
+TEST_CASE("a task_group whose tasks all succeed completes", "[task_group]") {
+  actio::runtime rt{virtual_time()};
+  auto parent = rt.create_task([]() -> actio::task<int> {
+    actio::task_group group;
+    auto a = group.create_task(value_after, 1, 10ms);
+    auto b = group.create_task(value_after, 2, 20ms);
+    co_await group.wait();
+    co_return a.result() + b.result();
+  });
+  CHECK(rt.run_until_complete(parent) == 3);
+}
