@@ -34,12 +34,12 @@ void drop(void* p, bool weak) {
 } // namespace
 
 actor_ref::actor_ref(const actor_ref& other) noexcept
-  : ptr_(other.ptr_), weak_(other.weak_) {
+    : ptr_(other.ptr_), weak_(other.weak_) {
   add(ptr_, weak_);
 }
 
 actor_ref::actor_ref(actor_ref&& other) noexcept
-  : ptr_(std::exchange(other.ptr_, nullptr)), weak_(other.weak_) {}
+    : ptr_(std::exchange(other.ptr_, nullptr)), weak_(other.weak_) {}
 
 actor_ref& actor_ref::operator=(const actor_ref& other) noexcept {
   actor_ref tmp{other};
@@ -56,7 +56,9 @@ actor_ref& actor_ref::operator=(actor_ref&& other) noexcept {
   return *this;
 }
 
-actor_ref::~actor_ref() { drop(ptr_, weak_); }
+actor_ref::~actor_ref() {
+  drop(ptr_, weak_);
+}
 
 actor_ref actor_ref::adopt(void* control_block, bool weak) noexcept {
   actor_ref result;

@@ -80,7 +80,9 @@ bool state_base::set_cancelled() {
   return set_exception(std::make_exception_ptr(cancelled_error()));
 }
 
-bool state_base::request_cancel() { return set_cancelled(); }
+bool state_base::request_cancel() {
+  return set_cancelled();
+}
 
 void state_base::wait() const noexcept {
   for (;;) {
@@ -93,13 +95,13 @@ void state_base::wait() const noexcept {
 
 void state_base::check_result() const {
   switch (status()) {
-    case future_status::value:
-      return;
-    case future_status::error:
-    case future_status::cancelled:
-      std::rethrow_exception(error_);
-    default:
-      throw invalid_state_error("result is not ready: the future is pending");
+  case future_status::value:
+    return;
+  case future_status::error:
+  case future_status::cancelled:
+    std::rethrow_exception(error_);
+  default:
+    throw invalid_state_error("result is not ready: the future is pending");
   }
 }
 

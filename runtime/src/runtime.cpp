@@ -54,8 +54,8 @@ std::terminate_handler g_previous_terminate = nullptr;
 
 void install_terminate_handler() {
   static std::once_flag once;
-  std::call_once(once,
-                 [] { g_previous_terminate = std::set_terminate(on_terminate); });
+  std::call_once(
+      once, [] { g_previous_terminate = std::set_terminate(on_terminate); });
 }
 
 caf::scheduler::test_coordinator& test_scheduler(caf::actor_system& sys) {
@@ -69,7 +69,7 @@ caf::scheduler::test_coordinator& test_scheduler(caf::actor_system& sys) {
 class signal_watch {
 public:
   signal_watch(asio::io_context& io, runtime_core& rt)
-    : set_(io, SIGINT, SIGTERM), rt_(rt) {
+      : set_(io, SIGINT, SIGTERM), rt_(rt) {
     arm();
   }
 
@@ -97,13 +97,15 @@ private:
   int count_ = 0;
 };
 
-runtime_core* current_core() noexcept { return g_current.load(); }
+runtime_core* current_core() noexcept {
+  return g_current.load();
+}
 
 runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
   const char* policy = options.virtual_time ? "testing"
                        : options.policy == scheduler_policy::sharing
-                         ? "sharing"
-                         : "stealing";
+                           ? "sharing"
+                           : "stealing";
   config.set("scheduler.policy", caf::atom_from_string(policy));
   config.set("scheduler.max-threads", options.effective_threads());
   if (options.max_throughput != 0)
@@ -124,7 +126,9 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
   g_current.store(this);
 }
 
-runtime_core::~runtime_core() { close(); }
+runtime_core::~runtime_core() {
+  close();
+}
 
 time_point runtime_core::now() const noexcept {
   if (options.virtual_time)
@@ -227,7 +231,7 @@ void runtime_core::close() noexcept {
     std::lock_guard<std::mutex> guard{tasks_mtx_};
     for (auto* d = tasks_; d != nullptr; d = d->next) {
       caf::weak_actor_ptr weak{
-        static_cast<caf::actor_control_block*>(d->actor.get())};
+          static_cast<caf::actor_control_block*>(d->actor.get())};
       if (auto strong = weak.lock())
         caf::anon_send_exit(strong, caf::exit_reason::kill);
     }
@@ -258,7 +262,7 @@ void runtime_core::close() noexcept {
               << " actor(s) did not end within the shutdown timeout; "
                  "abandoning them\n";
     system->await_actors_before_shutdown(false);
-    (void) system.release(); // never joins blocked threads
+    (void)system.release(); // never joins blocked threads
   }
 }
 
@@ -325,18 +329,20 @@ runtime_options from_command_line(int& argc, char** argv) {
 runtime::runtime() : runtime(runtime_options{}) {}
 
 runtime::runtime(int& argc, char** argv)
-  : core_(std::make_unique<detail::runtime_core>(
-      from_command_line(argc, argv))) {
+    : core_(std::make_unique<detail::runtime_core>(
+          from_command_line(argc, argv))) {
   core_->owner = this;
 }
 
 runtime::runtime(runtime_options options)
-  : core_(std::make_unique<detail::runtime_core>(
-      with_environment(std::move(options)))) {
+    : core_(std::make_unique<detail::runtime_core>(
+          with_environment(std::move(options)))) {
   core_->owner = this;
 }
 
-runtime::~runtime() { close(); }
+runtime::~runtime() {
+  close();
+}
 
 void runtime::run_forever() {
   auto& rt = *core_;
@@ -370,13 +376,17 @@ void runtime::stop() noexcept {
   core_->wake->wake();
 }
 
-void runtime::close() noexcept { core_->close(); }
+void runtime::close() noexcept {
+  core_->close();
+}
 
 bool runtime::closed() const noexcept {
   return core_->closing.load(std::memory_order_acquire);
 }
 
-time_point runtime::time() const noexcept { return core_->now(); }
+time_point runtime::time() const noexcept {
+  return core_->now();
+}
 
 std::vector<any_future> runtime::all_tasks() const {
   std::vector<any_future> result;
@@ -385,9 +395,13 @@ std::vector<any_future> runtime::all_tasks() const {
   return result;
 }
 
-caf::actor_system& runtime::system() noexcept { return *core_->system; }
+caf::actor_system& runtime::system() noexcept {
+  return *core_->system;
+}
 
-asio::io_context& runtime::io_context() noexcept { return *core_->io; }
+asio::io_context& runtime::io_context() noexcept {
+  return *core_->io;
+}
 
 const runtime_options& runtime::options() const noexcept {
   return core_->options;
@@ -402,6 +416,8 @@ runtime* runtime::current() noexcept {
 
 namespace actio::detail {
 
-time_point ambient_now() { return ambient_runtime().now(); }
+time_point ambient_now() {
+  return ambient_runtime().now();
+}
 
 } // namespace actio::detail

@@ -53,7 +53,8 @@ public:
   std::atomic<bool> interrupted{false};
   std::atomic<bool> closing{false};
   std::atomic<int> waiters{0};
-  time_point closed_at{}; // the virtual clock's last reading, after close // threads blocked in run_* right now
+  time_point closed_at{}; // the virtual clock's last reading, after close //
+                          // threads blocked in run_* right now
   actio::runtime* owner = nullptr;
   std::unique_ptr<signal_watch> signals;
 
@@ -92,8 +93,8 @@ void runtime_core::drive(Pred done) {
   while (!done()) {
     if (!drive_once())
       throw actio::runtime_error(
-        "virtual time: nothing left to run, but the awaited result is not "
-        "complete (a deadlock, or it waits on something outside actio)");
+          "virtual time: nothing left to run, but the awaited result is not "
+          "complete (a deadlock, or it waits on something outside actio)");
   }
 }
 

@@ -59,7 +59,7 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
     o.handle_signals = !parse_bool(shown, value);
   else if (key == "shutdown-timeout")
     o.shutdown_timeout = std::chrono::milliseconds(
-      static_cast<std::int64_t>(parse_count(shown, value)));
+        static_cast<std::int64_t>(parse_count(shown, value)));
   else
     return false;
   return true;
@@ -92,8 +92,8 @@ void runtime_options::read_command_line(int& argc, char** argv) {
     auto body = arg.substr(prefix.size());
     auto eq = body.find('=');
     auto key = body.substr(0, eq);
-    auto value = eq == std::string_view::npos ? std::string_view{}
-                                              : body.substr(eq + 1);
+    auto value =
+        eq == std::string_view::npos ? std::string_view{} : body.substr(eq + 1);
     if (!apply(*this, key, value, arg.substr(0, prefix.size() + key.size())))
       throw std::invalid_argument("unknown option '" + std::string{arg} +
                                   "' (actio knows --actio-scheduler, "

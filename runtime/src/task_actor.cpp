@@ -21,7 +21,7 @@ thread_local task_context* tl_current = nullptr;
 class driver_box : public caf::ref_counted {
 public:
   explicit driver_box(std::unique_ptr<task_driver_base> d)
-    : driver(std::move(d)) {}
+      : driver(std::move(d)) {}
   std::unique_ptr<task_driver_base> driver;
 };
 
@@ -63,62 +63,62 @@ caf::behavior task_actor(task_actor_t* self, runtime_core* rt) {
   self->state.ctx.self = self;
   self->state.ctx.is_task = true;
   return {
-    [self](start_atom, const driver_ptr& box) {
-      auto& st = self->state;
-      st.driver = std::move(box->driver);
-      st.keep_alive = caf::actor_cast<caf::strong_actor_ptr>(self);
-      if (st.driver->cancel_requested()) {
-        st.driver->fail(std::make_exception_ptr(cancelled_error()));
-        st.driver.reset();
-        self->quit();
-        st.keep_alive.reset();
-        return;
-      }
-      std::coroutine_handle<> h;
-      try {
-        context_scope scope{&st.ctx};
-        h = st.driver->start();
-      } catch (...) {
-        st.driver->fail(std::current_exception());
-        st.driver.reset();
-        self->quit();
-        st.keep_alive.reset();
-        return;
-      }
-      step(self, h);
-    },
-    [self](resume_atom, std::uint64_t token) {
-      auto& ctx = self->state.ctx;
-      if (token != ctx.token || !ctx.parked)
-        return;
-      auto h = std::exchange(ctx.parked, {});
-      step(self, h);
-    },
-    [self](cancel_atom) {
-      auto& ctx = self->state.ctx;
-      if (!ctx.parked)
-        return;
-      ctx.cancel_arrived = true;
-      ++ctx.token;
-      if (auto hook = std::move(ctx.cancel_hook)) {
-        context_scope scope{&ctx};
-        try {
-          hook();
-        } catch (...) {
-          report_callback_error("cancel hook", std::current_exception());
+      [self](start_atom, const driver_ptr& box) {
+        auto& st = self->state;
+        st.driver = std::move(box->driver);
+        st.keep_alive = caf::actor_cast<caf::strong_actor_ptr>(self);
+        if (st.driver->cancel_requested()) {
+          st.driver->fail(std::make_exception_ptr(cancelled_error()));
+          st.driver.reset();
+          self->quit();
+          st.keep_alive.reset();
+          return;
         }
-      }
-      auto h = std::exchange(ctx.parked, {});
-      step(self, h);
-    },
-    [self](run_atom, const closure_ptr& fn) {
-      context_scope scope{&self->state.ctx};
-      try {
-        fn->run();
-      } catch (...) {
-        report_callback_error("callback", std::current_exception());
-      }
-    },
+        std::coroutine_handle<> h;
+        try {
+          context_scope scope{&st.ctx};
+          h = st.driver->start();
+        } catch (...) {
+          st.driver->fail(std::current_exception());
+          st.driver.reset();
+          self->quit();
+          st.keep_alive.reset();
+          return;
+        }
+        step(self, h);
+      },
+      [self](resume_atom, std::uint64_t token) {
+        auto& ctx = self->state.ctx;
+        if (token != ctx.token || !ctx.parked)
+          return;
+        auto h = std::exchange(ctx.parked, {});
+        step(self, h);
+      },
+      [self](cancel_atom) {
+        auto& ctx = self->state.ctx;
+        if (!ctx.parked)
+          return;
+        ctx.cancel_arrived = true;
+        ++ctx.token;
+        if (auto hook = std::move(ctx.cancel_hook)) {
+          context_scope scope{&ctx};
+          try {
+            hook();
+          } catch (...) {
+            report_callback_error("cancel hook", std::current_exception());
+          }
+        }
+        auto h = std::exchange(ctx.parked, {});
+        step(self, h);
+      },
+      [self](run_atom, const closure_ptr& fn) {
+        context_scope scope{&self->state.ctx};
+        try {
+          fn->run();
+        } catch (...) {
+          report_callback_error("callback", std::current_exception());
+        }
+      },
   };
 }
 
@@ -131,14 +131,14 @@ caf::behavior loop_actor(caf::stateful_actor<loop_state>* self,
   self->state.ctx.rt = rt;
   self->state.ctx.self = self;
   return {
-    [self](run_atom, const closure_ptr& fn) {
-      context_scope scope{&self->state.ctx};
-      try {
-        fn->run();
-      } catch (...) {
-        report_callback_error("callback", std::current_exception());
-      }
-    },
+      [self](run_atom, const closure_ptr& fn) {
+        context_scope scope{&self->state.ctx};
+        try {
+          fn->run();
+        } catch (...) {
+          report_callback_error("callback", std::current_exception());
+        }
+      },
   };
 }
 
@@ -148,19 +148,27 @@ context_scope::context_scope(task_context* ctx) noexcept : prev_(tl_current) {
   tl_current = ctx;
 }
 
-context_scope::~context_scope() { tl_current = prev_; }
+context_scope::~context_scope() {
+  tl_current = prev_;
+}
 
-task_context* current_context() noexcept { return tl_current; }
+task_context* current_context() noexcept {
+  return tl_current;
+}
 
-runtime_core& context_runtime(task_context& ctx) noexcept { return *ctx.rt; }
+runtime_core& context_runtime(task_context& ctx) noexcept {
+  return *ctx.rt;
+}
 
-time_point context_now(task_context& ctx) noexcept { return ctx.rt->now(); }
+time_point context_now(task_context& ctx) noexcept {
+  return ctx.rt->now();
+}
 
 suspension suspend(std::coroutine_handle<> h) {
   auto* ctx = tl_current;
   if (ctx == nullptr || !ctx->is_task)
     throw actio::runtime_error(
-      "co_await on an actio awaitable outside an actio task");
+        "co_await on an actio awaitable outside an actio task");
   ctx->parked = h;
   ctx->cancel_hook.reset();
   return suspension{ctx, ++ctx->token};
@@ -179,10 +187,9 @@ void finish(task_context& ctx) {
 }
 
 resumer::resumer(const suspension& s)
-  : actor_(actor_ref::adopt(caf::actor_cast<caf::actor_control_block*>(
-                              s.ctx->self),
-                            true)),
-    token_(s.token) {}
+    : actor_(actor_ref::adopt(
+          caf::actor_cast<caf::actor_control_block*>(s.ctx->self), true)),
+      token_(s.token) {}
 
 void resumer::operator()() const {
   auto* cb = static_cast<caf::actor_control_block*>(actor_.get());
@@ -198,7 +205,7 @@ void resume_at(const suspension& s, time_point deadline) {
   auto* node = new timer_node;
   node->deadline = deadline;
   node->target = caf::weak_actor_ptr{
-    caf::actor_cast<caf::actor_control_block*>(s.ctx->self)};
+      caf::actor_cast<caf::actor_control_block*>(s.ctx->self)};
   node->token = s.token;
   node->ref(); // one for the cancel hook
   s.ctx->rt->timers->schedule(node);
@@ -206,7 +213,7 @@ void resume_at(const suspension& s, time_point deadline) {
     timer_node* node;
     explicit node_holder(timer_node* n) : node(n) {}
     node_holder(node_holder&& o) noexcept
-      : node(std::exchange(o.node, nullptr)) {}
+        : node(std::exchange(o.node, nullptr)) {}
     ~node_holder() {
       if (node != nullptr)
         node->deref();

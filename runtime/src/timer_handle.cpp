@@ -8,7 +8,7 @@ namespace actio {
 timer_handle::timer_handle(detail::timer_node* node) noexcept : node_(node) {}
 
 timer_handle::timer_handle(const timer_handle& other) noexcept
-  : node_(other.node_) {
+    : node_(other.node_) {
   if (node_ != nullptr)
     node_->ref();
 }
@@ -23,9 +23,8 @@ bool timer_handle::cancel() noexcept {
 }
 
 bool timer_handle::cancelled() const noexcept {
-  return node_ != nullptr &&
-         node_->state.load(std::memory_order_acquire) ==
-           detail::timer_node::cancelled;
+  return node_ != nullptr && node_->state.load(std::memory_order_acquire) ==
+                                 detail::timer_node::cancelled;
 }
 
 time_point timer_handle::when() const noexcept {

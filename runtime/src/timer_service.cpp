@@ -10,12 +10,14 @@
 namespace actio::detail {
 
 timer_service::timer_service(bool manual, now_fn now)
-  : manual_(manual), now_(std::move(now)) {
+    : manual_(manual), now_(std::move(now)) {
   if (!manual_)
     thread_ = std::thread([this] { run(); });
 }
 
-timer_service::~timer_service() { stop(); }
+timer_service::~timer_service() {
+  stop();
+}
 
 void timer_service::schedule(timer_node* node) {
   std::unique_lock<std::mutex> guard{mtx_};
@@ -56,8 +58,7 @@ void timer_service::compact() {
   if (dead < 1024 || static_cast<std::size_t>(dead) * 2 < heap_.size())
     return;
   auto keep = std::remove_if(heap_.begin(), heap_.end(), [](const entry& e) {
-    if (e.node->state.load(std::memory_order_relaxed) !=
-        timer_node::cancelled)
+    if (e.node->state.load(std::memory_order_relaxed) != timer_node::cancelled)
       return false;
     e.node->deref();
     return true;
@@ -88,7 +89,7 @@ closure_ptr make_claiming_closure(timer_node* node) {
     timer_node* node;
     claim_and_run(timer_node* n) : node(n) {}
     claim_and_run(claim_and_run&& o) noexcept
-      : node(std::exchange(o.node, nullptr)) {}
+        : node(std::exchange(o.node, nullptr)) {}
     ~claim_and_run() {
       if (node != nullptr)
         node->deref();
@@ -134,8 +135,8 @@ void timer_service::run() {
 std::optional<time_point> timer_service::next_deadline() {
   std::lock_guard<std::mutex> guard{mtx_};
   absorb_ingress();
-  while (!heap_.empty() && heap_.front().node->state.load() ==
-                             timer_node::cancelled) {
+  while (!heap_.empty() &&
+         heap_.front().node->state.load() == timer_node::cancelled) {
     std::pop_heap(heap_.begin(), heap_.end(), later{});
     heap_.back().node->deref();
     heap_.pop_back();

@@ -97,8 +97,7 @@ private:
   };
   struct later {
     bool operator()(const entry& a, const entry& b) const noexcept {
-      return a.deadline != b.deadline ? a.deadline > b.deadline
-                                      : a.seq > b.seq;
+      return a.deadline != b.deadline ? a.deadline > b.deadline : a.seq > b.seq;
     }
   };
 

@@ -3,6 +3,8 @@
 
 namespace actio {
 
-const char* version() noexcept { return ACTIO_VERSION_STRING; }
+const char* version() noexcept {
+  return ACTIO_VERSION_STRING;
+}
 
 } // namespace actio

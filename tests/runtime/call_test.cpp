@@ -107,9 +107,8 @@ TEST_CASE("real-time timers fire in deadline order", "[timer][threads]") {
   actio::runtime rt{actio::test::real_time()};
   std::vector<int> order;
   for (int i = 10; i > 0; --i)
-    rt.call_later(std::chrono::milliseconds(i * 5), [&order, i] {
-      order.push_back(i);
-    });
+    rt.call_later(std::chrono::milliseconds(i * 5),
+                  [&order, i] { order.push_back(i); });
   rt.call_later(80ms, [&rt] { rt.stop(); });
   rt.run_forever();
   CHECK(order == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});

@@ -12,7 +12,8 @@ using actio::test::virtual_time;
 
 namespace {
 
-actio::task<int> sleeper(std::chrono::seconds d, std::vector<std::string>* log) {
+actio::task<int> sleeper(std::chrono::seconds d,
+                         std::vector<std::string>* log) {
   try {
     co_await actio::sleep(d);
   } catch (const actio::cancelled_error&) {
@@ -42,9 +43,8 @@ TEST_CASE("cancel makes the current co_await throw cancelled_error and the "
   actio::runtime rt{virtual_time()};
   std::vector<std::string> log;
   auto f = rt.create_task(sleeper, 10s, &log);
-  rt.run_until_complete(rt.create_task([]() -> actio::task<> {
-    co_await actio::sleep(1s);
-  }));
+  rt.run_until_complete(
+      rt.create_task([]() -> actio::task<> { co_await actio::sleep(1s); }));
   CHECK(f.cancel());
   CHECK_THROWS_AS(rt.run_until_complete(f), actio::cancelled_error);
   CHECK(f.cancelled());
@@ -94,9 +94,8 @@ TEST_CASE("cancelling a task cancels the task it awaits, as asyncio does",
   actio::runtime rt{virtual_time()};
   std::vector<std::string> log;
   auto inner = rt.create_task(sleeper, 10s, &log);
-  auto outer = rt.create_task([inner]() -> actio::task<int> {
-    co_return co_await inner;
-  });
+  auto outer = rt.create_task(
+      [inner]() -> actio::task<int> { co_return co_await inner; });
   rt.call_later(1s, [outer] { outer.cancel(); });
   CHECK_THROWS_AS(rt.run_until_complete(outer), actio::cancelled_error);
   CHECK_THROWS_AS(rt.run_until_complete(inner), actio::cancelled_error);

@@ -58,11 +58,12 @@ TEST_CASE("gather returns results in argument order, not completion order",
   actio::runtime rt{virtual_time()};
   std::vector<actio::future<int>> fs;
   for (int i = 0; i < 5; ++i)
-    fs.push_back(rt.create_task(value_after, i, std::chrono::milliseconds(50 - i * 10)));
+    fs.push_back(
+        rt.create_task(value_after, i, std::chrono::milliseconds(50 - i * 10)));
   CHECK(rt.run_until_complete(actio::gather(fs)) ==
         std::vector<int>{0, 1, 2, 3, 4});
-  auto [a, b] = rt.run_until_complete(
-    actio::gather(value_after(1, 20ms), rt.create_task(value_after, 2, 10ms)));
+  auto [a, b] = rt.run_until_complete(actio::gather(
+      value_after(1, 20ms), rt.create_task(value_after, 2, 10ms)));
   CHECK(a == 1);
   CHECK(b == 2);
 }
@@ -72,8 +73,8 @@ TEST_CASE("gather fails fast with the first error while the others keep "
           "[gather]") {
   actio::runtime rt{virtual_time()};
   auto slow = rt.create_task(value_after, 1, 100ms);
-  auto g = actio::gather(std::vector<actio::future<int>>{
-    rt.create_task(fail_after, 10ms), slow});
+  auto g = actio::gather(
+      std::vector<actio::future<int>>{rt.create_task(fail_after, 10ms), slow});
   CHECK_THROWS_WITH(rt.run_until_complete(g), "child failed");
   CHECK_FALSE(slow.done());
   CHECK(rt.run_until_complete(slow) == 1);
@@ -82,11 +83,11 @@ TEST_CASE("gather fails fast with the first error while the others keep "
 TEST_CASE("gather with return_exceptions yields every value or error",
           "[gather]") {
   actio::runtime rt{virtual_time()};
-  auto g = actio::gather(actio::return_exceptions,
-                         std::vector<actio::future<int>>{
-                           rt.create_task(value_after, 1, 30ms),
-                           rt.create_task(fail_after, 10ms),
-                           rt.create_task(value_after, 3, 20ms)});
+  auto g = actio::gather(
+      actio::return_exceptions,
+      std::vector<actio::future<int>>{rt.create_task(value_after, 1, 30ms),
+                                      rt.create_task(fail_after, 10ms),
+                                      rt.create_task(value_after, 3, 20ms)});
   auto out = rt.run_until_complete(g);
   REQUIRE(out.size() == 3);
   CHECK(out[0].value() == 1);
@@ -97,10 +98,11 @@ TEST_CASE("gather with return_exceptions yields every value or error",
 
 TEST_CASE("a gather of gathers groups results", "[gather]") {
   actio::runtime rt{virtual_time()};
-  auto g1 = actio::gather(std::vector<actio::future<int>>{
-    rt.create_task(value_after, 1, 10ms), rt.create_task(value_after, 2, 5ms)});
-  auto g2 = actio::gather(std::vector<actio::future<int>>{
-    rt.create_task(value_after, 3, 1ms)});
+  auto g1 = actio::gather(
+      std::vector<actio::future<int>>{rt.create_task(value_after, 1, 10ms),
+                                      rt.create_task(value_after, 2, 5ms)});
+  auto g2 = actio::gather(
+      std::vector<actio::future<int>>{rt.create_task(value_after, 3, 1ms)});
   auto [r1, r2] = rt.run_until_complete(actio::gather(g1, g2));
   CHECK(r1 == std::vector<int>{1, 2});
   CHECK(r2 == std::vector<int>{3});
@@ -108,9 +110,8 @@ TEST_CASE("a gather of gathers groups results", "[gather]") {
 
 TEST_CASE("gather of an empty vector completes at once", "[gather]") {
   actio::runtime rt{virtual_time()};
-  CHECK(rt.run_until_complete(
-          actio::gather(std::vector<actio::future<int>>{}))
-          .empty());
+  CHECK(rt.run_until_complete(actio::gather(std::vector<actio::future<int>>{}))
+            .empty());
 }
 
 TEST_CASE("cancelling a gather cancels every child", "[gather][cancel]") {
@@ -145,7 +146,7 @@ TEST_CASE("wait splits done and pending and never cancels pending", "[wait]") {
                                      rt.create_task(value_after, 2, 500ms)};
   SECTION("first_completed") {
     auto r = rt.run_until_complete(
-      actio::wait(fs, actio::return_when::first_completed));
+        actio::wait(fs, actio::return_when::first_completed));
     CHECK(r.done.size() == 1);
     CHECK(r.pending.size() == 1);
     CHECK(r.done[0].result() == 1);
@@ -153,7 +154,7 @@ TEST_CASE("wait splits done and pending and never cancels pending", "[wait]") {
   SECTION("timeout") {
     auto start = rt.time();
     auto r = rt.run_until_complete(
-      actio::wait(fs, actio::return_when::all_completed, 100ms));
+        actio::wait(fs, actio::return_when::all_completed, 100ms));
     CHECK(rt.time() - start == 100ms);
     CHECK(r.done.size() == 1);
     REQUIRE(r.pending.size() == 1);
@@ -167,25 +168,24 @@ TEST_CASE("wait splits done and pending and never cancels pending", "[wait]") {
   }
 }
 
-TEST_CASE("wait with first_exception returns at the first failure",
-          "[wait]") {
+TEST_CASE("wait with first_exception returns at the first failure", "[wait]") {
   actio::runtime rt{virtual_time()};
   std::vector<actio::future<int>> fs{rt.create_task(fail_after, 10ms),
                                      rt.create_task(value_after, 2, 500ms)};
   auto start = rt.time();
   auto r = rt.run_until_complete(
-    actio::wait(fs, actio::return_when::first_exception));
+      actio::wait(fs, actio::return_when::first_exception));
   CHECK(rt.time() - start == 10ms);
   REQUIRE(r.done.size() == 1);
   CHECK(r.done[0].exception() != nullptr);
 }
 
-TEST_CASE("as_completed yields results in completion order",
-          "[as_completed]") {
+TEST_CASE("as_completed yields results in completion order", "[as_completed]") {
   actio::runtime rt{virtual_time()};
   std::vector<actio::future<int>> fs;
   for (int i = 0; i < 5; ++i)
-    fs.push_back(rt.create_task(value_after, i, std::chrono::milliseconds(50 - i * 10)));
+    fs.push_back(
+        rt.create_task(value_after, i, std::chrono::milliseconds(50 - i * 10)));
   auto collector = rt.create_task([fs]() -> actio::task<std::vector<int>> {
     std::vector<int> seen;
     for (auto& f : actio::as_completed(fs))
@@ -200,7 +200,7 @@ TEST_CASE("wait_for returns the value in time, or cancels the task and "
           "[wait_for]") {
   actio::runtime rt{virtual_time()};
   CHECK(rt.run_until_complete(
-          actio::wait_for(rt.create_task(value_after, 5, 10ms), 1s)) == 5);
+            actio::wait_for(rt.create_task(value_after, 5, 10ms), 1s)) == 5);
   auto slow = rt.create_task(value_after, 6, 10s);
   auto start = rt.time();
   CHECK_THROWS_AS(rt.run_until_complete(actio::wait_for(slow, 1s)),

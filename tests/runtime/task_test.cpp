@@ -91,8 +91,7 @@ TEST_CASE("ten concurrent 2 s sleeps take 2 s, not 20 s", "[task]") {
   CHECK(elapsed(rt, start) == Approx(2.0));
 }
 
-TEST_CASE("result() of a pending future throws invalid_state_error",
-          "[task]") {
+TEST_CASE("result() of a pending future throws invalid_state_error", "[task]") {
   actio::runtime rt{virtual_time()};
   auto f = rt.create_task(compute, 1, 1);
   CHECK_FALSE(f.done());
@@ -108,12 +107,16 @@ TEST_CASE("done callbacks run exactly once in registration order, also when "
   actio::runtime rt{virtual_time()};
   std::vector<std::string> log;
   auto f = rt.create_task(compute, 1, 2);
-  f.add_done_callback([&](const actio::future<int>& h, std::string who) {
-    log.push_back("first " + std::to_string(h.result()) + " " + who);
-  }, std::string{"wanglin"});
-  f.add_done_callback([&](const actio::future<int>&) { log.push_back("second"); });
+  f.add_done_callback(
+      [&](const actio::future<int>& h, std::string who) {
+        log.push_back("first " + std::to_string(h.result()) + " " + who);
+      },
+      std::string{"wanglin"});
+  f.add_done_callback(
+      [&](const actio::future<int>&) { log.push_back("second"); });
   rt.run_until_complete(f);
-  f.add_done_callback([&](const actio::future<int>&) { log.push_back("late"); });
+  f.add_done_callback(
+      [&](const actio::future<int>&) { log.push_back("late"); });
   CHECK(log == std::vector<std::string>{"first 3 wanglin", "second", "late"});
 }
 
@@ -130,7 +133,7 @@ TEST_CASE("a void task completes with none", "[task]") {
 
 TEST_CASE("an error nobody retrieves does not disturb other tasks", "[task]") {
   actio::runtime rt{virtual_time()};
-  (void) rt.create_task(fails_after, 1s);
+  (void)rt.create_task(fails_after, 1s);
   CHECK(rt.run_until_complete(rt.create_task(compute, 1, 1)) == 2);
 }
 

@@ -15,7 +15,7 @@ public:
   any_future(const future<T>& f) noexcept : st_(f.state()) {}
 
   explicit any_future(detail::state_ptr<detail::state_base> st) noexcept
-    : st_(std::move(st)) {}
+      : st_(std::move(st)) {}
 
   bool valid() const noexcept { return static_cast<bool>(st_); }
   bool done() const noexcept { return st_->done(); }

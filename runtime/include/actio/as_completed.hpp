@@ -38,7 +38,7 @@ std::vector<future<T>> as_completed(std::vector<future<T>> inputs) {
     auto* raw = st.get();
     raw->add_callback([order, st = std::move(st)]() mutable {
       auto& slot =
-        order->slots[order->next.fetch_add(1, std::memory_order_acq_rel)];
+          order->slots[order->next.fetch_add(1, std::memory_order_acq_rel)];
       if (st->status() == detail::future_status::value)
         slot.set_value(st->consume());
       else

@@ -29,7 +29,8 @@ time_point ambient_now();
 
 template <class Fn, class... Args>
 unique_function<void()> bind_call(Fn fn, Args... args) {
-  return [fn = std::move(fn), args = std::make_tuple(std::move(args)...)]() mutable {
+  return [fn = std::move(fn),
+          args = std::make_tuple(std::move(args)...)]() mutable {
     std::apply(fn, std::move(args));
   };
 }
@@ -42,8 +43,8 @@ unique_function<void()> bind_call(Fn fn, Args... args) {
 template <class Fn, class... Args>
 timer_handle call_soon(Fn fn, Args... args) {
   return timer_handle{detail::schedule_call(
-    detail::ambient_runtime(), time_point::min(),
-    detail::bind_call(std::move(fn), std::move(args)...))};
+      detail::ambient_runtime(), time_point::min(),
+      detail::bind_call(std::move(fn), std::move(args)...))};
 }
 
 /// Runs `fn(args...)` on the runtime's loop actor at `when` on the
@@ -51,8 +52,8 @@ timer_handle call_soon(Fn fn, Args... args) {
 template <class Fn, class... Args>
 timer_handle call_at(time_point when, Fn fn, Args... args) {
   return timer_handle{detail::schedule_call(
-    detail::ambient_runtime(), when,
-    detail::bind_call(std::move(fn), std::move(args)...))};
+      detail::ambient_runtime(), when,
+      detail::bind_call(std::move(fn), std::move(args)...))};
 }
 
 /// Runs `fn(args...)` on the runtime's loop actor after `delay`.
@@ -60,7 +61,7 @@ template <class Rep, class Period, class Fn, class... Args>
 timer_handle call_later(std::chrono::duration<Rep, Period> delay, Fn fn,
                         Args... args) {
   return call_at(detail::ambient_now() +
-                   std::chrono::duration_cast<duration>(delay),
+                     std::chrono::duration_cast<duration>(delay),
                  std::move(fn), std::move(args)...);
 }
 

@@ -14,7 +14,7 @@ class cancelled_error : public std::runtime_error {
 public:
   cancelled_error() : std::runtime_error("cancelled") {}
   explicit cancelled_error(const std::string& what)
-    : std::runtime_error(what) {}
+      : std::runtime_error(what) {}
 };
 
 /// Thrown when a deadline passes: `wait_for`, `request` with a timeout
@@ -22,7 +22,7 @@ public:
 class timeout_error : public std::runtime_error {
 public:
   explicit timeout_error(const std::string& what = "timeout")
-    : std::runtime_error(what) {}
+      : std::runtime_error(what) {}
 };
 
 /// Thrown by `future::result()` before the future is done, or when a promise
@@ -30,7 +30,7 @@ public:
 class invalid_state_error : public std::logic_error {
 public:
   explicit invalid_state_error(const std::string& what)
-    : std::logic_error(what) {}
+      : std::logic_error(what) {}
 };
 
 /// Thrown by `runtime::run_until_complete` and `runtime::run_forever` on the

@@ -23,7 +23,7 @@ public:
   future() noexcept = default;
 
   explicit future(detail::state_ptr<detail::state<T>> st) noexcept
-    : st_(std::move(st)) {}
+      : st_(std::move(st)) {}
 
   /// Whether this handle refers to a result at all.
   bool valid() const noexcept { return static_cast<bool>(st_); }
@@ -64,10 +64,10 @@ public:
   /// are reported on stderr and otherwise ignored.
   template <class Fn, class... Args>
   void add_done_callback(Fn fn, Args... args) const {
-    st_->add_callback(
-      [self = *this, fn = std::move(fn), ... args = std::move(args)]() mutable {
-        std::invoke(fn, self, args...);
-      });
+    st_->add_callback([self = *this, fn = std::move(fn),
+                       ... args = std::move(args)]() mutable {
+      std::invoke(fn, self, args...);
+    });
   }
 
   /// Blocks the calling thread until done. Never call this from inside an
@@ -150,7 +150,7 @@ private:
   void abandon() noexcept {
     if (st_ && !st_->done())
       st_->set_exception(std::make_exception_ptr(
-        runtime_error("broken promise: dropped before completing")));
+          runtime_error("broken promise: dropped before completing")));
   }
 
   detail::state_ptr<detail::state<T>> st_;

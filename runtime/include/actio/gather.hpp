@@ -41,12 +41,12 @@ using as_future_t = decltype(as_future(std::declval<X>()));
 /// response handlers), so gathering N futures costs O(N).
 template <class T, bool Outcomes>
 class gather_vector_state final
-  : public state<std::vector<std::conditional_t<Outcomes, outcome<T>, T>>> {
+    : public state<std::vector<std::conditional_t<Outcomes, outcome<T>, T>>> {
 public:
   using element = std::conditional_t<Outcomes, outcome<T>, T>;
 
   explicit gather_vector_state(std::vector<future<T>> children)
-    : children_(std::move(children)), remaining_(children_.size()) {}
+      : children_(std::move(children)), remaining_(children_.size()) {}
 
   /// Registers one callback per child; completes at once if there are none.
   void arm() {
@@ -56,9 +56,9 @@ public:
     }
     for (std::size_t i = 0; i < children_.size(); ++i)
       children_[i].state()->add_callback(
-        [self = state_ptr<gather_vector_state>(this), i] {
-          self->on_child(i);
-        });
+          [self = state_ptr<gather_vector_state>(this), i] {
+            self->on_child(i);
+          });
   }
 
   bool request_cancel() override {
@@ -79,8 +79,7 @@ private:
         return;
       }
     }
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1 ||
-        this->done())
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1 || this->done())
       return;
     if (cancel_requested_.load()) {
       this->set_cancelled();
@@ -111,18 +110,17 @@ template <class... Ts>
 class gather_tuple_state final : public state<std::tuple<Ts...>> {
 public:
   explicit gather_tuple_state(future<Ts>... children)
-    : children_(std::move(children)...) {}
+      : children_(std::move(children)...) {}
 
   void arm() {
     std::apply(
-      [this](auto&... c) {
-        (c.state()->add_callback(
-           [self = state_ptr<gather_tuple_state>(this), st = c.state().get()] {
-             self->on_child(*st);
-           }),
-         ...);
-      },
-      children_);
+        [this](auto&... c) {
+          (c.state()->add_callback(
+               [self = state_ptr<gather_tuple_state>(this),
+                st = c.state().get()] { self->on_child(*st); }),
+           ...);
+        },
+        children_);
   }
 
   bool request_cancel() override {
@@ -139,16 +137,15 @@ private:
       this->set_exception(st.error());
       return;
     }
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1 ||
-        this->done())
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1 || this->done())
       return;
     if (cancel_requested_.load()) {
       this->set_cancelled();
       return;
     }
     this->set_value(std::apply(
-      [](auto&... c) { return std::tuple<Ts...>{c.state()->consume()...}; },
-      children_));
+        [](auto&... c) { return std::tuple<Ts...>{c.state()->consume()...}; },
+        children_));
   }
 
   std::tuple<future<Ts>...> children_;
@@ -169,7 +166,7 @@ struct is_future_like<task<T>> : std::true_type {};
 
 template <class X>
 inline constexpr bool is_future_like_v =
-  is_future_like<std::remove_cvref_t<X>>::value;
+    is_future_like<std::remove_cvref_t<X>>::value;
 
 } // namespace detail
 
@@ -184,14 +181,14 @@ template <class... Xs,
                                    (detail::is_future_like_v<Xs> && ...)>>
 auto gather(Xs&&... xs) {
   using result_type =
-    std::tuple<typename detail::as_future_t<Xs>::value_type...>;
+      std::tuple<typename detail::as_future_t<Xs>::value_type...>;
   using state_type = detail::gather_tuple_state<
-    typename detail::as_future_t<Xs>::value_type...>;
+      typename detail::as_future_t<Xs>::value_type...>;
   auto st = detail::make_state<state_type>(
-    detail::as_future(std::forward<Xs>(xs))...);
+      detail::as_future(std::forward<Xs>(xs))...);
   st->arm();
   return future<result_type>{
-    detail::state_ptr<detail::state<result_type>>(std::move(st))};
+      detail::state_ptr<detail::state<result_type>>(std::move(st))};
 }
 
 /// Gathers a vector of futures: completes with their values in the
@@ -200,10 +197,10 @@ auto gather(Xs&&... xs) {
 template <class T>
 future<std::vector<T>> gather(std::vector<future<T>> children) {
   auto st = detail::make_state<detail::gather_vector_state<T, false>>(
-    std::move(children));
+      std::move(children));
   st->arm();
   return future<std::vector<T>>{
-    detail::state_ptr<detail::state<std::vector<T>>>(std::move(st))};
+      detail::state_ptr<detail::state<std::vector<T>>>(std::move(st))};
 }
 
 /// Gathers a vector of futures without failing fast: completes when all
@@ -214,10 +211,10 @@ template <class T>
 future<std::vector<outcome<T>>> gather(return_exceptions_t,
                                        std::vector<future<T>> children) {
   auto st = detail::make_state<detail::gather_vector_state<T, true>>(
-    std::move(children));
+      std::move(children));
   st->arm();
   return future<std::vector<outcome<T>>>{
-    detail::state_ptr<detail::state<std::vector<outcome<T>>>>(std::move(st))};
+      detail::state_ptr<detail::state<std::vector<outcome<T>>>>(std::move(st))};
 }
 
 } // namespace actio

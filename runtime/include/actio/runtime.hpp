@@ -140,7 +140,7 @@ public:
   template <class Fn, class... Args>
   timer_handle call_at(time_point when, Fn fn, Args... args) {
     return timer_handle{detail::schedule_call(
-      core(), when, detail::bind_call(std::move(fn), std::move(args)...))};
+        core(), when, detail::bind_call(std::move(fn), std::move(args)...))};
   }
 
   /// Convenience for `call_later` with a duration in any unit.

@@ -26,7 +26,7 @@ public:
       bool await_ready() const noexcept { return false; }
       std::coroutine_handle<>
       await_suspend(std::coroutine_handle<> h) const noexcept {
-        (void) h;
+        (void)h;
         return continuation_ ? continuation_ : std::noop_coroutine();
       }
       void await_resume() const noexcept {}
@@ -151,7 +151,7 @@ task<T> task_promise<T>::get_return_object() noexcept {
 
 inline task<void> task_promise<void>::get_return_object() noexcept {
   return task<void>{
-    std::coroutine_handle<task_promise<void>>::from_promise(*this)};
+      std::coroutine_handle<task_promise<void>>::from_promise(*this)};
 }
 
 /// Whether `T` is an actio::task.

@@ -83,13 +83,13 @@ public:
   using value_type = value_or_none<T>;
 
   task_driver(Make make, state_ptr<task_state<value_type>> st)
-    : make_(std::move(make)), st_(std::move(st)) {}
+      : make_(std::move(make)), st_(std::move(st)) {}
 
   ~task_driver() override {
     coro_ = task<T>{};
     if (!st_->done())
       st_->set_exception(std::make_exception_ptr(
-        cancelled_error("task's actor ended before the task did")));
+          cancelled_error("task's actor ended before the task did")));
   }
 
   std::coroutine_handle<> start() override {
@@ -140,7 +140,7 @@ runtime_core& ambient_runtime();
 template <class Fn, class... Args>
 auto spawn_call(runtime_core& rt, Fn&& fn, Args&&... args) {
   using coro_type =
-    std::invoke_result_t<std::decay_t<Fn>&, std::decay_t<Args>...>;
+      std::invoke_result_t<std::decay_t<Fn>&, std::decay_t<Args>...>;
   static_assert(is_task<coro_type>::value,
                 "create_task needs a function returning actio::task<T>");
   using T = typename coro_type::value_type;
@@ -152,7 +152,7 @@ auto spawn_call(runtime_core& rt, Fn&& fn, Args&&... args) {
   auto st = make_state<task_state<V>>();
   auto* raw = st.get();
   auto driver =
-    std::make_unique<task_driver<T, decltype(make)>>(std::move(make), st);
+      std::make_unique<task_driver<T, decltype(make)>>(std::move(make), st);
   raw->actor = spawn_task(rt, std::move(driver));
   return future<V>{std::move(st)};
 }
@@ -160,10 +160,10 @@ auto spawn_call(runtime_core& rt, Fn&& fn, Args&&... args) {
 /// Spawns an already created coroutine object as a task on `rt`.
 template <class T>
 auto spawn_coroutine(runtime_core& rt, task<T>&& coro) {
-  return spawn_call(
-    rt, [c = std::make_shared<task<T>>(std::move(coro))]() mutable {
-      return std::move(*c);
-    });
+  return spawn_call(rt,
+                    [c = std::make_shared<task<T>>(std::move(coro))]() mutable {
+                      return std::move(*c);
+                    });
 }
 
 } // namespace actio::detail

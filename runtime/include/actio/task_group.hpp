@@ -103,7 +103,7 @@ public:
   template <class Fn, class... Args>
   auto create_task(Fn&& fn, Args&&... args) {
     auto f =
-      actio::create_task(std::forward<Fn>(fn), std::forward<Args>(args)...);
+        actio::create_task(std::forward<Fn>(fn), std::forward<Args>(args)...);
     st_->adopt(any_future{f});
     return f;
   }

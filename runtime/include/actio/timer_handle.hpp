@@ -19,7 +19,7 @@ public:
   explicit timer_handle(detail::timer_node* node) noexcept; // adopts a ref
   timer_handle(const timer_handle& other) noexcept;
   timer_handle(timer_handle&& other) noexcept
-    : node_(std::exchange(other.node_, nullptr)) {}
+      : node_(std::exchange(other.node_, nullptr)) {}
   timer_handle& operator=(timer_handle other) noexcept {
     std::swap(node_, other.node_);
     return *this;

@@ -86,29 +86,29 @@ private:
 
   template <class D>
   static constexpr bool fits_inline =
-    sizeof(D) <= sizeof(storage) && alignof(D) <= alignof(storage) &&
-    std::is_nothrow_move_constructible_v<D>;
+      sizeof(D) <= sizeof(storage) &&
+      alignof(D) <= alignof(storage) && std::is_nothrow_move_constructible_v<D>;
 
   template <class D>
   static constexpr vtable inline_vtable{
-    [](void* p, Args&&... args) -> R {
-      return (*static_cast<D*>(p))(std::forward<Args>(args)...);
-    },
-    [](void* from, void* to) noexcept {
-      ::new (to) D(std::move(*static_cast<D*>(from)));
-      static_cast<D*>(from)->~D();
-    },
-    [](void* p) noexcept { static_cast<D*>(p)->~D(); }};
+      [](void* p, Args&&... args) -> R {
+        return (*static_cast<D*>(p))(std::forward<Args>(args)...);
+      },
+      [](void* from, void* to) noexcept {
+        ::new (to) D(std::move(*static_cast<D*>(from)));
+        static_cast<D*>(from)->~D();
+      },
+      [](void* p) noexcept { static_cast<D*>(p)->~D(); }};
 
   template <class D>
   static constexpr vtable heap_vtable{
-    [](void* p, Args&&... args) -> R {
-      return (**static_cast<D**>(p))(std::forward<Args>(args)...);
-    },
-    [](void* from, void* to) noexcept {
-      ::new (to) D*(*static_cast<D**>(from));
-    },
-    [](void* p) noexcept { delete *static_cast<D**>(p); }};
+      [](void* p, Args&&... args) -> R {
+        return (**static_cast<D**>(p))(std::forward<Args>(args)...);
+      },
+      [](void* from, void* to) noexcept {
+        ::new (to) D*(*static_cast<D**>(from));
+      },
+      [](void* p) noexcept { delete *static_cast<D**>(p); }};
 
   storage buf_;
   const vtable* vt_ = nullptr;

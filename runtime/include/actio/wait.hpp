@@ -32,8 +32,8 @@ template <class H>
 class wait_state final : public state<wait_result<H>> {
 public:
   wait_state(std::vector<H> children, return_when when)
-    : children_(std::move(children)), when_(when),
-      remaining_(children_.size()) {}
+      : children_(std::move(children)), when_(when),
+        remaining_(children_.size()) {}
 
   void arm(std::optional<duration> timeout) {
     if (children_.empty()) {
@@ -42,13 +42,11 @@ public:
     }
     if (timeout)
       timer_ = timer_handle{schedule_call(
-        ambient_runtime(), ambient_now() + *timeout,
-        [self = state_ptr<wait_state>(this)] { self->finish(); })};
+          ambient_runtime(), ambient_now() + *timeout,
+          [self = state_ptr<wait_state>(this)] { self->finish(); })};
     for (auto& c : children_)
-      c.state()->add_callback(
-        [self = state_ptr<wait_state>(this), st = c.state().get()] {
-          self->on_child(*st);
-        });
+      c.state()->add_callback([self = state_ptr<wait_state>(this),
+                               st = c.state().get()] { self->on_child(*st); });
   }
 
   bool request_cancel() override {
@@ -98,7 +96,7 @@ future<wait_result<H>> wait(std::vector<H> handles,
   auto st = detail::make_state<detail::wait_state<H>>(std::move(handles), when);
   st->arm(timeout);
   return future<wait_result<H>>{
-    detail::state_ptr<detail::state<wait_result<H>>>(std::move(st))};
+      detail::state_ptr<detail::state<wait_result<H>>>(std::move(st))};
 }
 
 } // namespace actio

@@ -20,23 +20,23 @@ public:
 
   void arm(duration timeout) {
     timer_ = timer_handle{schedule_call(
-      ambient_runtime(), ambient_now() + timeout,
-      [self = state_ptr<wait_for_state>(this), timeout] {
-        if (self->done())
-          return;
-        self->inner_.cancel();
-        self->set_exception(std::make_exception_ptr(timeout_error(
-          "wait_for: timed out after " +
-          std::to_string(
-            std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
-              .count()) +
-          " ms")));
-      })};
+        ambient_runtime(), ambient_now() + timeout,
+        [self = state_ptr<wait_for_state>(this), timeout] {
+          if (self->done())
+            return;
+          self->inner_.cancel();
+          self->set_exception(std::make_exception_ptr(timeout_error(
+              "wait_for: timed out after " +
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
+                      .count()) +
+              " ms")));
+        })};
     inner_.state()->add_callback([self = state_ptr<wait_for_state>(this)] {
       auto& st = *self->inner_.state();
       bool won = st.status() == future_status::value
-                   ? self->set_value(st.consume())
-                   : self->set_exception(st.error());
+                     ? self->set_value(st.consume())
+                     : self->set_exception(st.error());
       if (won)
         self->timer_.cancel();
     });

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# actio's main job on a fresh Debian bookworm: installs what is missing,
+# builds Release, then runs the seed's examples in order.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh build
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DACTIO_BUILD_TESTS=OFF -DACTIO_BUILD_BENCH=OFF >/dev/null
+cmake --build build/release -j"$(nproc)"
+for example in build/release/examples/[0-9][0-9]_*; do
+  [ -x "$example" ] || continue
+  echo "=== $(basename "$example")"
+  "$example" "$@"
+done

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Every test of actio on a fresh Debian bookworm: installs what is missing,
+# builds Release with warnings as errors and runs all tests (ctest), builds
+# again with AddressSanitizer + UndefinedBehaviorSanitizer and runs them
+# again, then checks the formatting. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+scripts/setup.sh test
+jobs=$(nproc)
+
+echo "== Release build, warnings as errors"
+cmake -S . -B build/test-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DACTIO_WERROR=ON -DACTIO_BUILD_BENCH=OFF >/dev/null
+cmake --build build/test-release -j"$jobs"
+echo "== Release tests"
+(cd build/test-release && ctest --output-on-failure -j"$jobs" --timeout 300)
+
+echo "== ASan + UBSan build"
+cmake -S . -B build/test-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DACTIO_WERROR=ON -DACTIO_BUILD_BENCH=OFF \
+  -DACTIO_SANITIZE=address,undefined >/dev/null
+cmake --build build/test-asan -j"$jobs"
+echo "== ASan + UBSan tests"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$root/tests/ubsan.supp
+export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp
+(cd build/test-asan && ctest --output-on-failure -j"$jobs" --timeout 600)
+
+echo "== clang-format"
+files=$(git ls-files '*.cpp' '*.hpp' 2>/dev/null || find runtime actors examples tests bench -name '*.[ch]pp')
+clang-format --dry-run --Werror $files
+echo "== all tests passed"

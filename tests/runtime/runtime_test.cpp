@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/runtime.hpp"
+
+#include "actio/actio.hpp"
+#include "support/time_limit.hpp"
+#include "support/virtual_runtime.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/policy/work_sharing.hpp>
+#include <caf/policy/work_stealing.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+#include <caf/scheduler/coordinator.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+template <class Policy>
+bool uses(actio::runtime& rt) {
+  return dynamic_cast<caf::scheduler::coordinator<Policy>*>(
+             &rt.system().scheduler()) != nullptr;
+}
+
+actio::task<int> sleep_for(std::chrono::seconds d) {
+  co_await actio::sleep(d);
+  co_return 1;
+}
+
+} // namespace
+
+TEST_CASE("the default scheduler is sharing, with one thread per core",
+          "[runtime][options]") {
+  actio::runtime rt{actio::test::real_time()};
+  CHECK(uses<caf::policy::work_sharing>(rt));
+  CHECK(rt.system().scheduler().num_workers() ==
+        rt.options().effective_threads());
+  CHECK(rt.options().effective_threads() >= 2);
+}
+
+TEST_CASE("scheduler options from code take effect", "[runtime][options]") {
+  auto o = actio::test::real_time();
+  o.policy = actio::scheduler_policy::stealing;
+  o.threads = 3;
+  actio::runtime rt{o};
+  CHECK(uses<caf::policy::work_stealing>(rt));
+  CHECK(rt.system().scheduler().num_workers() == 3);
+}
+
+TEST_CASE("--actio-* options are read from the command line and removed "
+          "from argv",
+          "[runtime][options]") {
+  std::vector<std::string> args{"prog",
+                                "--actio-threads=3",
+                                "--keep",
+                                "--actio-scheduler=stealing",
+                                "--actio-max-throughput=50",
+                                "--actio-no-signals",
+                                "last"};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(args.size());
+  actio::runtime rt{argc, argv.data()};
+  CHECK(argc == 3);
+  CHECK(std::string{argv[1]} == "--keep");
+  CHECK(std::string{argv[2]} == "last");
+  CHECK(rt.options().threads == 3);
+  CHECK(rt.options().max_throughput == 50);
+  CHECK_FALSE(rt.options().handle_signals);
+  CHECK(uses<caf::policy::work_stealing>(rt));
+  CHECK(rt.system().scheduler().num_workers() == 3);
+}
+
+TEST_CASE("a malformed or unknown --actio- option is a clear error",
+          "[runtime][options]") {
+  actio::runtime_options o;
+  std::vector<std::string> args{"prog", "--actio-threads=many"};
+  std::vector<char*> argv{args[0].data(), args[1].data(), nullptr};
+  int argc = 2;
+  CHECK_THROWS_WITH(o.read_command_line(argc, argv.data()),
+                    Catch::Contains("expected a number"));
+  args[1] = "--actio-colour=blue";
+  argv[1] = args[1].data();
+  argc = 2;
+  CHECK_THROWS_WITH(o.read_command_line(argc, argv.data()),
+                    Catch::Contains("unknown option '--actio-colour=blue'"));
+  args[1] = "--actio-scheduler=fastest";
+  argv[1] = args[1].data();
+  argc = 2;
+  CHECK_THROWS_WITH(o.read_command_line(argc, argv.data()),
+                    Catch::Contains("'sharing' or 'stealing'"));
+}
+
+TEST_CASE("options are read from ACTIO_ environment variables",
+          "[runtime][options]") {
+  ::setenv("ACTIO_THREADS", "5", 1);
+  ::setenv("ACTIO_SCHEDULER", "stealing", 1);
+  actio::runtime_options o;
+  o.read_environment();
+  ::unsetenv("ACTIO_THREADS");
+  ::unsetenv("ACTIO_SCHEDULER");
+  CHECK(o.threads == 5);
+  CHECK(o.policy == actio::scheduler_policy::stealing);
+}
+
+TEST_CASE("stop() from another thread ends run_forever", "[runtime][threads]") {
+  actio::test::time_limit limit{5s, "stop from another thread"};
+  actio::runtime rt{actio::test::real_time()};
+  std::thread stopper([&rt] {
+    std::this_thread::sleep_for(50ms);
+    rt.stop();
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  rt.run_forever();
+  stopper.join();
+  CHECK(seconds_since(t0) < 2.0);
+}
+
+TEST_CASE("run_until_complete waits in real time and returns the value",
+          "[runtime][threads]") {
+  actio::test::time_limit limit{5s, "real-time run_until_complete"};
+  actio::runtime rt{actio::test::real_time()};
+  auto t0 = std::chrono::steady_clock::now();
+  auto f = rt.create_task([]() -> actio::task<int> {
+    co_await actio::sleep(50ms);
+    co_return 42;
+  });
+  CHECK(rt.run_until_complete(f) == 42);
+  CHECK(seconds_since(t0) >= 0.05);
+}
+
+TEST_CASE("a future can be awaited from a thread that is not an actor",
+          "[runtime][threads]") {
+  actio::test::time_limit limit{5s, "blocking wait"};
+  actio::runtime rt{actio::test::real_time()};
+  auto f = rt.create_task(sleep_for, 0s);
+  std::thread other([f] { f.wait(); });
+  other.join();
+  CHECK(f.result() == 1);
+}
+
+TEST_CASE("shutdown with a 1-hour timer pending returns within 1 s",
+          "[runtime][shutdown]") {
+  actio::test::time_limit limit{10s, "shutdown with a 1-hour timer"};
+  auto t0 = std::chrono::steady_clock::now();
+  actio::future<int> f;
+  {
+    actio::runtime rt{actio::test::real_time()};
+    f = rt.create_task(sleep_for, std::chrono::seconds{3600});
+    rt.call_later(std::chrono::hours{1}, [] {});
+    rt.run_until_complete(rt.create_task(sleep_for, 0s));
+    t0 = std::chrono::steady_clock::now();
+  }
+  CHECK(seconds_since(t0) < 1.0);
+  CHECK(f.cancelled());
+}
+
+TEST_CASE("shutdown with a task mid-request returns within 1 s and cancels "
+          "it",
+          "[runtime][shutdown]") {
+  actio::test::time_limit limit{10s, "shutdown mid-request"};
+  actio::promise<int> never;
+  actio::future<int> f;
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    actio::runtime rt{actio::test::real_time()};
+    f = rt.create_task([r = never.get_future()]() -> actio::task<int> {
+      co_return co_await r;
+    });
+    rt.run_until_complete(rt.create_task(sleep_for, 0s));
+    t0 = std::chrono::steady_clock::now();
+  }
+  CHECK(seconds_since(t0) < 1.0);
+  CHECK(f.cancelled());
+}
+
+TEST_CASE("shutdown with a detached actor blocked in a system call is "
+          "forced after the timeout instead of hanging",
+          "[runtime][shutdown]") {
+  actio::test::time_limit limit{10s, "shutdown with a blocked actor"};
+  auto o = actio::test::real_time();
+  o.shutdown_timeout = 300ms;
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    actio::runtime rt{o};
+    rt.system().spawn<caf::detached>(
+        [](caf::event_based_actor*) -> caf::behavior {
+          std::this_thread::sleep_for(3s); // a blocking call
+          return {};
+        });
+    std::this_thread::sleep_for(20ms);
+    t0 = std::chrono::steady_clock::now();
+  }
+  CHECK(seconds_since(t0) < 1.0);
+}
+
+TEST_CASE("after close, creating tasks and timers is a clear error",
+          "[runtime][shutdown]") {
+  actio::runtime rt{actio::test::virtual_time()};
+  rt.close();
+  CHECK(rt.closed());
+  CHECK_THROWS_AS(rt.create_task(sleep_for, 1s), actio::runtime_error);
+  CHECK_THROWS_AS(rt.call_soon([] {}), actio::runtime_error);
+  rt.close(); // idempotent
+}
+
+TEST_CASE("virtual time reports a deadlock instead of hanging",
+          "[runtime][virtual]") {
+  actio::runtime rt{actio::test::virtual_time()};
+  actio::promise<int> never;
+  auto f = rt.create_task(
+      [r = never.get_future()]() -> actio::task<int> { co_return co_await r; });
+  CHECK_THROWS_WITH(rt.run_until_complete(f),
+                    Catch::Contains("nothing left to run"));
+}
+
+TEST_CASE("an uncaught keyboard_interrupt cancels the tasks and exits with "
+          "130 within 2 s",
+          "[runtime][signals]") {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    actio::runtime rt; // handles SIGINT
+    int out = fds[1];
+    std::thread([] {
+      std::this_thread::sleep_for(200ms);
+      std::raise(SIGINT);
+    }).detach();
+    auto f = rt.create_task([out]() -> actio::task<int> {
+      try {
+        co_await actio::sleep(60s);
+      } catch (const actio::cancelled_error&) {
+        (void)!write(out, "cancelled\n", 10);
+        throw;
+      }
+      co_return 0;
+    });
+    // as if uncaught in main: an exception leaving a noexcept function
+    // reaches std::terminate (Catch would otherwise catch it)
+    [&]() noexcept { rt.run_until_complete(f); }();
+    std::_Exit(0);
+  }
+  close(fds[1]);
+  auto t0 = std::chrono::steady_clock::now();
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (seconds_since(t0) > 5.0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      FAIL("the interrupted process did not exit within 5 s");
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  char buf[64] = {};
+  auto n = read(fds[0], buf, sizeof buf - 1);
+  close(fds[0]);
+  CHECK(seconds_since(t0) < 2.0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(n > 0);
+  CHECK(std::string{buf} == "cancelled\n");
+}
