@@ -1,0 +1,850 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/actors/http/engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <asio/bind_executor.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace actio::http {
+
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+/// curl_global_init is thread-safe in curl >= 7.84 built "threadsafe"; do it
+/// once per process and never clean up (other users may still need it).
+void ensure_curl_global() {
+  static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+  static_cast<void>(rc);
+}
+
+/// One socket curl asked us to watch. Either asio owns it (opened through
+/// CURLOPT_OPENSOCKETFUNCTION) or it is a curl-internal descriptor (e.g. the
+/// threaded resolver's socketpair) that we watch through a dup().
+struct socket_state {
+  curl_socket_t fd = CURL_SOCKET_BAD;
+  std::optional<asio::ip::tcp::socket> owned;
+  std::optional<asio::posix::stream_descriptor> foreign;
+  int wanted = 0;
+  bool pending_in = false;
+  bool pending_out = false;
+  bool closed = false;
+
+  template <class Handler>
+  void async_wait(bool read, Handler&& handler) {
+    if (owned)
+      owned->async_wait(read ? asio::ip::tcp::socket::wait_read
+                             : asio::ip::tcp::socket::wait_write,
+                        std::forward<Handler>(handler));
+    else
+      foreign->async_wait(read ? asio::posix::descriptor_base::wait_read
+                               : asio::posix::descriptor_base::wait_write,
+                          std::forward<Handler>(handler));
+  }
+
+  void close() noexcept {
+    closed = true;
+    asio::error_code ec;
+    if (owned)
+      owned->close(ec);
+    if (foreign)
+      foreign->close(ec);
+  }
+};
+
+/// One submitted request from submit() until its callback ran.
+struct transfer {
+  request_id id = 0;
+  request req;
+  completion_handler on_done;
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  response resp;
+  char errbuf[CURL_ERROR_SIZE] = {};
+  std::size_t max_body = 0;
+  bool too_large = false;
+  bool loop = false;
+  long last_status = 0;
+  std::vector<std::string> visited;
+};
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' ||
+                        s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+http::error make_error(error_kind kind, std::string detail,
+                       const std::string& url, int code = 0) {
+  http::error e;
+  e.kind = kind;
+  e.url = url;
+  e.curl_code = code;
+  e.message = std::string(to_string(kind)) + ": " + detail + " (" + url + ")";
+  return e;
+}
+
+error_kind classify(CURLcode rc, const transfer& t) {
+  std::string_view buf(t.errbuf);
+  if (t.loop)
+    return error_kind::redirect_loop;
+  if (t.too_large && rc == CURLE_WRITE_ERROR)
+    return error_kind::too_large;
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return error_kind::dns;
+    case CURLE_COULDNT_CONNECT:
+      return error_kind::connect_refused;
+    case CURLE_OPERATION_TIMEDOUT: {
+      curl_off_t connect_us = 0;
+      curl_easy_getinfo(t.easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+      if (connect_us == 0 || starts_with(buf, "SSL connection timeout") ||
+          starts_with(buf, "Connection timed out") ||
+          starts_with(buf, "Resolving timed out"))
+        return error_kind::connect_timeout;
+      return error_kind::timeout;
+    }
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+      return error_kind::tls;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+      return error_kind::reset;
+    case CURLE_FILESIZE_EXCEEDED:
+      return error_kind::too_large;
+    case CURLE_TOO_MANY_REDIRECTS:
+      return error_kind::too_many_redirects;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+      return error_kind::malformed;
+    case CURLE_PARTIAL_FILE:
+      return error_kind::truncated;
+    case CURLE_URL_MALFORMAT:
+      return error_kind::invalid_url;
+    case CURLE_UNSUPPORTED_PROTOCOL: {
+      // A scheme curl refuses ("Protocol "ftp" disabled") is the URL's
+      // fault; once connected it is the reply's (HTTP/0.9, bad status).
+      curl_off_t connect_us = 0;
+      curl_easy_getinfo(t.easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+      return connect_us == 0 || starts_with(buf, "Protocol")
+               ? error_kind::invalid_url
+               : error_kind::malformed;
+    }
+    default:
+      return error_kind::other;
+  }
+}
+
+microseconds info_us(CURL* easy, CURLINFO what) {
+  curl_off_t v = 0;
+  curl_easy_getinfo(easy, what, &v);
+  return microseconds(v);
+}
+
+} // namespace
+
+class engine::impl : public std::enable_shared_from_this<impl> {
+public:
+  impl(asio::io_context& io, engine_options options)
+      : io_(io), strand_(asio::make_strand(io)), options_(std::move(options)),
+        timer_(io) {
+    ensure_curl_global();
+    multi_ = curl_multi_init();
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &impl::socket_cb);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &impl::timer_cb);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      options_.max_total_connections);
+    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      options_.max_host_connections);
+    if (options_.max_total_connections > 0)
+      curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
+                        options_.max_total_connections);
+    if (options_.max_in_flight == 0)
+      options_.max_in_flight = 1;
+  }
+
+  ~impl() {
+    if (multi_ != nullptr) {
+      for (auto& [id, t] : transfers_)
+        if (t->easy != nullptr) {
+          curl_multi_remove_handle(multi_, t->easy);
+          curl_easy_cleanup(t->easy);
+          curl_slist_free_all(t->header_list);
+        }
+      curl_multi_cleanup(multi_);
+    }
+    for (CURL* e : pool_)
+      curl_easy_cleanup(e);
+    for (auto& [fd, st] : sockets_)
+      st->close();
+  }
+
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
+
+  // -- called on any thread ------------------------------------------------
+
+  request_id submit(request req, completion_handler on_done) {
+    auto t = std::make_unique<transfer>();
+    t->id = next_id_.fetch_add(1, std::memory_order_relaxed);
+    t->req = std::move(req);
+    t->on_done = std::move(on_done);
+    auto id = t->id;
+    asio::post(strand_, [self = shared_from_this(), t = std::move(t)]() mutable {
+      self->start(std::move(t));
+    });
+    return id;
+  }
+
+  void cancel(request_id id) {
+    asio::post(strand_, [self = shared_from_this(), id] { self->do_cancel(id); });
+  }
+
+  void shutdown() {
+    asio::post(strand_, [self = shared_from_this()] { self->do_shutdown(); });
+  }
+
+  void shutdown_and_wait() {
+    if (strand_.running_in_this_thread() || io_.stopped()) {
+      do_shutdown();
+      return;
+    }
+    auto claimed = std::make_shared<std::atomic<bool>>(false);
+    auto done = std::make_shared<std::promise<void>>();
+    auto fut = done->get_future();
+    asio::post(strand_, [self = shared_from_this(), claimed, done] {
+      if (!claimed->exchange(true))
+        self->do_shutdown();
+      done->set_value();
+    });
+    while (fut.wait_for(milliseconds(20)) != std::future_status::ready) {
+      if (io_.stopped() && !claimed->exchange(true)) {
+        do_shutdown();
+        return;
+      }
+    }
+  }
+
+  engine_stats stats() const noexcept {
+    engine_stats s;
+    s.queued = queued_.load(std::memory_order_relaxed);
+    s.in_flight = in_flight_.load(std::memory_order_relaxed);
+    s.completed = completed_.load(std::memory_order_relaxed);
+    s.failed = failed_.load(std::memory_order_relaxed);
+    return s;
+  }
+
+private:
+  // -- io thread: request life cycle ---------------------------------------
+
+  void start(std::unique_ptr<transfer> t) {
+    if (down_) {
+      auto e = make_error(error_kind::shutdown, "engine is shut down",
+                          t->req.url);
+      ready_.emplace_back(std::move(t), std::move(e));
+      deliver();
+      return;
+    }
+    auto id = t->id;
+    transfers_.emplace(id, std::move(t));
+    queue_.push_back(id);
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    pump();
+    deliver();
+  }
+
+  void pump() {
+    while (!down_ && active_ < options_.max_in_flight && !queue_.empty()) {
+      auto id = queue_.front();
+      queue_.pop_front();
+      auto it = transfers_.find(id);
+      if (it == transfers_.end())
+        continue; // cancelled while queued
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+      activate(it);
+    }
+  }
+
+  void activate(std::unordered_map<request_id,
+                                   std::unique_ptr<transfer>>::iterator it) {
+    auto& t = *it->second;
+    t.easy = acquire_easy();
+    CURLcode rc = t.easy != nullptr ? configure(t) : CURLE_OUT_OF_MEMORY;
+    CURLMcode mrc = CURLM_OK;
+    if (rc == CURLE_OK)
+      mrc = curl_multi_add_handle(multi_, t.easy);
+    if (rc != CURLE_OK || mrc != CURLM_OK) {
+      std::string detail = rc != CURLE_OK ? curl_easy_strerror(rc)
+                                          : curl_multi_strerror(mrc);
+      auto kind = rc == CURLE_UNSUPPORTED_PROTOCOL ||
+                          rc == CURLE_URL_MALFORMAT
+                    ? error_kind::invalid_url
+                    : error_kind::other;
+      auto e = make_error(kind, detail, t.req.url, static_cast<int>(rc));
+      release_transfer_handles(t, false);
+      auto owned = std::move(it->second);
+      transfers_.erase(it);
+      ready_.emplace_back(std::move(owned), std::move(e));
+      return;
+    }
+    ++active_;
+    in_flight_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  CURLcode configure(transfer& t) {
+    const auto& o = t.req.options;
+    CURL* e = t.easy;
+    CURLcode rc = CURLE_OK;
+    auto set = [&](CURLoption opt, auto value) {
+      if (rc == CURLE_OK)
+        rc = curl_easy_setopt(e, opt, value);
+    };
+    auto ms = [](milliseconds d) { return static_cast<long>(d.count()); };
+    set(CURLOPT_URL, t.req.url.c_str());
+    set(CURLOPT_PRIVATE, static_cast<void*>(&t));
+    set(CURLOPT_ERRORBUFFER, t.errbuf);
+    set(CURLOPT_NOSIGNAL, 1L);
+    set(CURLOPT_WRITEFUNCTION, &impl::write_cb);
+    set(CURLOPT_WRITEDATA, static_cast<void*>(&t));
+    set(CURLOPT_HEADERFUNCTION, &impl::header_cb);
+    set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
+    set(CURLOPT_OPENSOCKETFUNCTION, &impl::open_socket_cb);
+    set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(this));
+    set(CURLOPT_CLOSESOCKETFUNCTION, &impl::close_socket_cb);
+    set(CURLOPT_CLOSESOCKETDATA, static_cast<void*>(this));
+    set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+    set(CURLOPT_DNS_CACHE_TIMEOUT,
+        static_cast<long>(options_.dns_cache_timeout.count()));
+    set(CURLOPT_CONNECTTIMEOUT_MS,
+        ms(o.connect_timeout.value_or(options_.connect_timeout)));
+    set(CURLOPT_TIMEOUT_MS,
+        ms(o.total_timeout.value_or(options_.total_timeout)));
+    set(CURLOPT_LOW_SPEED_LIMIT,
+        o.low_speed_limit.value_or(options_.low_speed_limit));
+    set(CURLOPT_LOW_SPEED_TIME,
+        static_cast<long>(
+            o.low_speed_time.value_or(options_.low_speed_time).count()));
+    long redirects = o.max_redirects.value_or(options_.max_redirects);
+    set(CURLOPT_FOLLOWLOCATION, redirects > 0 ? 1L : 0L);
+    set(CURLOPT_MAXREDIRS, redirects);
+    if (o.accept_compressed)
+      set(CURLOPT_ACCEPT_ENCODING, "");
+    set(CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
+    set(CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
+    if (!o.ca_file.empty())
+      set(CURLOPT_CAINFO, o.ca_file.c_str());
+    if (o.http_only) {
+      set(CURLOPT_PROTOCOLS_STR, "http,https");
+      set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    }
+    set(CURLOPT_HTTP_VERSION, options_.allow_http2
+                                  ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
+                                  : static_cast<long>(CURL_HTTP_VERSION_1_1));
+    const auto& m = t.req.method;
+    if (m == "HEAD") {
+      set(CURLOPT_NOBODY, 1L);
+    } else if (m == "GET" && t.req.body.empty()) {
+      set(CURLOPT_HTTPGET, 1L);
+    } else {
+      if (!t.req.body.empty() || m == "POST") {
+        set(CURLOPT_POSTFIELDSIZE_LARGE,
+            static_cast<curl_off_t>(t.req.body.size()));
+        set(CURLOPT_POSTFIELDS, t.req.body.data());
+      }
+      if (m != "POST")
+        set(CURLOPT_CUSTOMREQUEST, m.c_str());
+    }
+    for (const auto& [name, value] : t.req.headers) {
+      std::string line =
+          value.empty() ? name + ";" : name + ": " + value;
+      auto* list = curl_slist_append(t.header_list, line.c_str());
+      if (list == nullptr)
+        return CURLE_OUT_OF_MEMORY;
+      t.header_list = list;
+    }
+    if (t.header_list != nullptr)
+      set(CURLOPT_HTTPHEADER, t.header_list);
+    t.max_body = o.max_body_bytes.value_or(options_.max_body_bytes);
+    return rc;
+  }
+
+  CURL* acquire_easy() {
+    if (pool_.empty())
+      return curl_easy_init();
+    CURL* e = pool_.back();
+    pool_.pop_back();
+    curl_easy_reset(e);
+    return e;
+  }
+
+  /// Detaches the easy handle from curl and recycles it.
+  void release_transfer_handles(transfer& t, bool in_multi) {
+    if (t.easy != nullptr) {
+      if (in_multi)
+        curl_multi_remove_handle(multi_, t.easy);
+      if (!down_ && pool_.size() < options_.max_in_flight)
+        pool_.push_back(t.easy);
+      else
+        curl_easy_cleanup(t.easy);
+      t.easy = nullptr;
+    }
+    curl_slist_free_all(t.header_list);
+    t.header_list = nullptr;
+  }
+
+  result finished(transfer& t, CURLcode rc) {
+    if (rc != CURLE_OK) {
+      auto kind = classify(rc, t);
+      std::string detail = curl_easy_strerror(rc);
+      if (kind == error_kind::redirect_loop)
+        detail = "redirect revisits " + t.visited.back();
+      else if (kind == error_kind::too_large)
+        detail = "body exceeds " + std::to_string(t.max_body) + " bytes";
+      else if (t.errbuf[0] != '\0')
+        detail += std::string(": ") + t.errbuf;
+      return make_error(kind, std::move(detail), t.req.url,
+                        static_cast<int>(rc));
+    }
+    auto& r = t.resp;
+    long status = 0;
+    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+    r.status = static_cast<int>(status);
+    char* url = nullptr;
+    if (curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK &&
+        url != nullptr)
+      r.final_url = url;
+    char* type = nullptr;
+    if (curl_easy_getinfo(t.easy, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK &&
+        type != nullptr)
+      r.content_type = type;
+    curl_easy_getinfo(t.easy, CURLINFO_REDIRECT_COUNT, &r.redirect_count);
+    r.timings.dns = info_us(t.easy, CURLINFO_NAMELOOKUP_TIME_T);
+    r.timings.connect = info_us(t.easy, CURLINFO_CONNECT_TIME_T);
+    r.timings.tls = info_us(t.easy, CURLINFO_APPCONNECT_TIME_T);
+    r.timings.first_byte = info_us(t.easy, CURLINFO_STARTTRANSFER_TIME_T);
+    r.timings.total = info_us(t.easy, CURLINFO_TOTAL_TIME_T);
+    return std::move(r);
+  }
+
+  void collect_done() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE)
+        continue;
+      CURL* easy = msg->easy_handle;
+      CURLcode rc = msg->data.result;
+      char* priv = nullptr;
+      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+      auto* t = reinterpret_cast<transfer*>(priv);
+      auto it = transfers_.find(t->id);
+      auto res = finished(*t, rc);
+      release_transfer_handles(*t, true);
+      --active_;
+      in_flight_.fetch_sub(1, std::memory_order_relaxed);
+      auto owned = std::move(it->second);
+      transfers_.erase(it);
+      ready_.emplace_back(std::move(owned), std::move(res));
+    }
+  }
+
+  void do_cancel(request_id id) {
+    auto it = transfers_.find(id);
+    if (it == transfers_.end())
+      return;
+    auto& t = *it->second;
+    if (t.easy != nullptr) {
+      release_transfer_handles(t, true);
+      --active_;
+      in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    } else {
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    auto e = make_error(error_kind::cancelled, "request cancelled", t.req.url);
+    auto owned = std::move(it->second);
+    transfers_.erase(it);
+    ready_.emplace_back(std::move(owned), std::move(e));
+    pump();
+    deliver();
+  }
+
+  void do_shutdown() {
+    if (down_) {
+      deliver();
+      return;
+    }
+    down_ = true;
+    std::vector<request_id> ids;
+    ids.reserve(transfers_.size());
+    for (auto& [id, t] : transfers_)
+      ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+    for (auto id : ids) {
+      auto it = transfers_.find(id);
+      auto owned = std::move(it->second);
+      transfers_.erase(it);
+      if (owned->easy != nullptr) {
+        release_transfer_handles(*owned, true);
+        --active_;
+        in_flight_.fetch_sub(1, std::memory_order_relaxed);
+      } else {
+        queued_.fetch_sub(1, std::memory_order_relaxed);
+      }
+      auto e = make_error(error_kind::shutdown, "engine shut down",
+                          owned->req.url);
+      ready_.emplace_back(std::move(owned), std::move(e));
+    }
+    queue_.clear();
+    if (multi_ != nullptr) {
+      curl_multi_cleanup(multi_); // closes cached connections via close_socket
+      multi_ = nullptr;
+    }
+    for (CURL* e : pool_)
+      curl_easy_cleanup(e);
+    pool_.clear();
+    timer_.cancel();
+    for (auto& [fd, st] : sockets_)
+      st->close();
+    sockets_.clear();
+    deliver();
+  }
+
+  /// Invokes ready callbacks in order; re-entrant calls (a callback that
+  /// destroys the engine inline) leave the draining to the outer loop.
+  void deliver() {
+    if (delivering_)
+      return;
+    delivering_ = true;
+    while (!ready_.empty()) {
+      auto item = std::move(ready_.front());
+      ready_.pop_front();
+      if (item.second.has_value())
+        completed_.fetch_add(1, std::memory_order_relaxed);
+      else
+        failed_.fetch_add(1, std::memory_order_relaxed);
+      auto cb = std::move(item.first->on_done);
+      item.first.reset();
+      if (cb) {
+        try {
+          cb(std::move(item.second));
+        } catch (...) {
+          // Callbacks must not throw; never let it reach the io_context.
+        }
+      }
+    }
+    delivering_ = false;
+  }
+
+  // -- io thread: curl <-> asio glue ----------------------------------------
+
+  void socket_action(curl_socket_t fd, int events) {
+    if (down_)
+      return;
+    int running = 0;
+    curl_multi_socket_action(multi_, fd, events, &running);
+    collect_done();
+    pump();
+    deliver();
+  }
+
+  void arm(const std::shared_ptr<socket_state>& st) {
+    if (st->closed || down_)
+      return;
+    std::weak_ptr<impl> weak = weak_from_this();
+    std::weak_ptr<socket_state> wst = st;
+    for (bool read : {true, false}) {
+      int bit = read ? CURL_POLL_IN : CURL_POLL_OUT;
+      bool& pending = read ? st->pending_in : st->pending_out;
+      if ((st->wanted & bit) == 0 || pending)
+        continue;
+      pending = true;
+      st->async_wait(read, asio::bind_executor(
+                               strand_, [weak, wst, read](asio::error_code ec) {
+                                 auto self = weak.lock();
+                                 auto s = wst.lock();
+                                 if (self && s)
+                                   self->on_ready(s, read, ec);
+                               }));
+    }
+  }
+
+  void on_ready(const std::shared_ptr<socket_state>& st, bool read,
+                asio::error_code ec) {
+    (read ? st->pending_in : st->pending_out) = false;
+    if (ec == asio::error::operation_aborted || st->closed || down_)
+      return;
+    int bit = read ? CURL_POLL_IN : CURL_POLL_OUT;
+    if ((st->wanted & bit) == 0)
+      return;
+    int events = read ? CURL_CSELECT_IN : CURL_CSELECT_OUT;
+    if (ec)
+      events |= CURL_CSELECT_ERR;
+    socket_action(st->fd, events);
+    if (!ec)
+      arm(st);
+  }
+
+  void on_socket(curl_socket_t fd, int what) {
+    auto it = sockets_.find(fd);
+    if (what == CURL_POLL_REMOVE) {
+      if (it != sockets_.end()) {
+        auto st = it->second;
+        st->wanted = 0;
+        if (st->foreign) {
+          st->close();
+          sockets_.erase(it);
+        }
+      }
+      return;
+    }
+    std::shared_ptr<socket_state> st;
+    if (it == sockets_.end()) {
+      int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      if (copy < 0)
+        return;
+      st = std::make_shared<socket_state>();
+      st->fd = fd;
+      st->foreign.emplace(io_);
+      asio::error_code ec;
+      st->foreign->assign(copy, ec);
+      if (ec) {
+        ::close(copy);
+        return;
+      }
+      sockets_.emplace(fd, st);
+    } else {
+      st = it->second;
+    }
+    st->wanted = what;
+    arm(st);
+  }
+
+  void on_timer(long timeout_ms) {
+    if (down_)
+      return;
+    if (timeout_ms < 0) {
+      timer_.cancel();
+      return;
+    }
+    timer_.expires_after(milliseconds(timeout_ms));
+    std::weak_ptr<impl> weak = weak_from_this();
+    timer_.async_wait(asio::bind_executor(strand_, [weak](asio::error_code ec) {
+      if (ec == asio::error::operation_aborted)
+        return;
+      if (auto self = weak.lock())
+        self->socket_action(CURL_SOCKET_TIMEOUT, 0);
+    }));
+  }
+
+  curl_socket_t open_socket(curlsocktype purpose, curl_sockaddr* addr) {
+    if (purpose != CURLSOCKTYPE_IPCXN || addr->socktype != SOCK_STREAM ||
+        (addr->family != AF_INET && addr->family != AF_INET6))
+      return CURL_SOCKET_BAD;
+    int fd = ::socket(addr->family, SOCK_STREAM | SOCK_CLOEXEC, addr->protocol);
+    if (fd < 0)
+      return CURL_SOCKET_BAD;
+    if (auto it = sockets_.find(fd); it != sockets_.end()) {
+      // curl closed this number behind our back: forget the stale state
+      // without closing the (now reused) descriptor.
+      auto& stale = it->second;
+      asio::error_code ec;
+      if (stale->owned)
+        stale->owned->release(ec);
+      stale->close();
+      sockets_.erase(it);
+    }
+    auto st = std::make_shared<socket_state>();
+    st->fd = fd;
+    st->owned.emplace(io_);
+    asio::error_code ec;
+    st->owned->assign(addr->family == AF_INET ? asio::ip::tcp::v4()
+                                              : asio::ip::tcp::v6(),
+                      fd, ec);
+    if (ec) {
+      ::close(fd);
+      return CURL_SOCKET_BAD;
+    }
+    sockets_.emplace(fd, std::move(st));
+    return fd;
+  }
+
+  int close_socket(curl_socket_t fd) {
+    auto it = sockets_.find(fd);
+    if (it == sockets_.end() || !it->second->owned)
+      return ::close(fd);
+    it->second->close();
+    sockets_.erase(it);
+    return 0;
+  }
+
+  // -- curl C callbacks -----------------------------------------------------
+
+  static int socket_cb(CURL*, curl_socket_t fd, int what, void* userp,
+                       void*) {
+    static_cast<impl*>(userp)->on_socket(fd, what);
+    return 0;
+  }
+
+  static int timer_cb(CURLM*, long timeout_ms, void* userp) {
+    static_cast<impl*>(userp)->on_timer(timeout_ms);
+    return 0;
+  }
+
+  static curl_socket_t open_socket_cb(void* clientp, curlsocktype purpose,
+                                      curl_sockaddr* addr) {
+    return static_cast<impl*>(clientp)->open_socket(purpose, addr);
+  }
+
+  static int close_socket_cb(void* clientp, curl_socket_t fd) {
+    return static_cast<impl*>(clientp)->close_socket(fd);
+  }
+
+  static std::size_t write_cb(char* data, std::size_t size, std::size_t n,
+                              void* userp) {
+    auto* t = static_cast<transfer*>(userp);
+    std::size_t len = size * n;
+    if (t->max_body != 0 && t->resp.body.size() + len > t->max_body) {
+      t->too_large = true;
+      return 0;
+    }
+    try {
+      t->resp.body.append(data, len);
+    } catch (...) {
+      return 0;
+    }
+    return len;
+  }
+
+  static std::size_t header_cb(char* data, std::size_t size, std::size_t n,
+                               void* userp) {
+    auto* t = static_cast<transfer*>(userp);
+    std::size_t len = size * n;
+    std::string_view line(data, len);
+    try {
+      if (starts_with(line, "HTTP/")) {
+        return on_status_line(*t, line) ? len : 0;
+      }
+      line = trim(line);
+      auto colon = line.find(':');
+      if (line.empty() || colon == std::string_view::npos)
+        return len;
+      t->resp.headers.emplace(std::string(trim(line.substr(0, colon))),
+                              std::string(trim(line.substr(colon + 1))));
+    } catch (...) {
+      return 0;
+    }
+    return len;
+  }
+
+  /// A new response begins: forget the previous one's headers and body and
+  /// stop when a redirect comes back to a URL of this chain.
+  static bool on_status_line(transfer& t, std::string_view line) {
+    t.resp.headers.clear();
+    t.resp.body.clear();
+    char* url = nullptr;
+    curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &url);
+    std::string current = url != nullptr ? url : "";
+    bool after_redirect = t.last_status >= 300 && t.last_status < 400;
+    if (after_redirect &&
+        std::find(t.visited.begin(), t.visited.end(), current) !=
+            t.visited.end()) {
+      t.visited.push_back(current);
+      t.loop = true;
+      return false;
+    }
+    if (t.visited.empty() || t.visited.back() != current)
+      t.visited.push_back(current);
+    auto space = line.find(' ');
+    long status = 0;
+    if (space != std::string_view::npos)
+      for (auto c : line.substr(space + 1, 3))
+        status = status * 10 + (c >= '0' && c <= '9' ? c - '0' : 0);
+    t.last_status = status;
+    return true;
+  }
+
+  asio::io_context& io_;
+  asio::strand<asio::io_context::executor_type> strand_;
+  engine_options options_;
+  asio::steady_timer timer_;
+  CURLM* multi_ = nullptr;
+  std::unordered_map<curl_socket_t, std::shared_ptr<socket_state>> sockets_;
+  std::unordered_map<request_id, std::unique_ptr<transfer>> transfers_;
+  std::deque<request_id> queue_;
+  std::vector<CURL*> pool_;
+  std::deque<std::pair<std::unique_ptr<transfer>, result>> ready_;
+  std::size_t active_ = 0;
+  bool delivering_ = false;
+  bool down_ = false;
+  std::atomic<request_id> next_id_{1};
+  std::atomic<std::size_t> queued_{0};
+  std::atomic<std::size_t> in_flight_{0};
+  std::atomic<std::uint64_t> completed_{0};
+  std::atomic<std::uint64_t> failed_{0};
+};
+
+engine::engine(asio::io_context& io, engine_options options)
+    : impl_(std::make_shared<impl>(io, std::move(options))) {}
+
+engine::~engine() { impl_->shutdown_and_wait(); }
+
+request_id engine::submit(request req, completion_handler on_done) {
+  return impl_->submit(std::move(req), std::move(on_done));
+}
+
+void engine::cancel(request_id id) { impl_->cancel(id); }
+
+void engine::shutdown() { impl_->shutdown(); }
+
+engine_stats engine::stats() const noexcept { return impl_->stats(); }
+
+} // namespace actio::http

@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: Apache-2.0
+# The http engine's tests and the hostile local HTTP(S) server they run against.
+find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)
+target_sources(${TEST_TARGET} PRIVATE
+  ${CMAKE_CURRENT_SOURCE_DIR}/support/http_test_server.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/support/tls_self_signed.cpp)
+target_link_libraries(${TEST_TARGET} PRIVATE
+  actio_actors_http Asio::asio OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB)
