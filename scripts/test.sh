@@ -6,7 +6,6 @@
 # again, then checks the formatting. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 scripts/setup.sh test
 jobs=$(nproc)
 
@@ -23,9 +22,6 @@ cmake -S . -B build/test-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DACTIO_SANITIZE=address,undefined >/dev/null
 cmake --build build/test-asan -j"$jobs"
 echo "== ASan + UBSan tests"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$root/tests/ubsan.supp
-export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp
 (cd build/test-asan && ctest --output-on-failure -j"$jobs" --timeout 600)
 
 echo "== clang-format"

@@ -223,6 +223,14 @@ void resume_at(const suspension& s, time_point deadline) {
   on_cancel(s, node_holder{node});
 }
 
+void resume_in_place(const suspension& s) {
+  auto* ctx = s.ctx;
+  if (ctx->token != s.token || !ctx->parked)
+    return;
+  auto h = std::exchange(ctx->parked, {});
+  step(static_cast<task_actor_t*>(ctx->self), h);
+}
+
 void resume_soon(const suspension& s) {
   caf::anon_send(caf::actor_cast<caf::actor>(s.ctx->self), resume_atom::value,
                  s.token);

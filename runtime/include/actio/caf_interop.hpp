@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Opt-in bridge between actio tasks and plain CAF actors. Unlike the rest
+// of the public API this header includes CAF's actor headers: include it
+// only where you write CAF actors.
+
+#include "actio/errors.hpp"
+#include "actio/future.hpp"
+#include "actio/task_context.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+#include <caf/sec.hpp>
+
+#include <chrono>
+#include <coroutine>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+
+namespace actio {
+
+namespace detail {
+
+/// Asks a relay (see `spawn_relay`) for its result.
+using relay_get_atom = caf::atom_constant<caf::atom("a_get")>;
+
+/// The CAF actor behind a task context (the task's own actor).
+caf::event_based_actor* context_actor(task_context& ctx) noexcept;
+
+/// Resumes `s` right here, on its actor, if it is still parked there.
+void resume_in_place(const suspension& s);
+
+/// Spawns a one-shot actor answering one request with `st`'s outcome:
+/// `to_message(st)` for a value, a `caf::error` for an error or cancel.
+caf::actor spawn_relay(caf::actor_system& sys, state_ptr<state_base> st,
+                       unique_function<caf::message(state_base&)> to_message);
+
+/// Turns a CAF error from a request into the matching actio exception.
+std::exception_ptr to_exception(const caf::error& err);
+
+template <class R>
+struct request_slot {
+  std::optional<R> value;
+  std::exception_ptr error;
+};
+
+} // namespace detail
+
+/// The awaitable returned by `actio::request`.
+template <class R, class Handle, class... Ts>
+class request_awaiter {
+public:
+  request_awaiter(Handle dest, duration timeout, std::tuple<Ts...> msg)
+      : dest_(std::move(dest)), timeout_(timeout), msg_(std::move(msg)),
+        slot_(std::make_shared<detail::request_slot<R>>()) {}
+
+  bool await_ready() const noexcept { return false; }
+
+  void await_suspend(std::coroutine_handle<> h) {
+    s_ = detail::suspend(h);
+    auto* self = detail::context_actor(*s_.ctx);
+    auto s = s_;
+    auto slot = slot_;
+    std::apply(
+        [&](auto&... xs) {
+          self->request(dest_,
+                        std::chrono::duration_cast<caf::timespan>(timeout_),
+                        xs...)
+              .then(
+                  [s, slot](R& value) {
+                    slot->value.emplace(std::move(value));
+                    detail::resume_in_place(s);
+                  },
+                  [s, slot](caf::error& err) {
+                    slot->error = detail::to_exception(err);
+                    detail::resume_in_place(s);
+                  });
+        },
+        msg_);
+  }
+
+  R await_resume() {
+    detail::finish(*s_.ctx);
+    if (slot_->error)
+      std::rethrow_exception(slot_->error);
+    return std::move(*slot_->value);
+  }
+
+private:
+  Handle dest_;
+  duration timeout_;
+  std::tuple<Ts...> msg_;
+  std::shared_ptr<detail::request_slot<R>> slot_;
+  detail::suspension s_;
+};
+
+/// Sends `msg...` to the CAF actor `dest` as a request from the current
+/// task and resumes with its response of type `R`. Always installs an error
+/// path (CAF 0.17 kills an actor whose `.then` has none when it times out):
+/// a timeout throws `timeout_error`, any other CAF error `runtime_error`
+/// with CAF's text. If the task is cancelled meanwhile, the late response
+/// is dropped.
+template <class R, class Handle, class Rep, class Period, class... Ts>
+auto request(Handle dest, std::chrono::duration<Rep, Period> timeout,
+             Ts... msg) {
+  return request_awaiter<R, Handle, Ts...>{
+      std::move(dest), std::chrono::duration_cast<duration>(timeout),
+      std::make_tuple(std::move(msg)...)};
+}
+
+/// For plain CAF event-based actors: when `f` completes, calls
+/// `on_value(T&)` or `on_error(caf::error&)` on `self`'s own thread, as a
+/// response to a request to a one-shot relay actor (so it composes with
+/// CAF's `request(...).then` style). Errors and cancellation arrive as
+/// `caf::sec::runtime_error` with the exception's text. `T` must be
+/// storable in a CAF message.
+template <class T, class OnValue, class OnError>
+void then(caf::event_based_actor* self, const future<T>& f, OnValue on_value,
+          OnError on_error) {
+  auto relay = detail::spawn_relay(
+      self->home_system(),
+      detail::state_ptr<detail::state_base>(f.state().get()),
+      [](detail::state_base& st) {
+        return caf::make_message(static_cast<detail::state<T>&>(st).value());
+      });
+  self->request(relay, caf::infinite, detail::relay_get_atom::value)
+      .then([on_value](T& value) mutable { on_value(value); },
+            [on_error](caf::error& err) mutable { on_error(err); });
+}
+
+} // namespace actio

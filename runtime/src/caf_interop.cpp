@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/caf_interop.hpp"
+
+#include "messages.hpp"
+#include "task_context.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+namespace actio::detail {
+
+namespace {
+
+using get_atom = relay_get_atom;
+using ready_atom = caf::atom_constant<caf::atom("a_ready")>;
+
+struct relay_state {
+  state_ptr<state_base> st;
+  unique_function<caf::message(state_base&)> to_message;
+  std::vector<caf::response_promise> waiting;
+};
+
+void deliver_all(caf::stateful_actor<relay_state>* self) {
+  auto& rs = self->state;
+  for (auto& rp : rs.waiting) {
+    if (rs.st->status() == future_status::value) {
+      rp.deliver(rs.to_message(*rs.st));
+    } else {
+      std::string what = "cancelled";
+      try {
+        std::rethrow_exception(rs.st->error());
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+        what = "unknown error";
+      }
+      rp.deliver(caf::make_error(caf::sec::runtime_error, what));
+    }
+  }
+  rs.waiting.clear();
+  self->quit();
+}
+
+caf::behavior relay(caf::stateful_actor<relay_state>* self, state_base* raw,
+                    void* to_message_box) {
+  auto& rs = self->state;
+  rs.st = state_ptr<state_base>(raw);
+  rs.to_message =
+      std::move(*static_cast<unique_function<caf::message(state_base&)>*>(
+          to_message_box));
+  delete static_cast<unique_function<caf::message(state_base&)>*>(
+      to_message_box);
+  auto me = caf::actor_cast<caf::actor>(self);
+  rs.st->add_callback([me] { caf::anon_send(me, ready_atom::value); });
+  return {
+      [self](get_atom) -> caf::result<caf::message> {
+        self->state.waiting.push_back(self->make_response_promise());
+        if (self->state.st->done())
+          deliver_all(self);
+        return caf::delegated<caf::message>{};
+      },
+      [self](ready_atom) {
+        if (!self->state.waiting.empty())
+          deliver_all(self);
+      },
+  };
+}
+
+} // namespace
+
+caf::event_based_actor* context_actor(task_context& ctx) noexcept {
+  return ctx.self;
+}
+
+caf::actor spawn_relay(caf::actor_system& sys, state_ptr<state_base> st,
+                       unique_function<caf::message(state_base&)> to_message) {
+  auto* box =
+      new unique_function<caf::message(state_base&)>(std::move(to_message));
+  return sys.spawn(relay, st.get(), static_cast<void*>(box));
+}
+
+std::exception_ptr to_exception(const caf::error& err) {
+  if (err == caf::sec::request_timeout)
+    return std::make_exception_ptr(timeout_error("request timed out"));
+  return std::make_exception_ptr(
+      actio::runtime_error("request failed: " + caf::to_string(err)));
+}
+
+} // namespace actio::detail

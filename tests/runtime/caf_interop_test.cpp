@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/caf_interop.hpp"
+
+#include "actio/actio.hpp"
+#include "support/virtual_runtime.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using actio::test::virtual_time;
+
+namespace {
+
+caf::behavior doubler(caf::event_based_actor*) {
+  return {[](int x) { return x * 2; }};
+}
+
+caf::behavior silent(caf::event_based_actor* self,
+                     std::shared_ptr<std::vector<caf::response_promise>> kept) {
+  return {[self, kept](int) -> caf::result<int> {
+    kept->push_back(self->make_response_promise());
+    return caf::delegated<int>{};
+  }};
+}
+
+caf::behavior failing(caf::event_based_actor*) {
+  return {[](int) -> caf::result<int> {
+    return caf::make_error(caf::sec::invalid_argument, "no thanks");
+  }};
+}
+
+actio::task<int> compute(int x, int y) {
+  co_await actio::sleep(1s);
+  co_return x + y;
+}
+
+} // namespace
+
+TEST_CASE("a task awaits a CAF actor's response with actio::request",
+          "[caf_interop]") {
+  actio::runtime rt{virtual_time()};
+  auto d = rt.system().spawn(doubler);
+  auto f = rt.create_task([d]() -> actio::task<int> {
+    co_return co_await actio::request<int>(d, 1s, 21);
+  });
+  CHECK(rt.run_until_complete(f) == 42);
+}
+
+TEST_CASE("actio::request times out with timeout_error and the task lives on",
+          "[caf_interop]") {
+  actio::runtime rt{virtual_time()};
+  auto kept = std::make_shared<std::vector<caf::response_promise>>();
+  auto s = rt.system().spawn(silent, kept);
+  auto start = rt.time();
+  auto f = rt.create_task([s]() -> actio::task<std::string> {
+    try {
+      co_await actio::request<int>(s, 5s, 1);
+    } catch (const actio::timeout_error&) {
+      co_return "timed out";
+    }
+    co_return "answered";
+  });
+  CHECK(rt.run_until_complete(f) == "timed out");
+  CHECK(rt.time() - start == 5s);
+  kept->clear();
+}
+
+TEST_CASE("actio::request turns a CAF error into runtime_error",
+          "[caf_interop]") {
+  actio::runtime rt{virtual_time()};
+  auto a = rt.system().spawn(failing);
+  auto f = rt.create_task([a]() -> actio::task<int> {
+    co_return co_await actio::request<int>(a, 1s, 1);
+  });
+  CHECK_THROWS_AS(rt.run_until_complete(f), actio::runtime_error);
+}
+
+TEST_CASE("a plain CAF actor creates a task and gets its result with "
+          "actio::then",
+          "[caf_interop]") {
+  actio::runtime rt{virtual_time()};
+  actio::promise<std::string> report;
+  auto reporter =
+      std::make_shared<actio::promise<std::string>>(std::move(report));
+  auto result = reporter->get_future();
+  rt.system().spawn([reporter](caf::event_based_actor* self) {
+    auto f = actio::create_task(compute, 1, 2);
+    actio::then(
+        self, f,
+        [reporter](int& v) {
+          reporter->set_value("value " + std::to_string(v));
+        },
+        [reporter](caf::error&) { reporter->set_value("error"); });
+  });
+  CHECK(rt.run_until_complete(result) == "value 3");
+}
+
+TEST_CASE("actio::then reports a failed task as a CAF error", "[caf_interop]") {
+  actio::runtime rt{virtual_time()};
+  auto reporter = std::make_shared<actio::promise<std::string>>();
+  auto result = reporter->get_future();
+  auto failing_task = rt.create_task([]() -> actio::task<int> {
+    co_await actio::sleep(1s);
+    throw std::runtime_error("task broke");
+  });
+  rt.system().spawn([reporter, failing_task](caf::event_based_actor* self) {
+    actio::then(
+        self, failing_task, [reporter](int&) { reporter->set_value("value"); },
+        [reporter](caf::error& e) {
+          reporter->set_value(e == caf::sec::runtime_error ? "runtime_error"
+                                                           : "other");
+        });
+  });
+  CHECK(rt.run_until_complete(result) == "runtime_error");
+}
