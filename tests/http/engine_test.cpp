@@ -7,7 +7,11 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <memory>
+#include <thread>
+
 #include <chrono>
+#include <fcntl.h>
 #include <string>
 
 using namespace std::chrono_literals;
@@ -155,8 +159,7 @@ TEST_CASE("a redirect to another host and port is followed", "[http]") {
   http_test_server other({"127.0.0.2", false});
   io_thread t;
   engine e(t.io);
-  auto r = fetch(e, get(server.url("/redirect_to?url=" +
-                                   other.url("/hello"))));
+  auto r = fetch(e, get(server.url("/redirect_to?url=" + other.url("/hello"))));
   REQUIRE_RESPONSE(r);
   CHECK(r.value().body == "hello world");
   CHECK(r.value().final_url == other.url("/hello"));
@@ -487,8 +490,7 @@ TEST_CASE("1000 requests against the local server all complete",
   collector c(n, t.id());
   engine e(t.io);
   for (std::size_t i = 0; i < n; ++i)
-    e.submit(get(server.url("/bytes?n=" + std::to_string(i % 100))),
-             c.slot(i));
+    e.submit(get(server.url("/bytes?n=" + std::to_string(i % 100))), c.slot(i));
   REQUIRE(c.wait(n, 60s));
   for (std::size_t i = 0; i < n; ++i) {
     REQUIRE_RESPONSE(c.at(i));
@@ -497,4 +499,115 @@ TEST_CASE("1000 requests against the local server all complete",
   }
   CHECK(e.stats().completed == n);
   CHECK(server.max_concurrent_connections() <= 8);
+}
+
+TEST_CASE("a host name resolved by curl's resolver thread works", "[http]") {
+  http_test_server server;
+  io_thread t;
+  engine e(t.io);
+  auto r = fetch(
+      e, get("http://localhost:" + std::to_string(server.port()) + "/hello"));
+  REQUIRE_RESPONSE(r);
+  CHECK(r.value().body == "hello world");
+}
+
+TEST_CASE("a HEAD request returns headers without a body", "[http]") {
+  http_test_server server;
+  io_thread t;
+  engine e(t.io);
+  request req = get(server.url("/bytes?n=1234"));
+  req.method = "HEAD";
+  auto r = fetch(e, req);
+  REQUIRE_RESPONSE(r);
+  CHECK(r.value().status == 200);
+  CHECK(r.value().body.empty());
+  CHECK(header(r.value(), "Content-Length") == "1234");
+}
+
+TEST_CASE("callbacks may submit follow-up requests and destroy the engine",
+          "[http]") {
+  http_test_server server;
+  io_thread t;
+  collector c(3, t.id());
+  auto e = std::make_unique<engine>(t.io);
+  auto second = c.slot(1);
+  auto third = c.slot(2);
+  e->submit(get(server.url("/hello")), [&, first = c.slot(0)](result r) {
+    first(std::move(r));
+    e->submit(get(server.url("/bytes?n=3")), [&](result r2) {
+      e->submit(get(server.url("/stall")), third);
+      second(std::move(r2));
+      e.reset(); // destroys the engine inside its own callback
+    });
+  });
+  REQUIRE(c.wait(3));
+  REQUIRE_RESPONSE(c.at(0));
+  REQUIRE_RESPONSE(c.at(1));
+  CHECK(c.at(1).value().body == "abc");
+  REQUIRE_ERROR(c.at(2), error_kind::shutdown);
+  CHECK_FALSE(c.wrong_thread());
+}
+
+TEST_CASE("the engine is correct when two threads run the io_context",
+          "[http]") {
+  http_test_server server;
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  std::thread a([&] { io.run(); });
+  std::thread b([&] { io.run(); });
+  {
+    engine e(io);
+    std::atomic<int> ok{0};
+    std::atomic<int> calls{0};
+    std::atomic<int> inside{0};
+    std::atomic<bool> overlapped{false};
+    constexpr int n = 300;
+    for (int i = 0; i < n; ++i)
+      e.submit(get(server.url("/chunked?n=2000&chunk=100")), [&](result r) {
+        if (inside.fetch_add(1) != 0)
+          overlapped = true;
+        if (r.has_value() && r.value().body.size() == 2000)
+          ++ok;
+        inside.fetch_sub(1);
+        ++calls;
+      });
+    CHECK(eventually([&] { return calls.load() == n; }, 30s));
+    CHECK(ok.load() == n);
+    CHECK_FALSE(overlapped.load());
+  }
+  guard.reset();
+  io.stop();
+  a.join();
+  b.join();
+}
+
+TEST_CASE("no descriptors leak across an engine's life", "[http]") {
+  auto count_fds = [] {
+    std::size_t n = 0;
+    for (int fd = 0; fd < 4096; ++fd)
+      if (::fcntl(fd, F_GETFD) != -1)
+        ++n;
+    return n;
+  };
+  http_test_server server;
+  io_thread t;
+  { // process-wide lazy state (curl, OpenSSL, sanitizers) is not a leak
+    engine warm_up(t.io);
+    fetch(warm_up, get("http://localhost:" + std::to_string(server.port())));
+  }
+  REQUIRE(eventually([&] { return server.open_connections() == 0; }));
+  auto before = count_fds();
+  {
+    engine e(t.io);
+    collector c(50, t.id());
+    for (std::size_t i = 0; i < 50; ++i)
+      e.submit(get(server.url(i % 5 == 0 ? "/reset" : "/hello")), c.slot(i));
+    REQUIRE(c.wait(50));
+    request slow = get(server.url("/stall"));
+    slow.options.total_timeout = 50ms;
+    REQUIRE_ERROR(fetch(e, slow), error_kind::timeout);
+    fetch(e, get("http://localhost:" + std::to_string(server.port()) + "/"));
+  }
+  CHECK(eventually([&] { return server.open_connections() == 0; }));
+  CHECK(count_fds() == before);
 }

@@ -53,8 +53,8 @@ public:
   }
 
   /// Waits until `n` callbacks ran; false on time-out.
-  bool wait(std::size_t n, std::chrono::milliseconds limit =
-                               std::chrono::seconds(20)) {
+  bool wait(std::size_t n,
+            std::chrono::milliseconds limit = std::chrono::seconds(20)) {
     std::unique_lock<std::mutex> lock(m_);
     return cv_.wait_for(lock, limit, [&] { return done_ >= n; });
   }
@@ -79,9 +79,9 @@ private:
 };
 
 /// Submits one request and waits for its result (at most `limit`).
-inline http::result fetch(http::engine& e, http::request req,
-                          std::chrono::milliseconds limit =
-                              std::chrono::seconds(20)) {
+inline http::result
+fetch(http::engine& e, http::request req,
+      std::chrono::milliseconds limit = std::chrono::seconds(20)) {
   auto p = std::make_shared<std::promise<http::result>>();
   auto f = p->get_future();
   e.submit(std::move(req), [p](http::result r) { p->set_value(std::move(r)); });

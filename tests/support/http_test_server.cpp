@@ -42,8 +42,8 @@ std::string lower(std::string_view s) {
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' ||
-                        s.back() == '\r'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
   return std::string(s);
 }
@@ -89,8 +89,8 @@ std::string gzip(const std::string& in) {
 
 std::string reply(int status, std::string_view reason, std::string_view body,
                   std::string_view extra_headers = {}) {
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " " +
-                    std::string(reason) + "\r\n";
+  std::string out =
+      "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   out += extra_headers;
   out += "\r\n";
@@ -108,9 +108,8 @@ std::string http_test_request::param(std::string_view key,
     auto part = q.substr(0, amp);
     auto eq = part.find('=');
     if (part.substr(0, eq) == key)
-      return eq == std::string_view::npos
-               ? std::string()
-               : percent_decode(part.substr(eq + 1));
+      return eq == std::string_view::npos ? std::string()
+                                          : percent_decode(part.substr(eq + 1));
     if (amp == std::string_view::npos)
       break;
     q.remove_prefix(amp + 1);
@@ -129,7 +128,8 @@ struct http_test_server::state {
   options opts;
   std::uint16_t port = 0;
   std::mutex routes_mutex;
-  std::map<std::string, std::function<http_test_reply(const http_test_request&)>>
+  std::map<std::string,
+           std::function<http_test_reply(const http_test_request&)>>
       routes;
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> connections{0};
@@ -294,7 +294,8 @@ struct http_test_server::state {
       co_await send(stream, reply(200, "OK", body));
     } else if (p == "/chunked") {
       auto n = std::stoul(req.param("n", "1000"));
-      auto chunk = std::max<std::size_t>(1, std::stoul(req.param("chunk", "100")));
+      auto chunk =
+          std::max<std::size_t>(1, std::stoul(req.param("chunk", "100")));
       auto data = generated(n);
       co_await send(stream, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
                             "Content-Type: text/plain\r\n\r\n");
@@ -325,10 +326,9 @@ struct http_test_server::state {
     } else if (p == "/loop") {
       co_await send(stream, reply(302, "Found", "", "Location: /loop\r\n"));
     } else if (p == "/ping" || p == "/pong") {
-      co_await send(stream,
-                    reply(301, "Moved", "",
-                          p == "/ping" ? "Location: /pong\r\n"
-                                       : "Location: /ping\r\n"));
+      co_await send(stream, reply(301, "Moved", "",
+                                  p == "/ping" ? "Location: /pong\r\n"
+                                               : "Location: /ping\r\n"));
     } else if (p == "/redirect_to") {
       co_await send(stream, reply(302, "Found", "",
                                   "Location: " + req.param("url") + "\r\n"));
@@ -336,7 +336,8 @@ struct http_test_server::state {
       co_await sleep_ms(stream, std::stol(req.param("ms", "100")));
       co_await send(stream, reply(200, "OK", "slow"));
     } else if (p == "/stall") {
-      co_await send(stream, "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n");
+      co_await send(stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n");
       char tmp[64];
       for (;;) // returns (throws) when the client closes
         co_await stream.async_read_some(asio::buffer(tmp), use_awaitable);
@@ -348,15 +349,16 @@ struct http_test_server::state {
       reset(stream);
       co_return false;
     } else if (p == "/reset_mid") {
-      co_await send(stream, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" +
-                                generated(1000));
+      co_await send(stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" +
+                        generated(1000));
       co_await sleep_ms(stream, 20);
       reset(stream);
       co_return false;
     } else if (p == "/status") {
       auto code = std::stoi(req.param("code", "500"));
-      co_await send(stream, reply(code, "Status",
-                                  "status " + std::to_string(code)));
+      co_await send(stream,
+                    reply(code, "Status", "status " + std::to_string(code)));
     } else if (p == "/huge") {
       std::uint64_t total = std::stoull(req.param("mb", "50")) << 20;
       co_await send(stream, "HTTP/1.1 200 OK\r\nContent-Length: " +
@@ -364,13 +366,14 @@ struct http_test_server::state {
       auto block = generated(64 << 10);
       for (std::uint64_t sent = 0; sent < total;) {
         auto n = std::min<std::uint64_t>(block.size(), total - sent);
-        co_await send(stream,
-                      std::string_view(block).substr(0, static_cast<std::size_t>(n)));
+        co_await send(stream, std::string_view(block).substr(
+                                  0, static_cast<std::size_t>(n)));
         sent += n;
         huge_bytes += n;
       }
     } else if (p == "/malformed_status") {
-      co_await send(stream, "HTTP/1.1 2x0 Very OK\r\nContent-Length: 2\r\n\r\nok");
+      co_await send(stream,
+                    "HTTP/1.1 2x0 Very OK\r\nContent-Length: 2\r\n\r\nok");
       co_return false;
     } else if (p == "/malformed_header") {
       using namespace std::string_literals;
@@ -418,7 +421,9 @@ http_test_server::~http_test_server() {
   state_->acceptor.reset();
 }
 
-std::uint16_t http_test_server::port() const { return state_->port; }
+std::uint16_t http_test_server::port() const {
+  return state_->port;
+}
 
 std::string http_test_server::origin() const {
   return std::string(state_->opts.tls ? "https://" : "http://") +

@@ -121,65 +121,67 @@ error_kind classify(CURLcode rc, const transfer& t) {
   if (t.too_large && rc == CURLE_WRITE_ERROR)
     return error_kind::too_large;
   switch (rc) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-      return error_kind::dns;
-    case CURLE_COULDNT_CONNECT:
-      return error_kind::connect_refused;
-    case CURLE_OPERATION_TIMEDOUT: {
-      curl_off_t connect_us = 0;
-      curl_easy_getinfo(t.easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-      if (connect_us == 0 || starts_with(buf, "SSL connection timeout") ||
-          starts_with(buf, "Connection timed out") ||
-          starts_with(buf, "Resolving timed out"))
-        return error_kind::connect_timeout;
-      return error_kind::timeout;
-    }
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_CLIENTCERT:
-    case CURLE_USE_SSL_FAILED:
-      return error_kind::tls;
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-      return error_kind::reset;
-    case CURLE_FILESIZE_EXCEEDED:
-      return error_kind::too_large;
-    case CURLE_TOO_MANY_REDIRECTS:
-      return error_kind::too_many_redirects;
-    case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_BAD_CONTENT_ENCODING:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_HTTP3:
-      return error_kind::malformed;
-    case CURLE_PARTIAL_FILE:
-      return error_kind::truncated;
-    case CURLE_URL_MALFORMAT:
-      return error_kind::invalid_url;
-    case CURLE_UNSUPPORTED_PROTOCOL: {
-      // A scheme curl refuses ("Protocol "ftp" disabled") is the URL's
-      // fault; once connected it is the reply's (HTTP/0.9, bad status).
-      curl_off_t connect_us = 0;
-      curl_easy_getinfo(t.easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-      return connect_us == 0 || starts_with(buf, "Protocol")
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY:
+    return error_kind::dns;
+  case CURLE_COULDNT_CONNECT:
+    return error_kind::connect_refused;
+  case CURLE_OPERATION_TIMEDOUT: {
+    // Still connecting: the request was never sent (pretransfer time 0,
+    // also on a reused connection) or curl's message says so.
+    curl_off_t pretransfer_us = 0;
+    curl_easy_getinfo(t.easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+    if (pretransfer_us == 0 || starts_with(buf, "SSL connection timeout") ||
+        starts_with(buf, "Connection timed out") ||
+        starts_with(buf, "Resolving timed out"))
+      return error_kind::connect_timeout;
+    return error_kind::timeout;
+  }
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_ENGINE_NOTFOUND:
+  case CURLE_SSL_ENGINE_SETFAILED:
+  case CURLE_SSL_ENGINE_INITFAILED:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_CRL_BADFILE:
+  case CURLE_SSL_SHUTDOWN_FAILED:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+  case CURLE_SSL_INVALIDCERTSTATUS:
+  case CURLE_SSL_CLIENTCERT:
+  case CURLE_USE_SSL_FAILED:
+    return error_kind::tls;
+  case CURLE_RECV_ERROR:
+  case CURLE_SEND_ERROR:
+  case CURLE_GOT_NOTHING:
+    return error_kind::reset;
+  case CURLE_FILESIZE_EXCEEDED:
+    return error_kind::too_large;
+  case CURLE_TOO_MANY_REDIRECTS:
+    return error_kind::too_many_redirects;
+  case CURLE_WEIRD_SERVER_REPLY:
+  case CURLE_BAD_CONTENT_ENCODING:
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+  case CURLE_HTTP3:
+    return error_kind::malformed;
+  case CURLE_PARTIAL_FILE:
+    return error_kind::truncated;
+  case CURLE_URL_MALFORMAT:
+    return error_kind::invalid_url;
+  case CURLE_UNSUPPORTED_PROTOCOL: {
+    // A scheme curl refuses ("Protocol "ftp" disabled") is the URL's
+    // fault; once connected it is the reply's (HTTP/0.9, bad status).
+    curl_off_t connect_us = 0;
+    curl_easy_getinfo(t.easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+    return connect_us == 0 || starts_with(buf, "Protocol")
                ? error_kind::invalid_url
                : error_kind::malformed;
-    }
-    default:
-      return error_kind::other;
+  }
+  default:
+    return error_kind::other;
   }
 }
 
@@ -240,14 +242,16 @@ public:
     t->req = std::move(req);
     t->on_done = std::move(on_done);
     auto id = t->id;
-    asio::post(strand_, [self = shared_from_this(), t = std::move(t)]() mutable {
-      self->start(std::move(t));
-    });
+    asio::post(strand_,
+               [self = shared_from_this(), t = std::move(t)]() mutable {
+                 self->start(std::move(t));
+               });
     return id;
   }
 
   void cancel(request_id id) {
-    asio::post(strand_, [self = shared_from_this(), id] { self->do_cancel(id); });
+    asio::post(strand_,
+               [self = shared_from_this(), id] { self->do_cancel(id); });
   }
 
   void shutdown() {
@@ -289,8 +293,8 @@ private:
 
   void start(std::unique_ptr<transfer> t) {
     if (down_) {
-      auto e = make_error(error_kind::shutdown, "engine is shut down",
-                          t->req.url);
+      auto e =
+          make_error(error_kind::shutdown, "engine is shut down", t->req.url);
       ready_.emplace_back(std::move(t), std::move(e));
       deliver();
       return;
@@ -315,8 +319,8 @@ private:
     }
   }
 
-  void activate(std::unordered_map<request_id,
-                                   std::unique_ptr<transfer>>::iterator it) {
+  void activate(
+      std::unordered_map<request_id, std::unique_ptr<transfer>>::iterator it) {
     auto& t = *it->second;
     t.easy = acquire_easy();
     CURLcode rc = t.easy != nullptr ? configure(t) : CURLE_OUT_OF_MEMORY;
@@ -324,12 +328,11 @@ private:
     if (rc == CURLE_OK)
       mrc = curl_multi_add_handle(multi_, t.easy);
     if (rc != CURLE_OK || mrc != CURLM_OK) {
-      std::string detail = rc != CURLE_OK ? curl_easy_strerror(rc)
-                                          : curl_multi_strerror(mrc);
-      auto kind = rc == CURLE_UNSUPPORTED_PROTOCOL ||
-                          rc == CURLE_URL_MALFORMAT
-                    ? error_kind::invalid_url
-                    : error_kind::other;
+      std::string detail =
+          rc != CURLE_OK ? curl_easy_strerror(rc) : curl_multi_strerror(mrc);
+      auto kind = rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT
+                      ? error_kind::invalid_url
+                      : error_kind::other;
       auto e = make_error(kind, detail, t.req.url, static_cast<int>(rc));
       release_transfer_handles(t, false);
       auto owned = std::move(it->second);
@@ -405,8 +408,7 @@ private:
         set(CURLOPT_CUSTOMREQUEST, m.c_str());
     }
     for (const auto& [name, value] : t.req.headers) {
-      std::string line =
-          value.empty() ? name + ";" : name + ": " + value;
+      std::string line = value.empty() ? name + ";" : name + ": " + value;
       auto* list = curl_slist_append(t.header_list, line.c_str());
       if (list == nullptr)
         return CURLE_OUT_OF_MEMORY;
@@ -539,8 +541,8 @@ private:
       } else {
         queued_.fetch_sub(1, std::memory_order_relaxed);
       }
-      auto e = make_error(error_kind::shutdown, "engine shut down",
-                          owned->req.url);
+      auto e =
+          make_error(error_kind::shutdown, "engine shut down", owned->req.url);
       ready_.emplace_back(std::move(owned), std::move(e));
     }
     queue_.clear();
@@ -728,8 +730,7 @@ private:
 
   // -- curl C callbacks -----------------------------------------------------
 
-  static int socket_cb(CURL*, curl_socket_t fd, int what, void* userp,
-                       void*) {
+  static int socket_cb(CURL*, curl_socket_t fd, int what, void* userp, void*) {
     static_cast<impl*>(userp)->on_socket(fd, what);
     return 0;
   }
@@ -794,9 +795,8 @@ private:
     curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &url);
     std::string current = url != nullptr ? url : "";
     bool after_redirect = t.last_status >= 300 && t.last_status < 400;
-    if (after_redirect &&
-        std::find(t.visited.begin(), t.visited.end(), current) !=
-            t.visited.end()) {
+    if (after_redirect && std::find(t.visited.begin(), t.visited.end(),
+                                    current) != t.visited.end()) {
       t.visited.push_back(current);
       t.loop = true;
       return false;
@@ -835,16 +835,24 @@ private:
 engine::engine(asio::io_context& io, engine_options options)
     : impl_(std::make_shared<impl>(io, std::move(options))) {}
 
-engine::~engine() { impl_->shutdown_and_wait(); }
+engine::~engine() {
+  impl_->shutdown_and_wait();
+}
 
 request_id engine::submit(request req, completion_handler on_done) {
   return impl_->submit(std::move(req), std::move(on_done));
 }
 
-void engine::cancel(request_id id) { impl_->cancel(id); }
+void engine::cancel(request_id id) {
+  impl_->cancel(id);
+}
 
-void engine::shutdown() { impl_->shutdown(); }
+void engine::shutdown() {
+  impl_->shutdown();
+}
 
-engine_stats engine::stats() const noexcept { return impl_->stats(); }
+engine_stats engine::stats() const noexcept {
+  return impl_->stats();
+}
 
 } // namespace actio::http
