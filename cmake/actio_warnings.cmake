@@ -4,6 +4,6 @@
 add_library(actio_warnings INTERFACE)
 target_compile_options(actio_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
   -Wconversion -Wsign-conversion
   $<$<BOOL:${ACTIO_WERROR}>:-Werror>)

@@ -67,20 +67,68 @@ void timer_service::compact() {
   std::make_heap(heap_.begin(), heap_.end(), later{});
 }
 
-void timer_service::fire(timer_node* node) {
-  if (node->state.load(std::memory_order_acquire) == timer_node::pending) {
-    if (auto strong = node->target.lock()) {
-      auto dest = caf::actor_cast<caf::actor>(std::move(strong));
-      if (node->fn) {
-        // The closure checks and claims the node when it runs, so that
-        // cancel() works until the very last moment.
-        caf::anon_send(dest, run_atom::value, make_claiming_closure(node));
-      } else if (node->claim()) {
-        caf::anon_send(dest, resume_atom::value, node->token);
-      }
-    }
+namespace {
+
+/// Runs a batch of callback nodes due together for one actor, in order, each
+/// claimed first so that a late cancel() still wins.
+struct batch_runner {
+  std::vector<timer_node*> nodes;
+  batch_runner(std::vector<timer_node*> ns) : nodes(std::move(ns)) {}
+  batch_runner(batch_runner&&) noexcept = default;
+  batch_runner& operator=(batch_runner&&) noexcept = default;
+  ~batch_runner() {
+    for (auto* n : nodes)
+      n->deref();
   }
-  node->deref();
+  void operator()() {
+    for (auto* n : nodes)
+      if (n->claim())
+        n->fn();
+  }
+};
+
+caf::actor lock_target(timer_node* node) {
+  if (node->state.load(std::memory_order_acquire) != timer_node::pending)
+    return {};
+  if (auto strong = node->target.lock())
+    return caf::actor_cast<caf::actor>(std::move(strong));
+  return {};
+}
+
+} // namespace
+
+void timer_service::fire_all(std::vector<timer_node*>& due) {
+  // Callbacks for the same actor that fall due together travel in one
+  // message; resumes of parked tasks go one message each.
+  std::vector<timer_node*> batch;
+  caf::actor batch_target;
+  auto flush = [&] {
+    if (!batch.empty())
+      caf::anon_send(batch_target, run_atom::value,
+                     make_closure(batch_runner{std::move(batch)}));
+    batch.clear();
+    batch_target = nullptr;
+  };
+  for (auto* node : due) {
+    auto dest = lock_target(node);
+    if (!dest) {
+      node->deref();
+      continue;
+    }
+    if (!node->fn) {
+      flush();
+      if (node->claim())
+        caf::anon_send(dest, resume_atom::value, node->token);
+      node->deref();
+      continue;
+    }
+    if (dest != batch_target)
+      flush();
+    batch_target = dest;
+    batch.push_back(node); // the batch takes over the service's reference
+  }
+  flush();
+  due.clear();
 }
 
 closure_ptr make_claiming_closure(timer_node* node) {
@@ -107,6 +155,10 @@ void timer_service::run() {
   std::unique_lock<std::mutex> guard{mtx_};
   std::size_t rounds = 0;
   while (!stopping_) {
+    // Read the clock before taking in new timers: anything registered later
+    // is due later than `now` (for relative delays), so firing everything
+    // due by `now` keeps deadline order.
+    auto now = now_();
     absorb_ingress();
     if ((++rounds & 0xff) == 0)
       compact();
@@ -116,7 +168,6 @@ void timer_service::run() {
       continue;
     }
     auto next = heap_.front().deadline;
-    auto now = now_();
     if (next > now) {
       wake_at_ = next;
       cv_.wait_until(guard, next);
@@ -125,9 +176,7 @@ void timer_service::run() {
     wake_at_ = time_point::min();
     pop_due(now, due);
     guard.unlock();
-    for (auto* node : due)
-      fire(node);
-    due.clear();
+    fire_all(due);
     guard.lock();
   }
 }
@@ -153,9 +202,9 @@ std::size_t timer_service::fire_until(time_point t) {
     absorb_ingress();
     pop_due(t, due);
   }
-  for (auto* node : due)
-    fire(node);
-  return due.size();
+  auto n = due.size();
+  fire_all(due);
+  return n;
 }
 
 void timer_service::stop() {

@@ -105,7 +105,7 @@ private:
   void absorb_ingress();
   void pop_due(time_point t, std::vector<timer_node*>& out);
   void compact();
-  static void fire(timer_node* node);
+  static void fire_all(std::vector<timer_node*>& due);
 
   bool manual_;
   now_fn now_;

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// N request/response round trips from a task to a CAF actor
+// (actio::request), one at a time; ok if every reply is right.
+#include "report.hpp"
+
+#include <actio/actio.hpp>
+#include <actio/caf_interop.hpp>
+
+#include <caf/event_based_actor.hpp>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+caf::behavior echo(caf::event_based_actor*) {
+  return {[](long x) { return x + 1; }};
+}
+
+actio::task<bool> pinger(caf::actor peer, long n) {
+  bool ok = true;
+  for (long i = 0; i < n; ++i)
+    ok &= co_await actio::request<long>(peer, 10s, i) == i + 1;
+  co_return ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  long n = actio::bench::arg_n(argc, argv, 100000);
+  actio::runtime rt{argc, argv};
+  auto peer = rt.system().spawn(echo);
+  actio::bench::stopwatch clock;
+  bool ok = rt.run_until_complete(rt.create_task(pinger, peer, n));
+  double wall = clock.seconds();
+  actio::bench::report("ping_pong", n, ok, wall, static_cast<double>(n),
+                       "{\"pair\": \"task -> CAF actor\"}");
+}
