@@ -176,6 +176,21 @@ TEST_CASE("redirect loops are detected before the redirect limit", "[http]") {
   auto ping = fetch(e, get(server.url("/ping")));
   REQUIRE_ERROR(ping, error_kind::redirect_loop);
   CHECK(server.request_count() == 2 + 3); // loop, loop; ping, pong, ping
+
+  // Post/redirect/get to the same URL changes the method: not a loop.
+  server.route("/form", [](const http_test_request& req) {
+    if (req.method == "POST")
+      return http_test_reply{"HTTP/1.1 303 See Other\r\nLocation: /form\r\n"
+                             "Content-Length: 0\r\n\r\n"};
+    return http_test_reply{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ngot"};
+  });
+  request post = get(server.url("/form"));
+  post.method = "POST";
+  post.body = "a=1";
+  auto prg = fetch(e, post);
+  REQUIRE_RESPONSE(prg);
+  CHECK(prg.value().body == "got");
+  CHECK(prg.value().redirect_count == 1);
 }
 
 TEST_CASE("more redirects than allowed fail with too_many_redirects",

@@ -259,7 +259,11 @@ public:
   }
 
   void shutdown_and_wait() {
-    if (strand_.running_in_this_thread() || io_.stopped()) {
+    // Inline when nothing else can be inside the strand right now: on the
+    // strand itself, on the (single) io thread, or when the io_context is
+    // stopped. Otherwise let the io thread do it and wait.
+    if (strand_.running_in_this_thread() ||
+        io_.get_executor().running_in_this_thread() || io_.stopped()) {
       do_shutdown();
       return;
     }
@@ -425,7 +429,6 @@ private:
       return curl_easy_init();
     CURL* e = pool_.back();
     pool_.pop_back();
-    curl_easy_reset(e);
     return e;
   }
 
@@ -434,9 +437,10 @@ private:
     if (t.easy != nullptr) {
       if (in_multi)
         curl_multi_remove_handle(multi_, t.easy);
-      if (!down_ && pool_.size() < options_.max_in_flight)
+      if (!down_ && pool_.size() < options_.max_in_flight) {
+        curl_easy_reset(t.easy); // drop pointers into the finished transfer
         pool_.push_back(t.easy);
-      else
+      } else
         curl_easy_cleanup(t.easy);
       t.easy = nullptr;
     }
@@ -791,9 +795,14 @@ private:
   static bool on_status_line(transfer& t, std::string_view line) {
     t.resp.headers.clear();
     t.resp.body.clear();
+    // A hop is identified by method and URL: POST /form -> 303 -> GET /form
+    // is no loop.
+    char* method = nullptr;
+    curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_METHOD, &method);
     char* url = nullptr;
     curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &url);
-    std::string current = url != nullptr ? url : "";
+    std::string current = std::string(method != nullptr ? method : "GET") +
+                          " " + (url != nullptr ? url : "");
     bool after_redirect = t.last_status >= 300 && t.last_status < 400;
     if (after_redirect && std::find(t.visited.begin(), t.visited.end(),
                                     current) != t.visited.end()) {
