@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <atomic>
+
+namespace actio::test {
+
+/// Counts how often values of this type are copied and moved, to pin that
+/// they travel by move only.
+struct counting {
+  static inline std::atomic<int> copies{0};
+  static inline std::atomic<int> moves{0};
+
+  int value = 0;
+
+  counting() = default;
+  explicit counting(int v) : value(v) {}
+  counting(const counting& o) : value(o.value) { ++copies; }
+  counting(counting&& o) noexcept : value(o.value) { ++moves; }
+  counting& operator=(const counting& o) {
+    value = o.value;
+    ++copies;
+    return *this;
+  }
+  counting& operator=(counting&& o) noexcept {
+    value = o.value;
+    ++moves;
+    return *this;
+  }
+  ~counting() = default;
+
+  static void reset() {
+    copies = 0;
+    moves = 0;
+  }
+};
+
+} // namespace actio::test
