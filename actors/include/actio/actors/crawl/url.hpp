@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace actio::crawl {
+
+/// Either a URL string or an error message: what the URL functions return
+/// instead of throwing.
+class url_result {
+public:
+  /// Wraps a URL.
+  static url_result ok(std::string url) {
+    return url_result{std::in_place_index<0>, std::move(url)};
+  }
+  /// Wraps an error message.
+  static url_result fail(std::string message) {
+    return url_result{std::in_place_index<1>, std::move(message)};
+  }
+
+  /// True when this holds a URL.
+  bool has_value() const noexcept { return value_.index() == 0; }
+  /// Same as `has_value()`.
+  explicit operator bool() const noexcept { return has_value(); }
+  /// The URL; precondition `has_value()`.
+  const std::string& value() const& { return std::get<0>(value_); }
+  /// Moves the URL out; precondition `has_value()`.
+  std::string&& value() && { return std::get<0>(std::move(value_)); }
+  /// The error message; precondition `!has_value()`.
+  const std::string& error() const { return std::get<1>(value_); }
+
+private:
+  template <std::size_t I>
+  url_result(std::in_place_index_t<I> tag, std::string s)
+      : value_(tag, std::move(s)) {}
+  std::variant<std::string, std::string> value_;
+};
+
+/// How `canonicalize` and `resolve` normalise a URL.
+struct canonicalize_options {
+  /// Query parameters to remove; a trailing `*` matches any suffix
+  /// (`utm_*`); names compare case-insensitively.
+  std::vector<std::string> strip_params = {"utm_*", "gclid", "fbclid"};
+  /// Sort the remaining query parameters by name (stable: equal names keep
+  /// their order).
+  bool sort_query = false;
+  /// Longer canonical URLs are rejected.
+  std::size_t max_length = 4096;
+};
+
+/// The options `canonicalize` and `resolve` use when given none.
+const canonicalize_options& default_canonicalize_options();
+
+/// Returns the canonical form of an absolute http(s) URL, or why it has none.
+///
+/// Canonical means: scheme and host lower-case, default port dropped,
+/// user-info and fragment dropped, dot segments resolved, empty path "/",
+/// percent-encoding normalised (unreserved characters decoded, other escapes
+/// upper-case hex, spaces, controls and non-ASCII bytes encoded, `\` in the
+/// path read as `/`), surrounding whitespace trimmed, tracking parameters
+/// stripped, empty query dropped. Other schemes, relative URLs, non-ASCII
+/// host names (IDN) and malformed input yield an error, never an exception.
+/// Pure and thread-safe (each thread keeps its own curl URL handle).
+url_result
+canonicalize(std::string_view url,
+             const canonicalize_options& opts = default_canonicalize_options());
+
+/// Resolves a link `href` found on the page `base` and canonicalises it.
+///
+/// Handles absolute, protocol-relative (`//host/p`), root-relative, relative,
+/// query-only (`?q`) and fragment-only (`#f`, which yields `base`) links;
+/// trims surrounding whitespace and drops tabs and newlines inside `href`.
+/// Links with a scheme other than http or https (mailto, javascript, tel,
+/// data, ...) yield an error.
+url_result
+resolve(std::string_view base, std::string_view href,
+        const canonicalize_options& opts = default_canonicalize_options());
+
+/// Resolves many links against one base; cheaper than `resolve` per link.
+/// Not shared between threads: one resolver per thread or per page.
+class url_resolver {
+public:
+  /// Canonicalises `base` once; `valid()` tells whether that worked.
+  /// `opts` must outlive the resolver.
+  explicit url_resolver(
+      std::string_view base,
+      const canonicalize_options& opts = default_canonicalize_options());
+  ~url_resolver();
+  url_resolver(const url_resolver&) = delete;
+  url_resolver& operator=(const url_resolver&) = delete;
+
+  /// True when the base URL is a valid http(s) URL.
+  bool valid() const noexcept { return base_.has_value(); }
+  /// The canonical base, or the error why the base is unusable.
+  const url_result& base() const noexcept { return base_; }
+  /// Same as `resolve(base, href, opts)`.
+  url_result resolve(std::string_view href) const;
+
+private:
+  url_result base_;
+  const canonicalize_options* opts_;
+};
+
+/// The host of a canonical URL (IPv6 literals keep their brackets); empty
+/// when `url` has no `scheme://`.
+std::string_view host_of(std::string_view url) noexcept;
+
+/// `scheme://host[:port]` of a canonical URL; empty when there is none.
+std::string_view origin_of(std::string_view url) noexcept;
+
+/// Path and query of a canonical URL ("/" when absent), what robots.txt
+/// rules match against.
+std::string_view path_of(std::string_view url) noexcept;
+
+/// True when `host` equals one of `allowed` or is a sub-domain of one
+/// (`a.example.com` matches `example.com`, `badexample.com` does not).
+/// Case-insensitive; trailing dots and a leading `*.` or `.` on an entry are
+/// ignored. An empty `allowed` list allows every host.
+bool domain_allowed(std::string_view host,
+                    const std::vector<std::string>& allowed) noexcept;
+
+/// True for hosts a public crawler must not visit: loopback, private,
+/// link-local and unspecified IP literals (127/8, 10/8, 172.16/12,
+/// 192.168/16, 169.254/16, 0/8, ::, ::1, fc00::/7, fe80::/10, IPv4-mapped
+/// forms of those) and `localhost` / `*.localhost`. Host names are not
+/// resolved: a DNS name that points at 127.0.0.1 is not detected here.
+bool is_private_or_loopback_host(std::string_view host) noexcept;
+
+} // namespace actio::crawl
