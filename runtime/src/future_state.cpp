@@ -3,6 +3,9 @@
 
 #include "task_context.hpp"
 
+#include <cstdio>
+#include <mutex>
+
 namespace actio::detail {
 
 state_base::~state_base() {
@@ -84,6 +87,50 @@ bool state_base::request_cancel() {
   return set_cancelled();
 }
 
+namespace {
+
+std::mutex handler_mtx;
+unique_function<void(std::exception_ptr)> handler;
+
+} // namespace
+
+void report_unretrieved(std::exception_ptr error) noexcept {
+  std::lock_guard<std::mutex> guard{handler_mtx};
+  if (handler) {
+    try {
+      handler(error);
+    } catch (...) {
+    }
+    return;
+  }
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "actio: Task exception was never retrieved: %s\n",
+                 e.what());
+  } catch (...) {
+    std::fprintf(stderr, "actio: Task exception was never retrieved\n");
+  }
+}
+
+void set_handler(unique_function<void(std::exception_ptr)> fn) {
+  std::lock_guard<std::mutex> guard{handler_mtx};
+  handler = std::move(fn);
+}
+
+} // namespace actio::detail
+
+namespace actio {
+
+void set_unretrieved_error_handler(
+    unique_function<void(std::exception_ptr)> fn) {
+  detail::set_handler(std::move(fn));
+}
+
+} // namespace actio
+
+namespace actio::detail {
+
 void state_base::wait() const noexcept {
   for (;;) {
     auto s = status_.load(std::memory_order_acquire);
@@ -99,6 +146,7 @@ void state_base::check_result() const {
     return;
   case future_status::error:
   case future_status::cancelled:
+    retrieved_.store(true, std::memory_order_relaxed);
     std::rethrow_exception(error_);
   default:
     throw invalid_state_error("result is not ready: the future is pending");

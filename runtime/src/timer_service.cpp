@@ -23,7 +23,7 @@ void timer_service::schedule(timer_node* node) {
   std::unique_lock<std::mutex> guard{mtx_};
   if (stopping_) {
     guard.unlock();
-    node->deref();
+    node->release_callback();
     return;
   }
   ingress_.push_back(entry{node->deadline, seq_++, node});
@@ -60,7 +60,7 @@ void timer_service::compact() {
   auto keep = std::remove_if(heap_.begin(), heap_.end(), [](const entry& e) {
     if (e.node->state.load(std::memory_order_relaxed) != timer_node::cancelled)
       return false;
-    e.node->deref();
+    e.node->release_callback();
     return true;
   });
   heap_.erase(keep, heap_.end());
@@ -78,7 +78,7 @@ struct batch_runner {
   batch_runner& operator=(batch_runner&&) noexcept = default;
   ~batch_runner() {
     for (auto* n : nodes)
-      n->deref();
+      n->release_callback();
   }
   void operator()() {
     for (auto* n : nodes)
@@ -112,14 +112,14 @@ void timer_service::fire_all(std::vector<timer_node*>& due) {
   for (auto* node : due) {
     auto dest = lock_target(node);
     if (!dest) {
-      node->deref();
+      node->release_callback();
       continue;
     }
-    if (!node->fn) {
+    if (!node->has_callback) {
       flush();
       if (node->claim())
         caf::anon_send(dest, resume_atom::value, node->token);
-      node->deref();
+      node->release_callback();
       continue;
     }
     if (dest != batch_target)
@@ -140,7 +140,7 @@ closure_ptr make_claiming_closure(timer_node* node) {
         : node(std::exchange(o.node, nullptr)) {}
     ~claim_and_run() {
       if (node != nullptr)
-        node->deref();
+        node->release_callback();
     }
     void operator()() const {
       if (node->claim())
@@ -187,7 +187,7 @@ std::optional<time_point> timer_service::next_deadline() {
   while (!heap_.empty() &&
          heap_.front().node->state.load() == timer_node::cancelled) {
     std::pop_heap(heap_.begin(), heap_.end(), later{});
-    heap_.back().node->deref();
+    heap_.back().node->release_callback();
     heap_.pop_back();
   }
   if (heap_.empty())
@@ -220,7 +220,7 @@ void timer_service::stop() {
   std::lock_guard<std::mutex> guard{mtx_};
   absorb_ingress();
   for (auto& e : heap_)
-    e.node->deref();
+    e.node->release_callback();
   heap_.clear();
 }
 

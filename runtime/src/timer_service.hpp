@@ -32,6 +32,17 @@ struct timer_node {
   std::uint64_t token = 0;
   unique_function<void()> fn;
 
+  /// Whether this node carries a callback (else it resumes a task).
+  bool has_callback = false;
+
+  /// Called by whoever holds the node for firing once done with it: drops
+  /// the callback (which may own what holds a handle to this node, a
+  /// cycle) and the reference. Never concurrent with another release.
+  void release_callback() noexcept {
+    fn.reset();
+    deref();
+  }
+
   void ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
   void deref() noexcept {
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1)

@@ -4,6 +4,7 @@
 #include "actio/actio.hpp"
 #include "support/virtual_runtime.hpp"
 
+#include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -120,4 +121,38 @@ TEST_CASE("actio::then reports a failed task as a CAF error", "[caf_interop]") {
         });
   });
   CHECK(rt.run_until_complete(result) == "runtime_error");
+}
+
+TEST_CASE("send_later delivers a message to a CAF actor at the deadline",
+          "[caf_interop][timer]") {
+  actio::runtime rt{virtual_time()};
+  auto got = std::make_shared<actio::promise<int>>();
+  auto result = got->get_future();
+  auto receiver = rt.system().spawn([got](caf::event_based_actor*) {
+    return caf::behavior{[got](int x) { got->set_value(x); }};
+  });
+  auto start = rt.time();
+  actio::send_later(receiver, 3s, 7);
+  CHECK(rt.run_until_complete(result) == 7);
+  CHECK(rt.time() - start == 3s);
+}
+
+TEST_CASE("send_later can be cancelled and never keeps its receiver alive",
+          "[caf_interop][timer]") {
+  actio::runtime rt{virtual_time()};
+  auto hits = std::make_shared<int>(0);
+  {
+    auto receiver = rt.system().spawn([hits](caf::event_based_actor*) {
+      return caf::behavior{[hits](int) { ++*hits; }};
+    });
+    auto h = actio::send_later(receiver, 1s, 1);
+    CHECK(h.cancel());
+    actio::send_later(receiver, std::chrono::hours(1), 2);
+  }
+  rt.run_until_complete(
+      rt.create_task([]() -> actio::task<> { co_await actio::sleep(2s); }));
+  CHECK(*hits == 0);
+  // the receiver is unreferenced: the pending hour-long message did not keep
+  // it alive (CAF's delayed_send would)
+  CHECK(rt.system().registry().running() == 0);
 }

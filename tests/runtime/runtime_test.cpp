@@ -64,8 +64,8 @@ TEST_CASE("scheduler options from code take effect", "[runtime][options]") {
   CHECK(rt.system().scheduler().num_workers() == 3);
 }
 
-TEST_CASE("--actio-* options are read from the command line and removed "
-          "from argv",
+TEST_CASE("actio options are read from the command line and removed from "
+          "argv",
           "[runtime][options]") {
   std::vector<std::string> args{"prog",
                                 "--actio-threads=3",
@@ -90,7 +90,7 @@ TEST_CASE("--actio-* options are read from the command line and removed "
   CHECK(rt.system().scheduler().num_workers() == 3);
 }
 
-TEST_CASE("a malformed or unknown --actio- option is a clear error",
+TEST_CASE("a malformed or unknown actio option is a clear error",
           "[runtime][options]") {
   actio::runtime_options o;
   std::vector<std::string> args{"prog", "--actio-threads=many"};

@@ -150,3 +150,26 @@ TEST_CASE("co_await on an actio awaitable outside a task throws a clear "
   REQUIRE(h.done());
   CHECK_THROWS_AS(h.promise().take(), actio::runtime_error);
 }
+
+TEST_CASE("an error nobody retrieves is reported once when its last handle "
+          "goes away; a retrieved one is not",
+          "[task]") {
+  std::vector<std::string> reports;
+  actio::set_unretrieved_error_handler([&](std::exception_ptr e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      reports.push_back(ex.what());
+    }
+  });
+  {
+    actio::runtime rt{virtual_time()};
+    auto ignored = rt.create_task(fails_after, 1s);
+    auto seen = rt.create_task(fails_after, 2s);
+    rt.run_until_complete(rt.create_task(compute, 1, 1));
+    CHECK_THROWS(rt.run_until_complete(seen));
+    CHECK(reports.empty());
+  }
+  actio::set_unretrieved_error_handler(nullptr);
+  CHECK(reports == std::vector<std::string>{"boom after sleep"});
+}

@@ -5,10 +5,12 @@
 // of the public API this header includes CAF's actor headers: include it
 // only where you write CAF actors.
 
+#include "actio/call.hpp"
 #include "actio/errors.hpp"
 #include "actio/future.hpp"
 #include "actio/task_context.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
@@ -16,6 +18,8 @@
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
 #include <caf/sec.hpp>
+#include <caf/send.hpp>
+#include <caf/weak_intrusive_ptr.hpp>
 
 #include <chrono>
 #include <coroutine>
@@ -134,6 +138,32 @@ void then(caf::event_based_actor* self, const future<T>& f, OnValue on_value,
   self->request(relay, caf::infinite, detail::relay_get_atom::value)
       .then([on_value](T& value) mutable { on_value(value); },
             [on_error](caf::error& err) mutable { on_error(err); });
+}
+
+/// Sends `msg...` to the CAF actor `dest` at `when` on the runtime's clock,
+/// as a cancellable, weak delayed message: unlike CAF 0.17's
+/// `delayed_send`, it can be cancelled through the returned handle, and it
+/// holds no strong reference, so a dead receiver's message is dropped and a
+/// pending one never delays shutdown.
+template <class... Ts>
+timer_handle send_at(const caf::actor& dest, time_point when, Ts... msg) {
+  caf::weak_actor_ptr weak{caf::actor_cast<caf::actor_control_block*>(dest)};
+  return timer_handle{detail::schedule_call(
+      detail::ambient_runtime(), when,
+      [weak, m = caf::make_message(std::move(msg)...)]() mutable {
+        if (auto strong = weak.lock())
+          caf::anon_send(caf::actor_cast<caf::actor>(std::move(strong)),
+                         std::move(m));
+      })};
+}
+
+/// As `send_at`, after `delay`.
+template <class Rep, class Period, class... Ts>
+timer_handle send_later(const caf::actor& dest,
+                        std::chrono::duration<Rep, Period> delay, Ts... msg) {
+  return send_at(
+      dest, detail::ambient_now() + std::chrono::duration_cast<duration>(delay),
+      std::move(msg)...);
 }
 
 } // namespace actio

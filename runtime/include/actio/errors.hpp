@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/unique_function.hpp"
+
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -48,5 +51,13 @@ class runtime_error : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
 };
+
+/// Replaces what happens to a task's error that nobody retrieved (through
+/// `result()`, `exception()`, `co_await` or a combinator) by the time its
+/// last handle is gone: by default one line on stderr, "actio: Task
+/// exception was never retrieved: <what>". The handler runs on the thread
+/// that drops the last handle; pass nullptr to restore the default.
+void set_unretrieved_error_handler(
+    unique_function<void(std::exception_ptr)> handler);
 
 } // namespace actio

@@ -71,7 +71,16 @@ public:
   bool set_cancelled();
 
   /// The stored error; null unless completed with an error or cancelled.
-  const std::exception_ptr& error() const noexcept { return error_; }
+  /// Reading it counts as retrieving it.
+  const std::exception_ptr& error() const noexcept {
+    retrieved_.store(true, std::memory_order_relaxed);
+    return error_;
+  }
+
+  /// Whether anyone read the result or error.
+  bool retrieved() const noexcept {
+    return retrieved_.load(std::memory_order_relaxed);
+  }
 
   /// Asks the producer to cancel; returns false if already done. The
   /// default completes as cancelled at once; task states forward the
@@ -86,6 +95,9 @@ public:
   void check_result() const;
 
 protected:
+  /// The error without marking it retrieved.
+  const std::exception_ptr& peek_error() const noexcept { return error_; }
+
   /// pending -> completing; only the winner may store a result.
   bool try_claim() noexcept;
 
@@ -108,6 +120,7 @@ private:
   std::atomic<future_status> status_{future_status::pending};
   std::atomic<bool> drained_{false};
   std::atomic<bool> producer_completing_{false};
+  mutable std::atomic<bool> retrieved_{false};
   std::atomic<callback_node*> callbacks_{nullptr};
   std::exception_ptr error_;
 };

@@ -23,10 +23,19 @@ class runtime_core;
 /// Sends a cancel request to a task actor (thread-safe).
 void send_cancel(const actor_ref& task_actor);
 
+/// Reports a task error that nobody retrieved (asyncio's "Task exception was
+/// never retrieved"), once, when the task's last handle goes away.
+void report_unretrieved(std::exception_ptr error) noexcept;
+
 /// The shared state of a task: cancel goes to the task's actor.
 template <class T>
 class task_state final : public state<T> {
 public:
+  ~task_state() override {
+    if (this->status() == future_status::error && !this->retrieved())
+      report_unretrieved(this->peek_error());
+  }
+
   bool request_cancel() override {
     if (this->done())
       return false;
