@@ -20,8 +20,7 @@ actio::task<std::string> test_async() {
   co_return "lixingyun";
 }
 
-std::vector<actio::future<std::string>> spawn_group(actio::runtime& rt,
-                                                   int n) {
+std::vector<actio::future<std::string>> spawn_group(actio::runtime& rt, int n) {
   std::vector<actio::future<std::string>> group;
   for (int i = 0; i < n; ++i)
     group.push_back(rt.create_task(test_async));

@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
       interrupt_after_ms = std::strtol(argv[i] + 18, nullptr, 10);
   if (interrupt_after_ms >= 0)
     std::thread([interrupt_after_ms] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(interrupt_after_ms));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(interrupt_after_ms));
       std::raise(SIGINT);
     }).detach();
 

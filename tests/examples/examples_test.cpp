@@ -45,9 +45,8 @@ TEST_CASE("example 01: one 2 s task and ten concurrent ones both take 2 s",
 TEST_CASE("example 01 --blocking: thread sleeps serialise on the scheduler "
           "threads",
           "[examples]") {
-  auto r = run_program({example("01_event_loop"), "--blocking",
-                        "--actio-threads=10"},
-                       20s);
+  auto r = run_program(
+      {example("01_event_loop"), "--blocking", "--actio-threads=10"}, 20s);
   REQUIRE(r.exit_code == 0);
   CHECK(count(r.out, "test again") == 11);
 }
@@ -55,7 +54,7 @@ TEST_CASE("example 01 --blocking: thread sleeps serialise on the scheduler "
 TEST_CASE("example 02: wait, gather and a gather of gathers take 2 s each",
           "[examples]") {
   auto r =
-    run_program({example("02_wait_and_gather"), "--actio-virtual-time"}, 10s);
+      run_program({example("02_wait_and_gather"), "--actio-virtual-time"}, 10s);
   REQUIRE(r.exit_code == 0);
   CHECK(count(r.out, "wait: 2 done, 0 pending") == 1);
   CHECK(count(r.out, "gather: 4 results") == 1);
@@ -67,7 +66,7 @@ TEST_CASE("example 03: the done callback gets the result and the bound "
           "argument",
           "[examples]") {
   auto r =
-    run_program({example("03_future_callback"), "--actio-virtual-time"}, 10s);
+      run_program({example("03_future_callback"), "--actio-virtual-time"}, 10s);
   REQUIRE(r.exit_code == 0);
   CHECK(lines(r.out) ==
         std::vector<std::string>{"this is a test for async", "test again",
@@ -75,8 +74,7 @@ TEST_CASE("example 03: the done callback gets the result and the bound "
                                  "lixingyun"});
 }
 
-TEST_CASE("example 04 without Ctrl-C: the tasks finish in 2 s",
-          "[examples]") {
+TEST_CASE("example 04 without Ctrl-C: the tasks finish in 2 s", "[examples]") {
   auto r = run_program({example("04_cancel"), "--actio-virtual-time"}, 10s);
   REQUIRE(r.exit_code == 0);
   CHECK(count(r.out, "test again") == 3);
@@ -99,7 +97,7 @@ TEST_CASE("example 05: print_sum awaits compute and prints 1 + 2 = 3 after "
           "2 s",
           "[examples]") {
   auto r = run_program(
-    {example("05_nested_coroutines"), "--actio-virtual-time"}, 10s);
+      {example("05_nested_coroutines"), "--actio-virtual-time"}, 10s);
   REQUIRE(r.exit_code == 0);
   CHECK(lines(r.out) == std::vector<std::string>{"打印 1 + 2", "计算 1 + 2",
                                                  "1 + 2 = 3", "耗时: 2.000",
@@ -109,14 +107,14 @@ TEST_CASE("example 05: print_sum awaits compute and prints 1 + 2 = 3 after "
 
 TEST_CASE("example 06: call_* callbacks run in the seed's order",
           "[examples]") {
-  auto expected = std::vector<std::string>{
-    "call_soon ==> 5",  "call_soon_threadsafe ==> 2",
-    "call_later ==> 1", "call_at ==> 1",
-    "call_later ==> 2", "call_at ==> 2",
-    "call_later ==> 3", "call_at ==> 3"};
+  auto expected =
+      std::vector<std::string>{"call_soon ==> 5",  "call_soon_threadsafe ==> 2",
+                               "call_later ==> 1", "call_at ==> 1",
+                               "call_later ==> 2", "call_at ==> 2",
+                               "call_later ==> 3", "call_at ==> 3"};
   SECTION("on virtual time") {
     auto r = run_program(
-      {example("06_call_soon_later_at"), "--actio-virtual-time"}, 10s);
+        {example("06_call_soon_later_at"), "--actio-virtual-time"}, 10s);
     REQUIRE(r.exit_code == 0);
     CHECK(lines(r.out) == expected);
   }

@@ -17,20 +17,19 @@ namespace actio::test {
 
 /// What a finished child process left behind.
 struct program_result {
-  int exit_code = -1;  // -1 if killed by a signal or timed out
-  int signal = 0;      // the signal that ended it, if any
+  int exit_code = -1; // -1 if killed by a signal or timed out
+  int signal = 0;     // the signal that ended it, if any
   bool timed_out = false;
-  std::string out;     // stdout
-  double seconds = 0;  // wall time
+  std::string out;    // stdout
+  double seconds = 0; // wall time
 };
 
 /// Runs `argv` with stdout captured; sends `interrupt` (if non-zero) after
 /// `interrupt_after`; kills it with SIGKILL after `limit`.
-inline program_result run_program(std::vector<std::string> args,
-                                  std::chrono::milliseconds limit,
-                                  int interrupt = 0,
-                                  std::chrono::milliseconds interrupt_after =
-                                    std::chrono::milliseconds{0}) {
+inline program_result run_program(
+    std::vector<std::string> args, std::chrono::milliseconds limit,
+    int interrupt = 0,
+    std::chrono::milliseconds interrupt_after = std::chrono::milliseconds{0}) {
   program_result r;
   int fds[2];
   if (pipe(fds) != 0)
@@ -76,9 +75,9 @@ inline program_result run_program(std::vector<std::string> args,
     }
   }
   close(fds[0]);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            start)
-                .count();
+  r.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (WIFEXITED(status))
     r.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status))

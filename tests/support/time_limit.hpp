@@ -16,14 +16,14 @@ namespace actio::test {
 class time_limit {
 public:
   explicit time_limit(std::chrono::milliseconds limit, std::string what = "")
-    : what_(std::move(what)), watchdog_([this, limit] {
-        std::unique_lock<std::mutex> guard{mtx_};
-        if (!cv_.wait_for(guard, limit, [this] { return done_; })) {
-          std::fprintf(stderr, "time limit of %lld ms exceeded: %s\n",
-                       static_cast<long long>(limit.count()), what_.c_str());
-          std::_Exit(3);
-        }
-      }) {}
+      : what_(std::move(what)), watchdog_([this, limit] {
+          std::unique_lock<std::mutex> guard{mtx_};
+          if (!cv_.wait_for(guard, limit, [this] { return done_; })) {
+            std::fprintf(stderr, "time limit of %lld ms exceeded: %s\n",
+                         static_cast<long long>(limit.count()), what_.c_str());
+            std::_Exit(3);
+          }
+        }) {}
 
   ~time_limit() {
     {
