@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/actors/counter.hpp"
+
+#include "actio/actio.hpp"
+#include "support/time_limit.hpp"
+#include "support/virtual_runtime.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+actio::task<void> bump(actio::counter c, int n, bool up) {
+  for (int i = 0; i < n; ++i) {
+    if (up)
+      c.inc();
+    else
+      c.dec();
+    if (i % 1000 == 0)
+      co_await actio::sleep(0s);
+  }
+}
+
+} // namespace
+
+TEST_CASE("1M increments and 1M decrements from two threads at once end at "
+          "0 (2M messages)",
+          "[counter][threads]") {
+  actio::test::time_limit limit{60s, "counter 2M"};
+  actio::runtime rt{actio::test::real_time()};
+  actio::counter c{rt};
+  constexpr int n = 1000000;
+  std::thread up([&] {
+    for (int i = 0; i < n; ++i)
+      c.inc();
+  });
+  std::thread down([&] {
+    for (int i = 0; i < n; ++i)
+      c.dec();
+  });
+  up.join();
+  down.join();
+  CHECK(rt.run_until_complete(c.get()) == 0);
+}
+
+TEST_CASE("increments and decrements from concurrent tasks end at 0",
+          "[counter]") {
+  actio::runtime rt{actio::test::virtual_time()};
+  actio::counter c{rt, 5};
+  auto a = rt.create_task(bump, c, 20000, true);
+  auto b = rt.create_task(bump, c, 20000, false);
+  rt.run_until_complete(actio::gather(a, b));
+  CHECK(rt.run_until_complete(c.get()) == 5);
+  c.add(-5);
+  c.add(37);
+  CHECK(rt.run_until_complete(c.get()) == 37);
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/actors/executor_pool.hpp"
+
+#include "actio/actio.hpp"
+#include "support/time_limit.hpp"
+#include "support/virtual_runtime.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+using namespace std::chrono_literals;
+using actio::test::real_time;
+using actio::test::time_limit;
+
+namespace {
+
+/// A gate that blocked jobs wait on (with a cap, so that a failing test
+/// never leaves a thread behind for long).
+struct gate {
+  std::promise<void> open_promise;
+  std::shared_future<void> opened = open_promise.get_future().share();
+  void open() { open_promise.set_value(); }
+};
+
+/// Blocks until `opened` (captured by value, so that a job that outlives
+/// its test never touches a dead gate).
+void wait_open(const std::shared_future<void>& opened) {
+  opened.wait_for(10s);
+}
+
+/// Polls the pool's counters until `pred` holds (bounded by the test's
+/// time limit): the workers are threads, so there is no event to await.
+template <class Pred>
+actio::executor_stats wait_stats(actio::runtime& rt, actio::executor_pool& pool,
+                                 Pred pred) {
+  for (;;) {
+    auto s = rt.run_until_complete(pool.stats());
+    if (pred(s))
+      return s;
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
+int blocking_add(int a, int b) {
+  std::this_thread::sleep_for(5ms);
+  return a + b;
+}
+
+actio::task<int> offload(int a, int b) {
+  co_return co_await actio::run_in_executor(blocking_add, a, b);
+}
+
+} // namespace
+
+TEST_CASE("submit runs a blocking function on a worker thread and returns "
+          "its result; exceptions propagate with their type",
+          "[executor]") {
+  time_limit limit{10s, "executor results"};
+  actio::runtime rt{real_time()};
+  actio::executor_pool pool{rt, {2, 0}};
+  CHECK(pool.size() == 2);
+  auto caller = std::this_thread::get_id();
+  auto tid = rt.run_until_complete(
+      pool.submit([] { return std::this_thread::get_id(); }));
+  CHECK(tid != caller);
+  CHECK(rt.run_until_complete(pool.submit(blocking_add, 2, 3)) == 5);
+  auto bad = pool.submit([]() -> int { throw std::out_of_range("no such"); });
+  CHECK_THROWS_AS(rt.run_until_complete(bad), std::out_of_range);
+  rt.run_until_complete(pool.submit([] {}));
+  auto s = wait_stats(rt, pool, [](auto& x) { return x.completed == 4; });
+  CHECK(s.failed == 1);
+  CHECK(s.running == 0);
+  CHECK(s.queued == 0);
+}
+
+TEST_CASE("run_in_executor uses the runtime's default pool from a task",
+          "[executor]") {
+  time_limit limit{10s, "run_in_executor"};
+  actio::runtime rt{real_time()};
+  CHECK(rt.run_until_complete(rt.create_task(offload, 20, 22)) == 42);
+  CHECK(actio::default_executor(rt).size() >= 1);
+  CHECK(&actio::default_executor(rt) == &actio::default_executor(rt));
+}
+
+TEST_CASE("a job cancelled before a worker starts it never runs",
+          "[executor]") {
+  time_limit limit{10s, "executor cancel"};
+  actio::runtime rt{real_time()};
+  actio::executor_pool pool{rt, {1, 0}};
+  gate g;
+  std::atomic<bool> ran{false};
+  auto blocker = pool.submit([o = g.opened] {
+    wait_open(o);
+    return 1;
+  });
+  wait_stats(rt, pool, [](auto& s) { return s.running == 1; });
+  auto victim = pool.submit([&ran] { ran = true; });
+  wait_stats(rt, pool, [](auto& s) { return s.queued == 1; });
+  CHECK(victim.cancel());
+  CHECK(victim.cancelled());
+  g.open();
+  CHECK(rt.run_until_complete(blocker) == 1);
+  auto s = wait_stats(rt, pool, [](auto& x) { return x.completed == 1; });
+  CHECK(s.cancelled == 1);
+  CHECK_FALSE(ran.load());
+}
+
+TEST_CASE("cancelling a running job does not stop it: cancel() returns false "
+          "and the result still arrives",
+          "[executor]") {
+  time_limit limit{10s, "executor running cancel"};
+  actio::runtime rt{real_time()};
+  actio::executor_pool pool{rt, {1, 0}};
+  gate g;
+  auto job = pool.submit([o = g.opened] {
+    wait_open(o);
+    return 7;
+  });
+  wait_stats(rt, pool, [](auto& s) { return s.running == 1; });
+  CHECK_FALSE(job.cancel());
+  g.open();
+  CHECK(rt.run_until_complete(job) == 7);
+}
+
+TEST_CASE("a bounded job queue makes further submissions wait for room, in "
+          "order",
+          "[executor]") {
+  time_limit limit{10s, "executor backpressure"};
+  actio::runtime rt{real_time()};
+  actio::executor_pool pool{rt, {1, 1}};
+  gate g;
+  std::vector<int> order;
+  auto a = pool.submit([&, o = g.opened] {
+    wait_open(o);
+    order.push_back(1);
+  });
+  wait_stats(rt, pool, [](auto& s) { return s.running == 1; });
+  auto b = pool.submit([&] { order.push_back(2); });
+  auto c = pool.submit([&] { order.push_back(3); });
+  auto s = wait_stats(rt, pool, [](auto& x) { return x.waiting_room == 1; });
+  CHECK(s.queued == 1);
+  g.open();
+  rt.run_until_complete(actio::gather(a, b, c));
+  CHECK(order == std::vector<int>{1, 2, 3});
+}
+
+TEST_CASE("shutdown fails queued jobs at once, lets a running job finish "
+          "within the deadline, and rejects later submissions",
+          "[executor]") {
+  time_limit limit{10s, "executor shutdown"};
+  actio::runtime rt{real_time()};
+  actio::executor_pool pool{rt, {1, 0}};
+  gate g;
+  auto running = pool.submit([o = g.opened] {
+    wait_open(o);
+    return std::string{"done"};
+  });
+  wait_stats(rt, pool, [](auto& s) { return s.running == 1; });
+  auto queued = pool.submit([] { return std::string{"never"}; });
+  wait_stats(rt, pool, [](auto& s) { return s.queued == 1; });
+  auto down = pool.shutdown(5s);
+  CHECK_THROWS_AS(rt.run_until_complete(queued), actio::executor_shutdown);
+  CHECK_FALSE(down.done());
+  g.open();
+  CHECK(rt.run_until_complete(running) == "done");
+  CHECK(rt.run_until_complete(down));
+  CHECK_THROWS_AS(rt.run_until_complete(pool.submit([] { return 1; })),
+                  actio::executor_shutdown);
+  auto s = rt.run_until_complete(pool.stats());
+  CHECK(s.shut_down);
+  CHECK(s.rejected == 2);
+  CHECK(s.completed == 1);
+}
+
+TEST_CASE("shutdown whose deadline passes fails the running job's future "
+          "and reports false",
+          "[executor]") {
+  time_limit limit{10s, "executor shutdown deadline"};
+  actio::runtime rt{real_time()};
+  actio::executor_pool pool{rt, {1, 0}};
+  gate g;
+  auto stuck = pool.submit([o = g.opened] {
+    wait_open(o);
+    return 1;
+  });
+  wait_stats(rt, pool, [](auto& s) { return s.running == 1; });
+  auto start = std::chrono::steady_clock::now();
+  CHECK_FALSE(rt.run_until_complete(pool.shutdown(50ms)));
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK_THROWS_WITH(rt.run_until_complete(stuck),
+                    "job still running at the shutdown deadline");
+  g.open();
+}
+
+TEST_CASE("the runtime's close returns promptly while a worker is blocked in "
+          "a job",
+          "[executor]") {
+  time_limit limit{10s, "close with a blocked worker"};
+  gate g;
+  auto opts = real_time();
+  opts.shutdown_timeout = 100ms;
+  auto rt = std::make_unique<actio::runtime>(opts);
+  auto stuck =
+      actio::default_executor(*rt).submit([o = g.opened] { wait_open(o); });
+  auto start = std::chrono::steady_clock::now();
+  while (rt->run_until_complete(actio::default_executor(*rt).stats()).running ==
+         0)
+    std::this_thread::sleep_for(1ms);
+  rt->close();
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(took < 2s);
+  CHECK(stuck.done());
+  CHECK_THROWS_AS(stuck.result(), actio::executor_shutdown);
+  g.open();
+  rt.reset();
+}
+
+TEST_CASE("an executor pool refuses a virtual-time runtime", "[executor]") {
+  actio::runtime rt{actio::test::virtual_time()};
+  CHECK_THROWS_AS(actio::executor_pool(rt), actio::runtime_error);
+}
+
+TEST_CASE("dropping the last pool handle ends its workers without waiting "
+          "for idle ones",
+          "[executor]") {
+  time_limit limit{10s, "pool drop"};
+  actio::runtime rt{real_time()};
+  auto start = std::chrono::steady_clock::now();
+  {
+    actio::executor_pool pool{rt, {4, 0}};
+    CHECK(rt.run_until_complete(pool.submit([] { return 3; })) == 3);
+  }
+  rt.close();
+  CHECK(std::chrono::steady_clock::now() - start < 900ms);
+}
