@@ -12,7 +12,11 @@
 
 #include <chrono>
 #include <fcntl.h>
+#include <sys/socket.h>
+
+#include <asio/ip/tcp.hpp>
 #include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 using actio::http::engine;
@@ -375,6 +379,34 @@ TEST_CASE("a refused connection fails with connect_refused", "[http]") {
   io_thread t;
   engine e(t.io);
   REQUIRE_ERROR(fetch(e, get(url)), error_kind::connect_refused);
+}
+
+TEST_CASE("a listener whose accept queue is full causes connect_timeout",
+          "[http][timeout]") {
+  // Nobody accepts and the backlog is full: the kernel drops further SYNs.
+  asio::io_context plain;
+  asio::ip::tcp::acceptor full(plain);
+  asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+  full.open(ep.protocol());
+  full.bind(ep);
+  full.listen(0);
+  ep = full.local_endpoint();
+  std::vector<asio::ip::tcp::socket> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    REQUIRE(fd >= 0);
+    fillers.emplace_back(plain, asio::ip::tcp::v4(), fd);
+    static_cast<void>(
+        ::connect(fd, ep.data(), static_cast<socklen_t>(ep.size())));
+  }
+  io_thread t;
+  engine e(t.io);
+  request req = get("http://127.0.0.1:" + std::to_string(ep.port()) + "/");
+  req.options.connect_timeout = 300ms;
+  auto start = std::chrono::steady_clock::now();
+  auto r = fetch(e, req);
+  REQUIRE_ERROR(r, error_kind::connect_timeout);
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
 }
 
 TEST_CASE("cancel aborts an in-flight request; its callback runs once",
