@@ -500,6 +500,25 @@ TEST_CASE("destroying the engine runs every outstanding callback first",
     CHECK(c.calls(i) == 1);
 }
 
+TEST_CASE("a submission the io_context never ran still gets its callback",
+          "[http][shutdown]") {
+  auto io = std::make_unique<asio::io_context>();
+  int calls = 0;
+  error_kind kind = error_kind::other;
+  {
+    engine e(*io);
+    e.submit(get("http://127.0.0.1:9/"), [&](result r) {
+      ++calls;
+      kind = r.error().kind;
+    });
+    io->stop();
+  }
+  CHECK(calls == 0);
+  io.reset();
+  CHECK(calls == 1);
+  CHECK(kind == error_kind::shutdown);
+}
+
 TEST_CASE("the engine never has more than max_in_flight requests at the server",
           "[http][window]") {
   http_test_server server;

@@ -8,6 +8,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -89,6 +90,27 @@ struct transfer {
   bool loop = false;
   long last_status = 0;
   std::vector<std::string> visited;
+
+  transfer() = default;
+  transfer(const transfer&) = delete;
+  transfer& operator=(const transfer&) = delete;
+
+  /// Only reached with a callback still set when the io_context destroyed
+  /// the posted submit before it ran: the callback still runs exactly once.
+  ~transfer() {
+    if (!on_done)
+      return;
+    try {
+      http::error e;
+      e.kind = error_kind::shutdown;
+      e.url = req.url;
+      e.message =
+          "shutdown: io_context destroyed before the request started (" +
+          req.url + ")";
+      on_done(std::move(e));
+    } catch (...) {
+    }
+  }
 };
 
 bool starts_with(std::string_view s, std::string_view prefix) {
@@ -200,6 +222,8 @@ public:
         timer_(io) {
     ensure_curl_global();
     multi_ = curl_multi_init();
+    if (multi_ == nullptr)
+      throw std::runtime_error("actio::http::engine: curl_multi_init failed");
     curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &impl::socket_cb);
     curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
     curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &impl::timer_cb);
@@ -654,12 +678,12 @@ private:
     }
     std::shared_ptr<socket_state> st;
     if (it == sockets_.end()) {
-      int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-      if (copy < 0)
-        return;
       st = std::make_shared<socket_state>();
       st->fd = fd;
       st->foreign.emplace(io_);
+      int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      if (copy < 0)
+        return;
       asio::error_code ec;
       st->foreign->assign(copy, ec);
       if (ec) {
@@ -695,6 +719,8 @@ private:
     if (purpose != CURLSOCKTYPE_IPCXN || addr->socktype != SOCK_STREAM ||
         (addr->family != AF_INET && addr->family != AF_INET6))
       return CURL_SOCKET_BAD;
+    auto st = std::make_shared<socket_state>();
+    st->owned.emplace(io_);
     int fd = ::socket(addr->family, SOCK_STREAM | SOCK_CLOEXEC, addr->protocol);
     if (fd < 0)
       return CURL_SOCKET_BAD;
@@ -708,9 +734,7 @@ private:
       stale->close();
       sockets_.erase(it);
     }
-    auto st = std::make_shared<socket_state>();
     st->fd = fd;
-    st->owned.emplace(io_);
     asio::error_code ec;
     st->owned->assign(addr->family == AF_INET ? asio::ip::tcp::v4()
                                               : asio::ip::tcp::v6(),
@@ -734,19 +758,33 @@ private:
 
   // -- curl C callbacks -----------------------------------------------------
 
+  // Exceptions (only bad_alloc is possible) must not unwind through curl.
+
   static int socket_cb(CURL*, curl_socket_t fd, int what, void* userp, void*) {
-    static_cast<impl*>(userp)->on_socket(fd, what);
-    return 0;
+    try {
+      static_cast<impl*>(userp)->on_socket(fd, what);
+      return 0;
+    } catch (...) {
+      return -1;
+    }
   }
 
   static int timer_cb(CURLM*, long timeout_ms, void* userp) {
-    static_cast<impl*>(userp)->on_timer(timeout_ms);
-    return 0;
+    try {
+      static_cast<impl*>(userp)->on_timer(timeout_ms);
+      return 0;
+    } catch (...) {
+      return -1;
+    }
   }
 
   static curl_socket_t open_socket_cb(void* clientp, curlsocktype purpose,
                                       curl_sockaddr* addr) {
-    return static_cast<impl*>(clientp)->open_socket(purpose, addr);
+    try {
+      return static_cast<impl*>(clientp)->open_socket(purpose, addr);
+    } catch (...) {
+      return CURL_SOCKET_BAD;
+    }
   }
 
   static int close_socket_cb(void* clientp, curl_socket_t fd) {

@@ -74,21 +74,28 @@ using completion_handler = std::function<void(result)>;
 class engine {
 public:
   /// Creates an idle engine bound to `io`; `io` must outlive the engine.
+  /// Throws std::runtime_error if curl cannot be initialised.
   engine(asio::io_context& io, engine_options options = {});
 
-  /// Shuts down (see `shutdown`) and waits until every outstanding callback
-  /// has run. Call it on the io thread, while another thread runs `io`, or
-  /// after `io.run()` has returned (then the callbacks run on the calling
-  /// thread); never while `io` is neither running nor stopped.
+  /// Shuts down (see `shutdown`) and returns only after every outstanding
+  /// callback has run. Call it from a thread that is not running `io` while
+  /// `io` runs (it waits for the io thread), from the io thread or a callback
+  /// (then it works inline; with several threads running `io` only from a
+  /// callback), or after `io.run()` has returned (then the callbacks run on
+  /// the calling thread). Never while `io` is neither running nor stopped.
   ~engine();
 
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
 
-  /// Queues `req`; `on_done` is invoked exactly once on the io thread. The
-  /// request starts when fewer than `max_in_flight` requests are with curl,
-  /// in submission order. After `shutdown` the callback gets
-  /// `error_kind::shutdown` without any network activity.
+  /// Queues `req` and returns its id; `on_done` is invoked exactly once on
+  /// the io thread. The request is handed to curl when fewer than
+  /// `max_in_flight` requests are with curl, in submission order; the total
+  /// timeout starts then (and includes waiting inside curl for a connection
+  /// when `max_host_connections` is reached). After `shutdown` the callback
+  /// gets `error_kind::shutdown` without any network activity; so it does
+  /// if `io` is destroyed before it ran the submission (then on the thread
+  /// destroying `io`).
   request_id submit(request req, completion_handler on_done);
 
   /// Aborts a queued or in-flight request; its callback gets
