@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs examples 07 and 08 (when the build has examples) and checks what
+// they print.
+#include "support/run_program.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+using actio::test::run_program;
+
+namespace {
+
+std::string example(const std::string& name) {
+  return std::string{ACTIO_EXAMPLES_DIR} + "/" + name;
+}
+
+bool built(const std::string& path) {
+  return ::access(path.c_str(), X_OK) == 0;
+}
+
+std::vector<std::string> lines(const std::string& out) {
+  std::vector<std::string> result;
+  std::istringstream in{out};
+  for (std::string line; std::getline(in, line);)
+    result.push_back(line);
+  return result;
+}
+
+} // namespace
+
+TEST_CASE("example 07: ten blocking GETs on a pool of 2 beat the same GETs "
+          "one after the other",
+          "[executor][examples]") {
+  auto path = example("07_executor");
+  if (!built(path)) {
+    WARN("examples not built (ACTIO_BUILD_EXAMPLES=OFF): skipped");
+    return;
+  }
+  auto r = run_program({path, "--actio-no-signals"}, 20s);
+  REQUIRE(r.exit_code == 0);
+  auto ls = lines(r.out);
+  REQUIRE(ls.size() == 22);
+  for (int i = 0; i < 10; ++i) {
+    auto body = "<html>/item/" + std::to_string(i) + "</html>";
+    CHECK(ls[static_cast<std::size_t>(i)] == body);
+    CHECK(ls[static_cast<std::size_t>(11 + i)] == body);
+  }
+  const std::string prefix = "耗时: ";
+  REQUIRE(ls[10].rfind(prefix, 0) == 0);
+  REQUIRE(ls[21].rfind(prefix, 0) == 0);
+  auto pooled = std::stod(ls[10].substr(prefix.size()));
+  auto sequential = std::stod(ls[21].substr(prefix.size()));
+  CHECK(sequential >= 0.5);
+  CHECK(pooled >= 0.25);
+  CHECK(pooled < sequential);
+}
+
+TEST_CASE("example 08: the counter prints 0, the page goes from parse_html "
+          "to use_html through the queue, and the cache fetches once",
+          "[queue][cache][counter][examples]") {
+  auto path = example("08_sync_and_communication");
+  if (!built(path)) {
+    WARN("examples not built (ACTIO_BUILD_EXAMPLES=OFF): skipped");
+    return;
+  }
+  auto r = run_program({path, "--actio-virtual-time"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lines(r.out) ==
+        std::vector<std::string>{
+            "0",
+            "从网络获取结果 ==> <html>http://www.baidu.com</html>",
+            "从队列拿到结果 ==> <html>http://www.baidu.com</html>",
+            "<actio::queue maxsize=0>",
+            "<html>http://www.baidu.com</html>",
+            "fetches: 1",
+        });
+}
