@@ -2,6 +2,7 @@
 #include "actio/runtime.hpp"
 
 #include "messages.hpp"
+#include "net/net_object.hpp"
 #include "runtime_core.hpp"
 #include "task_context.hpp"
 
@@ -113,7 +114,7 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
   system = std::make_unique<caf::actor_system>(config);
   timers = std::make_unique<timer_service>(options.virtual_time,
                                            [this] { return now(); });
-  io = std::make_unique<asio::io_context>(1);
+  io = std::make_shared<asio::io_context>(1);
   if (options.handle_signals && !options.virtual_time) {
     signals = std::make_unique<signal_watch>(*io, *this);
     install_terminate_handler();
@@ -245,9 +246,15 @@ void runtime_core::close() noexcept {
     all_ended = registry.running() == 0;
   }
   timers->stop();
-  if (signals)
-    asio::post(*io, [this] { signals->cancel(); });
-  io->stop();
+  // Close sockets and acceptors on the I/O thread first, so that their
+  // aborted operations complete (and release what they hold) before the
+  // reactor stops.
+  asio::post(*io, [this] {
+    if (signals)
+      signals->cancel();
+    close_net_objects(*this);
+    asio::post(*io, [this] { io->stop(); });
+  });
   if (io_thread.joinable())
     io_thread.join();
   signals.reset();

@@ -23,6 +23,7 @@ class io_context;
 namespace actio::detail {
 
 class signal_watch;
+class net_object;
 
 /// Wakes a thread blocked in `wait_on`; shared with callbacks so that it
 /// outlives the runtime if a late completion fires after close.
@@ -45,7 +46,7 @@ public:
   caf::actor_system_config config;
   std::unique_ptr<caf::actor_system> system;
   std::unique_ptr<timer_service> timers;
-  std::unique_ptr<asio::io_context> io;
+  std::shared_ptr<asio::io_context> io; // shared: sockets keep it alive
   std::thread io_thread;
   caf::actor loop; // runs call_soon/call_later callbacks
   std::shared_ptr<waker> wake = std::make_shared<waker>();
@@ -57,6 +58,8 @@ public:
                           // threads blocked in run_* right now
   actio::runtime* owner = nullptr;
   std::unique_ptr<signal_watch> signals;
+  std::mutex net_mtx; // guards net_objects only
+  std::vector<std::weak_ptr<net_object>> net_objects;
 
   /// The runtime's clock (virtual under test).
   time_point now() const noexcept;

@@ -24,13 +24,15 @@ public:
         [self = state_ptr<wait_for_state>(this), timeout] {
           if (self->done())
             return;
-          self->inner_.cancel();
           self->set_exception(std::make_exception_ptr(timeout_error(
               "wait_for: timed out after " +
               std::to_string(
                   std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
                       .count()) +
               " ms")));
+          // only now: cancelling the inner future runs its callbacks, which
+          // would otherwise complete this one as cancelled first
+          self->inner_.cancel();
         })};
     inner_.state()->add_callback([self = state_ptr<wait_for_state>(this)] {
       auto& st = *self->inner_.state();

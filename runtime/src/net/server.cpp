@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/start_server.hpp"
+
+#include "actio/any_future.hpp"
+#include "net/stream_actor.hpp"
+#include "runtime_core.hpp"
+
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+
+#include <atomic>
+#include <unordered_map>
+
+namespace actio::detail {
+
+using tcp = asio::ip::tcp;
+
+/// A listening socket and its running handlers. Everything but the atomic
+/// counters is touched only on the I/O thread.
+class server_impl : public net_object,
+                    public std::enable_shared_from_this<server_impl> {
+public:
+  server_impl(runtime_core& rt, std::shared_ptr<connection_handler> handler,
+              server_options options)
+      : rt_(rt), io_(rt.io), acceptor_(*io_), handler_(std::move(handler)),
+        options_(options) {}
+
+  /// Binds and listens; on the I/O thread.
+  void open(const std::string& host, std::uint16_t port) {
+    tcp::resolver resolver{*io_};
+    std::error_code ec;
+    auto results = resolver.resolve(host, std::to_string(port),
+                                    tcp::resolver::passive, ec);
+    if (ec)
+      throw_error(ec, "resolve " + host);
+    auto ep = results.begin()->endpoint();
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec)
+      acceptor_.bind(ep, ec);
+    if (!ec)
+      acceptor_.listen(options_.backlog, ec);
+    if (ec)
+      throw_error(ec, "listen on " + host + ":" + std::to_string(port));
+    port_ = acceptor_.local_endpoint().port();
+    accept_next();
+  }
+
+  void close_now() override {
+    if (closing_)
+      return;
+    closing_ = true;
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    for (auto& [id, f] : running_)
+      f.cancel();
+    maybe_closed();
+  }
+
+  future<none> close() {
+    auto f = closed_->get_future();
+    asio::post(*io_, [self = shared_from_this()] { self->close_now(); });
+    return f;
+  }
+
+  std::uint16_t port() const noexcept { return port_; }
+  std::size_t active() const noexcept { return active_.load(); }
+  std::size_t accepted() const noexcept { return accepted_.load(); }
+
+private:
+  [[noreturn]] static void throw_error(const std::error_code& ec,
+                                       const std::string& where) {
+    std::rethrow_exception(to_net_error(ec, where));
+  }
+
+  void accept_next() {
+    if (closing_ || accepting_ || active_.load() >= options_.max_connections)
+      return;
+    accepting_ = true;
+    auto sock = std::make_shared<tcp::socket>(*io_);
+    acceptor_.async_accept(
+        *sock, [self = shared_from_this(), sock](std::error_code ec) {
+          self->accepting_ = false;
+          if (ec) {
+            if (!self->closing_ && ec != asio::error::operation_aborted)
+              self->accept_next();
+            return;
+          }
+          self->on_accepted(sock);
+          self->accept_next();
+        });
+  }
+
+  void on_accepted(std::shared_ptr<tcp::socket> sock) {
+    std::error_code ignored;
+    sock->set_option(tcp::no_delay(true), ignored);
+    ++accepted_;
+    ++active_;
+    stream s{spawn_stream(rt_, std::move(sock))};
+    future<none> f;
+    try {
+      f = spawn_call(
+          rt_, [h = handler_](stream conn) { return (*h)(std::move(conn)); },
+          s);
+    } catch (const actio::runtime_error&) {
+      --active_;
+      s.close();
+      return;
+    }
+    auto id = next_id_++;
+    running_.emplace(id, any_future{f});
+    f.state()->add_callback([self = shared_from_this(), id, s]() mutable {
+      s.close();
+      asio::post(*self->io_, [self, id] {
+        self->running_.erase(id);
+        --self->active_;
+        self->maybe_closed();
+        self->accept_next();
+      });
+    });
+  }
+
+  void maybe_closed() {
+    if (closing_ && active_.load() == 0)
+      on_loop(rt_, [p = closed_] { p->set_value(none{}); });
+  }
+
+  runtime_core& rt_;
+  std::shared_ptr<asio::io_context> io_;
+  tcp::acceptor acceptor_;
+  std::shared_ptr<connection_handler> handler_;
+  server_options options_;
+  std::uint16_t port_ = 0;
+  bool closing_ = false;
+  bool accepting_ = false;
+  std::atomic<std::size_t> active_{0};
+  std::atomic<std::size_t> accepted_{0};
+  std::uint64_t next_id_ = 0;
+  std::unordered_map<std::uint64_t, any_future> running_;
+  std::shared_ptr<promise<none>> closed_ = std::make_shared<promise<none>>();
+};
+
+} // namespace actio::detail
+
+namespace actio {
+
+std::uint16_t server::port() const {
+  return impl_->port();
+}
+
+std::size_t server::active_connections() const {
+  return impl_->active();
+}
+
+std::size_t server::accepted() const {
+  return impl_->accepted();
+}
+
+future<none> server::close() {
+  return impl_->close();
+}
+
+future<server> start_server(std::string host, std::uint16_t port,
+                            connection_handler handler,
+                            server_options options) {
+  auto& rt = detail::ambient_runtime();
+  detail::require_real_time(rt, "start_server");
+  auto impl = std::make_shared<detail::server_impl>(
+      rt, std::make_shared<connection_handler>(std::move(handler)), options);
+  detail::register_net_object(rt, impl);
+  auto p = std::make_shared<promise<server>>();
+  auto f = p->get_future();
+  asio::post(*rt.io, [&rt, impl, p, host = std::move(host), port] {
+    try {
+      impl->open(host, port);
+      detail::on_loop(rt, [p, impl] { p->set_value(server{impl}); });
+    } catch (...) {
+      detail::on_loop(
+          rt, [p, e = std::current_exception()] { p->set_exception(e); });
+    }
+  });
+  return f;
+}
+
+} // namespace actio

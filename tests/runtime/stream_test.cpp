@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/stream.hpp"
+
+#include "actio/actio.hpp"
+#include "support/time_limit.hpp"
+#include "support/virtual_runtime.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using actio::test::real_time;
+using actio::test::time_limit;
+
+namespace {
+
+/// Echoes every line back until EOF.
+actio::task<> echo_lines(actio::stream s) {
+  for (;;) {
+    auto line = co_await s.read_line();
+    if (line.empty())
+      break;
+    s.write(line);
+    co_await s.drain();
+  }
+}
+
+/// Sends `text`, then closes.
+actio::connection_handler send_and_close(std::string text) {
+  return [text](actio::stream s) -> actio::task<> {
+    s.write(text);
+    co_await s.drain();
+    s.close();
+  };
+}
+
+actio::server serve(actio::runtime& rt, actio::connection_handler h,
+                    actio::server_options o = {}) {
+  return rt.run_until_complete(
+      actio::start_server("127.0.0.1", 0, std::move(h), o));
+}
+
+} // namespace
+
+TEST_CASE("open_connection talks to a start_server handler line by line",
+          "[stream]") {
+  time_limit limit{10s, "echo"};
+  actio::runtime rt{real_time()};
+  auto srv = serve(rt, echo_lines);
+  auto port = srv.port();
+  auto client =
+      rt.create_task([port]() -> actio::task<std::vector<std::string>> {
+        auto s = co_await actio::open_connection("127.0.0.1", port);
+        std::vector<std::string> got;
+        for (auto* msg : {"hello\n", "world\n"}) {
+          s.write(msg);
+          got.push_back(co_await s.read_line());
+        }
+        s.write_eof();
+        got.push_back(co_await s.read_line()); // server saw EOF and closed
+        co_return got;
+      });
+  CHECK(rt.run_until_complete(client) ==
+        std::vector<std::string>{"hello\n", "world\n", ""});
+  CHECK(srv.accepted() == 1);
+}
+
+TEST_CASE("read_exactly, read_until, read_some and read_all split the byte "
+          "stream as asked",
+          "[stream]") {
+  time_limit limit{10s, "reads"};
+  actio::runtime rt{real_time()};
+  auto srv = serve(rt, send_and_close("abcdefXYZ--tail and the rest"));
+  auto port = srv.port();
+  auto client =
+      rt.create_task([port]() -> actio::task<std::vector<std::string>> {
+        auto s = co_await actio::open_connection("127.0.0.1", port);
+        std::vector<std::string> got;
+        got.push_back(co_await s.read_exactly(3));
+        got.push_back(co_await s.read_until("--"));
+        got.push_back(co_await s.read_some(4));
+        got.push_back(co_await s.read_all());
+        got.push_back(co_await s.read_some());
+        co_return got;
+      });
+  auto got = rt.run_until_complete(client);
+  REQUIRE(got.size() == 5);
+  CHECK(got[0] == "abc");
+  CHECK(got[1] == "defXYZ--");
+  CHECK(got[2].size() <= 4);
+  CHECK(got[2] + got[3] == "tail and the rest");
+  CHECK(got[4].empty());
+}
+
+TEST_CASE("read_exactly at EOF fails with incomplete_read_error holding the "
+          "partial data",
+          "[stream]") {
+  time_limit limit{10s, "incomplete"};
+  actio::runtime rt{real_time()};
+  auto srv = serve(rt, send_and_close("short"));
+  auto port = srv.port();
+  auto client = rt.create_task([port]() -> actio::task<std::string> {
+    auto s = co_await actio::open_connection("127.0.0.1", port);
+    try {
+      co_await s.read_exactly(100);
+    } catch (const actio::incomplete_read_error& e) {
+      co_return e.partial();
+    }
+    co_return "no error";
+  });
+  CHECK(rt.run_until_complete(client) == "short");
+}
+
+TEST_CASE("read_until without the delimiter within the limit fails with "
+          "limit_overrun",
+          "[stream]") {
+  time_limit limit{10s, "limit"};
+  actio::runtime rt{real_time()};
+  auto srv = serve(rt, send_and_close(std::string(5000, 'x')));
+  auto port = srv.port();
+  auto client = rt.create_task([port]() -> actio::task<actio::net_errc> {
+    auto s = co_await actio::open_connection("127.0.0.1", port);
+    try {
+      co_await s.read_until("\r\n", 1000);
+    } catch (const actio::net_error& e) {
+      co_return e.code();
+    }
+    co_return actio::net_errc::other;
+  });
+  CHECK(rt.run_until_complete(client) == actio::net_errc::limit_overrun);
+}
+
+TEST_CASE("connecting to a port nobody listens on fails with refused",
+          "[stream]") {
+  time_limit limit{10s, "refused"};
+  actio::runtime rt{real_time()};
+  std::uint16_t port = 0;
+  {
+    auto srv = serve(rt, echo_lines);
+    port = srv.port();
+    rt.run_until_complete(srv.close());
+  }
+  auto f = actio::open_connection("127.0.0.1", port);
+  try {
+    rt.run_until_complete(f);
+    FAIL("connected to a closed port");
+  } catch (const actio::net_error& e) {
+    CHECK(e.code() == actio::net_errc::refused);
+    CHECK_THAT(e.what(), Catch::Contains("127.0.0.1:" + std::to_string(port)));
+  }
+}
+
+TEST_CASE("a read cancelled by a timeout loses no data", "[stream]") {
+  time_limit limit{10s, "cancelled read"};
+  actio::runtime rt{real_time()};
+  auto srv = serve(rt, [](actio::stream s) -> actio::task<> {
+    co_await actio::sleep(300ms);
+    s.write("late line\n");
+    co_await s.drain();
+    co_await s.read_line(); // wait for the client's EOF
+  });
+  auto port = srv.port();
+  auto client = rt.create_task([port]() -> actio::task<std::string> {
+    auto s = co_await actio::open_connection("127.0.0.1", port);
+    std::string first;
+    try {
+      first = co_await actio::wait_for(s.read_line(), 50ms);
+    } catch (const actio::timeout_error&) {
+      first = "timeout";
+    }
+    auto second = co_await s.read_line();
+    s.write_eof();
+    co_return first + "|" + second;
+  });
+  CHECK(rt.run_until_complete(client) == "timeout|late line\n");
+}
+
+TEST_CASE("drain waits while the peer does not read (backpressure)",
+          "[stream]") {
+  time_limit limit{20s, "backpressure"};
+  actio::runtime rt{real_time()};
+  std::atomic<std::size_t> received{0};
+  auto reader_done = std::make_shared<actio::promise<actio::none>>();
+  auto all_read = reader_done->get_future();
+  auto srv =
+      serve(rt, [&received, reader_done](actio::stream s) -> actio::task<> {
+        co_await actio::sleep(400ms); // a slow reader
+        for (;;) {
+          auto chunk = co_await s.read_some();
+          if (chunk.empty())
+            break;
+          received += chunk.size();
+        }
+        reader_done->set_value(actio::none{});
+      });
+  auto port = srv.port();
+  const std::size_t total = 32 * 1024 * 1024;
+  auto client = rt.create_task([port, total]() -> actio::task<double> {
+    auto s = co_await actio::open_connection("127.0.0.1", port);
+    auto t0 = std::chrono::steady_clock::now();
+    s.write(std::string(total, 'z'));
+    co_await s.drain();
+    auto waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    s.write_eof();
+    co_return waited;
+  });
+  CHECK(rt.run_until_complete(client) >= 0.3);
+  rt.run_until_complete(all_read);
+  CHECK(received.load() == total);
+}
+
+TEST_CASE("a server runs at most max_connections handlers at once",
+          "[stream][server]") {
+  time_limit limit{20s, "max connections"};
+  actio::runtime rt{real_time()};
+  std::atomic<int> running{0};
+  std::atomic<int> most{0};
+  actio::server_options o;
+  o.max_connections = 2;
+  auto srv = serve(
+      rt,
+      [&](actio::stream s) -> actio::task<> {
+        int now = ++running;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        co_await actio::sleep(100ms);
+        --running;
+        s.write("done\n");
+        co_await s.drain();
+      },
+      o);
+  auto port = srv.port();
+  std::vector<actio::future<std::string>> clients;
+  for (int i = 0; i < 5; ++i)
+    clients.push_back(rt.create_task([port]() -> actio::task<std::string> {
+      auto s = co_await actio::open_connection("127.0.0.1", port);
+      co_return co_await s.read_line();
+    }));
+  auto replies = rt.run_until_complete(actio::gather(clients));
+  CHECK(replies == std::vector<std::string>(5, "done\n"));
+  CHECK(most.load() == 2);
+  CHECK(srv.accepted() == 5);
+}
+
+TEST_CASE("closing a server cancels its handlers; closing the runtime with "
+          "open connections returns promptly",
+          "[stream][server][shutdown]") {
+  time_limit limit{10s, "server close"};
+  auto cancelled = std::make_shared<std::atomic<int>>(0);
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    actio::runtime rt{real_time()};
+    auto srv = serve(rt, [cancelled](actio::stream s) -> actio::task<> {
+      try {
+        co_await s.read_line(); // the client never sends
+      } catch (const actio::cancelled_error&) {
+        ++*cancelled;
+        throw;
+      }
+    });
+    auto port = srv.port();
+    auto client =
+        rt.run_until_complete(actio::open_connection("127.0.0.1", port));
+    while (srv.active_connections() == 0)
+      std::this_thread::sleep_for(1ms);
+    rt.run_until_complete(srv.close());
+    CHECK(*cancelled == 1);
+    CHECK(srv.active_connections() == 0);
+    // a second server with a live connection is left for the runtime's close
+    auto srv2 = serve(rt, echo_lines);
+    auto c2 =
+        rt.run_until_complete(actio::open_connection("127.0.0.1", srv2.port()));
+    t0 = std::chrono::steady_clock::now();
+  }
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count() < 1.5);
+}
+
+TEST_CASE("network calls under virtual time are a clear error", "[stream]") {
+  actio::runtime rt{actio::test::virtual_time()};
+  CHECK_THROWS_WITH(actio::open_connection("127.0.0.1", 1),
+                    Catch::Contains("real-time runtime"));
+}
