@@ -331,6 +331,27 @@ TEST_CASE("a malformed status line or header fails with kind malformed",
   });
   auto garbage = fetch(e, get(server.url("/garbage")));
   REQUIRE_ERROR(garbage, error_kind::malformed);
+
+  const char* variants[] = {
+      "HTTP/1.1 200 OK\r\nNoColonHere\r\nContent-Length: 2\r\n\r\nok",
+      "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nok",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "zz\r\nok\r\n0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+      "Content-Length: 5\r\n\r\nhello",
+      "HTTP/2.5 200 OK\r\nContent-Length: 2\r\n\r\nok",
+  };
+  int i = 0;
+  for (const char* v : variants) {
+    std::string path = "/variant" + std::to_string(i++);
+    std::string raw = v;
+    server.route(path, [raw](const http_test_request&) {
+      return http_test_reply{raw, true};
+    });
+    auto r = fetch(e, get(server.url(path)));
+    INFO(raw);
+    REQUIRE_ERROR(r, error_kind::malformed);
+  }
 }
 
 TEST_CASE("a self-signed certificate is rejected by default and accepted "
@@ -536,6 +557,25 @@ TEST_CASE("the engine never has more than max_in_flight requests at the server",
     REQUIRE_RESPONSE(c.at(i));
   CHECK(server.max_concurrent_requests() == 4);
   CHECK(server.max_concurrent_connections() <= 4);
+}
+
+TEST_CASE("connections the server closes after each response are replaced",
+          "[http]") {
+  http_test_server server;
+  io_thread t;
+  constexpr std::size_t n = 200;
+  collector c(n, t.id());
+  engine_options o;
+  o.max_in_flight = 16;
+  engine e(t.io, o);
+  for (std::size_t i = 0; i < n; ++i)
+    e.submit(get(server.url("/close")), c.slot(i));
+  REQUIRE(c.wait(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    REQUIRE_RESPONSE(c.at(i));
+    CHECK(c.at(i).value().body == "bye");
+  }
+  CHECK(server.connection_count() == n);
 }
 
 TEST_CASE("a throwing callback does not disturb the engine", "[http]") {

@@ -176,6 +176,10 @@ error_kind classify(CURLcode rc, const transfer& t) {
   case CURLE_USE_SSL_FAILED:
     return error_kind::tls;
   case CURLE_RECV_ERROR:
+    // curl reports broken chunked framing as a receive error.
+    return buf.find("chunked-encoding") != std::string_view::npos
+               ? error_kind::malformed
+               : error_kind::reset;
   case CURLE_SEND_ERROR:
   case CURLE_GOT_NOTHING:
     return error_kind::reset;
