@@ -241,7 +241,7 @@ TEST_CASE("stray end tags under deep nesting finish quickly", "[links]") {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
   CHECK(r.links == strings{"http://site.com/a", "http://site.com/b"});
-  WARN("500k stray end tags at depth 1000 took " << secs << " s");
+  CHECK(secs < 30); // about 1 s in a Debug build
 }
 
 TEST_CASE("huge pages are cut at max_input_bytes", "[links]") {
