@@ -40,7 +40,7 @@ public:
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     connected_ =
-      ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   }
   ~client() { ::close(fd_); }
   client(const client&) = delete;
@@ -51,7 +51,8 @@ public:
   void send(const std::string& data) {
     std::size_t done = 0;
     while (done < data.size()) {
-      auto n = ::send(fd_, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+      auto n =
+          ::send(fd_, data.data() + done, data.size() - done, MSG_NOSIGNAL);
       if (n <= 0)
         return;
       done += static_cast<std::size_t>(n);
@@ -116,7 +117,9 @@ private:
   std::string buf_;
 };
 
-demo_site small_site() { return demo_site{demo_site_options{1, 200}}; }
+demo_site small_site() {
+  return demo_site{demo_site_options{1, 200}};
+}
 
 } // namespace
 
@@ -222,15 +225,14 @@ TEST_CASE("malformed, oversized and chunked requests get an error and a "
   }
   SECTION("head larger than the limit") {
     client c{server.port()};
-    c.send("GET / HTTP/1.1\r\nHost: " + host + "\r\nX-Big: " +
-           std::string(8000, 'x') + "\r\n\r\n");
+    c.send("GET / HTTP/1.1\r\nHost: " + host +
+           "\r\nX-Big: " + std::string(8000, 'x') + "\r\n\r\n");
     CHECK(c.read().status == 431);
     CHECK(c.at_eof());
   }
   SECTION("endless head without blank line") {
     client c{server.port()};
-    c.send("GET / HTTP/1.1\r\nHost: " + host + "\r\n" +
-           std::string(5000, 'y'));
+    c.send("GET / HTTP/1.1\r\nHost: " + host + "\r\n" + std::string(5000, 'y'));
     CHECK(c.read().status == 431);
   }
   SECTION("chunked body") {
@@ -345,17 +347,17 @@ TEST_CASE("64 keep-alive connections are served concurrently",
       auto host = "site.localhost:" + std::to_string(port);
       for (int k = 0; k < per_connection; ++k) {
         auto n = static_cast<unsigned>(i * per_connection + k) % 2000u;
-        auto r = c.get(host, "/s/" + std::to_string(n % 8) + "/" +
-                               std::to_string(n));
+        auto r = c.get(host,
+                       "/s/" + std::to_string(n % 8) + "/" + std::to_string(n));
         if (r.status == 200 && r.body.size() > 5000)
           ++ok;
       }
     });
   for (auto& t : threads)
     t.join();
-  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            t0)
-                .count();
+  auto secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   CHECK(ok == connections * per_connection);
   CHECK(server.connections_accepted() == connections);
   WARN("served " << connections * per_connection << " requests in " << secs

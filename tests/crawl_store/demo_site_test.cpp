@@ -111,8 +111,8 @@ std::string resolve(const std::string& base_s, const std::string& ref_s) {
           t.path = remove_dot_segments(ref.path);
         } else {
           auto slash = base.path.rfind('/');
-          t.path = remove_dot_segments(base.path.substr(0, slash + 1) +
-                                       ref.path);
+          t.path =
+              remove_dot_segments(base.path.substr(0, slash + 1) + ref.path);
         }
         t.query = ref.query;
       }
@@ -141,7 +141,7 @@ std::string resolve(const std::string& base_s, const std::string& ref_s) {
 std::string decode(std::string s) {
   for (auto [from, to] :
        std::initializer_list<std::pair<std::string_view, std::string_view>>{
-         {"&quot;", "\""}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}}) {
+           {"&quot;", "\""}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}}) {
     for (auto p = s.find(from); p != std::string::npos; p = s.find(from, p)) {
       s.replace(p, from.size(), to);
       p += to.size();
@@ -192,7 +192,8 @@ std::vector<anchor> extract_anchors(std::string html) {
         a.href = value;
         has_href = true;
       } else if (name == "rel") {
-        a.nofollow = (" " + value + " ").find(" nofollow ") != std::string::npos;
+        a.nofollow =
+            (" " + value + " ").find(" nofollow ") != std::string::npos;
       }
     }
     if (has_href)
@@ -421,8 +422,7 @@ TEST_CASE("the expected set honours robots, nofollow, scope and redirects",
   CHECK(content == site.site_pages() + site.docs_pages() + 3); // 3 print views
 }
 
-TEST_CASE("the site is a pure function of seed and page count",
-          "[demo_site]") {
+TEST_CASE("the site is a pure function of seed and page count", "[demo_site]") {
   demo_site a{{11, 1000}}, b{{11, 1000}}, c{{12, 1000}};
   auto page = [](const demo_site& s) {
     return s.respond("site.localhost:8080", "GET", "/s/5/13").body;
@@ -441,12 +441,12 @@ TEST_CASE("content pages are about 10 KB with about 20 links and a title",
   std::size_t bytes = 0, links = 0, malformed = 0;
   const std::size_t n = 100;
   for (std::size_t i = 0; i < n; ++i) {
-    auto r = site.respond("site.localhost:8080", "GET",
-                          "/s/" + std::to_string(i % 8) + "/" +
-                            std::to_string(i));
+    auto r =
+        site.respond("site.localhost:8080", "GET",
+                     "/s/" + std::to_string(i % 8) + "/" + std::to_string(i));
     REQUIRE(r.status == 200);
     CHECK(title_of(r.body) == "Site page " + std::to_string(i) +
-                                " in section " + std::to_string(i % 8));
+                                  " in section " + std::to_string(i % 8));
     bytes += r.body.size();
     links += extract_anchors(r.body).size();
     if (r.body.find("</body>") == std::string::npos)
@@ -467,15 +467,15 @@ TEST_CASE("robots.txt disallows private and drafts and names the sitemap",
   CHECK(r.headers.at(0).second.rfind("text/plain", 0) == 0);
   CHECK_THAT(r.body, Catch::Contains("Disallow: /private/"));
   CHECK_THAT(r.body, Catch::Contains(
-                       "Sitemap: http://site.localhost:8080/sitemap.xml"));
+                         "Sitemap: http://site.localhost:8080/sitemap.xml"));
   CHECK_FALSE(robots_allows(r.body, "/private/1"));
   CHECK(robots_allows(r.body, "/private/open/1"));
   auto d = site.respond("docs.localhost:8080", "GET", "/robots.txt");
   CHECK_FALSE(robots_allows(d.body, "/drafts/0"));
   auto sm = site.respond("site.localhost:8080", "GET", "/sitemap.xml");
   CHECK(sm.status == 200);
-  CHECK_THAT(sm.body, Catch::Contains(
-                        "<loc>http://site.localhost:8080/s/1/1</loc>"));
+  CHECK_THAT(sm.body,
+             Catch::Contains("<loc>http://site.localhost:8080/s/1/1</loc>"));
 }
 
 TEST_CASE("errors, redirects and the big page answer as documented",
@@ -492,8 +492,8 @@ TEST_CASE("errors, redirects and the big page answer as documented",
   CHECK(post.status == 405);
   auto a = site.respond(h, "GET", "/redirect/a");
   CHECK(a.status == 301);
-  CHECK(a.headers.at(0) == std::pair<std::string, std::string>{
-                             "Location", "/redirect/b"});
+  CHECK(a.headers.at(0) ==
+        std::pair<std::string, std::string>{"Location", "/redirect/b"});
   auto b = site.respond(h, "GET", "/redirect/b");
   CHECK(b.status == 302);
   CHECK(b.headers.at(0).second == "http://site.localhost:8080/s/0/0");

@@ -113,8 +113,7 @@ TEST_CASE("titles with quotes, newlines and invalid UTF-8 stay one valid line",
   CHECK(j["title"].get<std::string>().rfind("He said \"hi\"\nthen", 0) == 0);
 }
 
-TEST_CASE("opening an existing file appends after its lines",
-          "[jsonl_sink]") {
+TEST_CASE("opening an existing file appends after its lines", "[jsonl_sink]") {
   temp_dir dir;
   auto path = dir.file("out.jsonl");
   {
@@ -126,9 +125,9 @@ TEST_CASE("opening an existing file appends after its lines",
     CHECK(sink.repaired_bytes() == 0);
     sink.write(ok_record("http://a.localhost/2"));
   }
-  CHECK(jsonl_sink::read_urls(path) ==
-        std::vector<std::string>{"http://a.localhost/1",
-                                 "http://a.localhost/2"});
+  CHECK(
+      jsonl_sink::read_urls(path) ==
+      std::vector<std::string>{"http://a.localhost/1", "http://a.localhost/2"});
 }
 
 TEST_CASE("writes stay buffered until flush or until the buffer is full",
@@ -177,9 +176,9 @@ TEST_CASE("a torn last line without newline is truncated on open",
     CHECK(slurp(path) == good);
     sink.write(ok_record("http://a.localhost/3"));
   }
-  CHECK(jsonl_sink::read_urls(path) ==
-        std::vector<std::string>{"http://a.localhost/1",
-                                 "http://a.localhost/3"});
+  CHECK(
+      jsonl_sink::read_urls(path) ==
+      std::vector<std::string>{"http://a.localhost/1", "http://a.localhost/3"});
 }
 
 TEST_CASE("a complete object missing only its newline is still truncated",

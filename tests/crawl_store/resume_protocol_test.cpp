@@ -102,9 +102,9 @@ void crawl(const std::string& db, const std::string& out, kill_switch& ks,
     if (st.pending.empty())
       return;
     std::vector<frontier_entry> batch(
-      st.pending.begin(),
-      st.pending.begin() +
-        static_cast<std::ptrdiff_t>(std::min(batch_size, st.pending.size())));
+        st.pending.begin(),
+        st.pending.begin() + static_cast<std::ptrdiff_t>(
+                                 std::min(batch_size, st.pending.size())));
     // 1. fetch (simulated) and commit the discovered links first.
     std::vector<frontier_entry> found;
     for (auto& e : batch) {
