@@ -125,3 +125,24 @@ TEST_CASE("example 06: call_* callbacks run in the seed's order",
     CHECK(r.seconds >= 3.0);
   }
 }
+
+TEST_CASE("example 09: twenty hand-written GETs over open_connection, "
+          "concurrently with as_completed and then one by one",
+          "[examples][stream]") {
+  auto r = run_program({example("09_http_over_sockets")}, 30s);
+  REQUIRE(r.exit_code == 0);
+  for (int i = 0; i < 20; ++i) {
+    auto page = "<html><title>/item/" + std::to_string(i) +
+                "</title><body>page /item/" + std::to_string(i) +
+                "</body></html>";
+    CHECK(count(r.out, page) == 2);
+  }
+  auto ls = lines(r.out);
+  REQUIRE(ls.size() == 42);
+  auto seconds = [](const std::string& line) {
+    return std::stod(line.substr(line.find(':') + 2));
+  };
+  CHECK(ls[20].find("concurrently") != std::string::npos);
+  CHECK(ls[41].find("one after another") != std::string::npos);
+  CHECK(seconds(ls[20]) * 3 < seconds(ls[41]));
+}
