@@ -80,7 +80,7 @@ TEST_CASE("CAF trap: .then without an error handler kills the requester on "
   kept->clear();
 }
 
-TEST_CASE("CAF trap: a dropped response promise never answers; the "
+TEST_CASE("CAF trap: a dropped response promise never answers, the "
           "requester only hears its own timeout",
           "[caf_traps]") {
   caf_test_system t;

@@ -33,7 +33,7 @@ TEST_CASE("call_later runs callbacks by deadline, equal deadlines in "
   CHECK(rt.time() - now == 2s);
 }
 
-TEST_CASE("a cancelled callback never runs; cancel reports whether it "
+TEST_CASE("a cancelled callback never runs, cancel reports whether it "
           "prevented the call",
           "[timer]") {
   actio::runtime rt{virtual_time()};

@@ -248,7 +248,7 @@ TEST_CASE("a server runs at most max_connections handlers at once",
   CHECK(srv.accepted() == 5);
 }
 
-TEST_CASE("closing a server cancels its handlers; closing the runtime with "
+TEST_CASE("closing a server cancels its handlers, closing the runtime with "
           "open connections returns promptly",
           "[stream][server][shutdown]") {
   time_limit limit{10s, "server close"};

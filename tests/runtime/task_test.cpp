@@ -152,7 +152,7 @@ TEST_CASE("co_await on an actio awaitable outside a task throws a clear "
 }
 
 TEST_CASE("an error nobody retrieves is reported once when its last handle "
-          "goes away; a retrieved one is not",
+          "goes away, and a retrieved one is not",
           "[task]") {
   std::vector<std::string> reports;
   actio::set_unretrieved_error_handler([&](std::exception_ptr e) {
