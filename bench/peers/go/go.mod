@@ -1,0 +1,3 @@
+module actio.bench/peers/go
+
+go 1.19
