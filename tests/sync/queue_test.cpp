@@ -341,3 +341,42 @@ TEST_CASE("one producer and one consumer move 200k items with batches "
   WARN("queue batch throughput: " << static_cast<long long>(n / secs)
                                   << " items/s");
 }
+
+TEST_CASE("one producer and one consumer move 20k single items in order "
+          "across threads",
+          "[queue][threads]") {
+  actio::test::time_limit limit{20s, "queue single-item throughput"};
+  actio::runtime rt{actio::test::real_time()};
+  actio::queue<int> q{rt, 1024};
+  constexpr int n = 20000;
+  auto start = std::chrono::steady_clock::now();
+  auto prod = rt.create_task([q]() mutable -> actio::task<void> {
+    for (int i = 0; i < n; ++i)
+      co_await q.put(i);
+  });
+  auto cons = rt.create_task([q]() mutable -> actio::task<int> {
+    int expect = 0;
+    for (int i = 0; i < n; ++i)
+      if (co_await q.get() == expect)
+        ++expect;
+    co_return expect;
+  });
+  CHECK(rt.run_until_complete(cons) == n);
+  rt.run_until_complete(prod);
+  auto secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  WARN("queue single-item throughput: " << static_cast<long long>(n / secs)
+                                        << " items/s");
+}
+
+TEST_CASE("when the last handle goes, the queue's actor ends and a waiting "
+          "getter fails with queue_closed",
+          "[queue]") {
+  actio::runtime rt{virtual_time()};
+  auto orphan = [&rt] {
+    actio::queue<int> q{rt};
+    return q.get();
+  }();
+  CHECK_THROWS_AS(rt.run_until_complete(orphan), actio::queue_closed);
+}
