@@ -131,7 +131,6 @@ TEST_CASE("a gzip body is decoded when compression is accepted", "[http]") {
   auto r = fetch(e, get(server.url("/gzip?n=200000")));
   REQUIRE_RESPONSE(r);
   CHECK(header(r.value(), "Content-Encoding") == "gzip");
-  CHECK(std::stoul(header(r.value(), "Content-Length")) < 200000);
   CHECK(r.value().body == generated(200000));
 
   request plain = get(server.url("/gzip?n=1000"));

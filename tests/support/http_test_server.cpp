@@ -22,7 +22,9 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#ifdef ACTIO_TEST_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 namespace actio::test {
 
@@ -69,6 +71,7 @@ std::string generated(std::size_t n) {
   return out;
 }
 
+#ifdef ACTIO_TEST_HAVE_ZLIB
 std::string gzip(const std::string& in) {
   z_stream zs{};
   if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
@@ -86,6 +89,45 @@ std::string gzip(const std::string& in) {
     throw std::runtime_error("deflate");
   return out;
 }
+#else
+// Without zlib's headers: a valid gzip member made of stored (uncompressed)
+// deflate blocks, which exercises the client's decoder just the same.
+std::string gzip(const std::string& in) {
+  std::uint32_t table[256];
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k)
+      c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    table[i] = c;
+  }
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (char ch : in)
+    crc = table[(crc ^ static_cast<unsigned char>(ch)) & 0xFFu] ^ (crc >> 8);
+  crc ^= 0xFFFFFFFFu;
+  auto put32 = [](std::string& out, std::uint32_t v) {
+    for (int k = 0; k < 4; ++k)
+      out.push_back(static_cast<char>((v >> (8 * k)) & 0xFFu));
+  };
+  std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10);
+  std::size_t pos = 0;
+  do {
+    std::size_t len = std::min<std::size_t>(65535, in.size() - pos);
+    bool last = pos + len == in.size();
+    out.push_back(last ? '\x01' : '\x00');
+    auto l = static_cast<std::uint16_t>(len);
+    auto nl = static_cast<std::uint16_t>(~l);
+    out.push_back(static_cast<char>(l & 0xFF));
+    out.push_back(static_cast<char>(l >> 8));
+    out.push_back(static_cast<char>(nl & 0xFF));
+    out.push_back(static_cast<char>(nl >> 8));
+    out.append(in, pos, len);
+    pos += len;
+  } while (pos < in.size());
+  put32(out, crc);
+  put32(out, static_cast<std::uint32_t>(in.size()));
+  return out;
+}
+#endif
 
 std::string reply(int status, std::string_view reason, std::string_view body,
                   std::string_view extra_headers = {}) {
