@@ -120,7 +120,7 @@ TEST_CASE("with a capacity, the least recently used value is evicted",
   CHECK(s.evictions == 2);
 }
 
-TEST_CASE("invalidate forgets a value; a loader returning a future works "
+TEST_CASE("invalidate forgets a value and a loader returning a future works "
           "too",
           "[cache]") {
   actio::runtime rt{virtual_time()};

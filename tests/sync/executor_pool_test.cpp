@@ -59,7 +59,7 @@ actio::task<int> offload(int a, int b) {
 } // namespace
 
 TEST_CASE("submit runs a blocking function on a worker thread and returns "
-          "its result; exceptions propagate with their type",
+          "its result and exceptions propagate with their type",
           "[executor]") {
   time_limit limit{10s, "executor results"};
   actio::runtime rt{real_time()};

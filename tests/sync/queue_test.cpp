@@ -62,8 +62,8 @@ actio::task<int> get_one(actio::queue<int> q) {
 
 } // namespace
 
-TEST_CASE("queue returns items first in, first out; lifo_queue last in, "
-          "first out; priority_queue smallest first",
+TEST_CASE("queue returns items first in, first out, lifo_queue last in, "
+          "first out and priority_queue smallest first",
           "[queue]") {
   actio::runtime rt{virtual_time()};
   actio::queue<int> fifo{rt};

@@ -154,7 +154,7 @@ TEST_CASE("a holder whose actor is killed (it ignored cancellation) "
   CHECK(sem_rt.run_until_complete(sem.value()) == 1);
 }
 
-TEST_CASE("a detached permit is given back by release(); a bounded "
+TEST_CASE("a detached permit is given back by release() and a bounded "
           "semaphore refuses an extra release",
           "[semaphore]") {
   actio::runtime rt{virtual_time()};
