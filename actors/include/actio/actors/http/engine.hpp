@@ -77,12 +77,14 @@ public:
   /// Throws std::runtime_error if curl cannot be initialised.
   engine(asio::io_context& io, engine_options options = {});
 
-  /// Shuts down (see `shutdown`) and returns only after every outstanding
-  /// callback has run. Call it from a thread that is not running `io` while
-  /// `io` runs (it waits for the io thread), from the io thread or a callback
-  /// (then it works inline; with several threads running `io` only from a
-  /// callback), or after `io.run()` has returned (then the callbacks run on
-  /// the calling thread). Never while `io` is neither running nor stopped.
+  /// Shuts down (see `shutdown`) and returns after every outstanding
+  /// callback has run. Allowed callers:
+  /// - a thread not running `io`, while `io` runs: waits for the io thread;
+  /// - the io thread or a callback: works inline (with several threads
+  ///   running `io`, only from a callback); from inside a callback the other
+  ///   callbacks run right after that callback returns;
+  /// - any thread after `io.run()` returned: callbacks run on that thread.
+  /// Never while `io` is neither running nor stopped: it would wait forever.
   ~engine();
 
   engine(const engine&) = delete;
