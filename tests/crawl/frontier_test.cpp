@@ -303,13 +303,14 @@ TEST_CASE("a randomised crawl never exceeds the per-host cap or delay",
   frontier f{o};
   std::mt19937 rng(3);
   const int hosts = 7;
-  for (int i = 0; i < 700; ++i)
-    f.add(url("h" + std::to_string(i % hosts) + ".com", i),
-          static_cast<std::uint32_t>(i % 5));
+  for (int i = 0; i < 700; ++i) {
+    std::string host = std::to_string(i % hosts);
+    host.append(".h.com");
+    f.add(url(host, i), static_cast<std::uint32_t>(i % 5));
+  }
   std::map<std::string, int> in_flight;
   std::map<std::string, clock_type::time_point> last_start;
   std::vector<lease> active;
-  std::map<std::string, std::uint32_t> min_depth_left;
   auto now = t0;
   int steps = 0;
   while (!f.idle() && steps++ < 100000) {

@@ -248,9 +248,20 @@ url_result canonicalize(std::string_view url,
 
 url_resolver::url_resolver(std::string_view base,
                            const canonicalize_options& opts)
-    : base_(canonicalize(base, opts)), opts_(&opts) {}
+    : base_(canonicalize(base, opts)), opts_(&opts) {
+  if (base_) {
+    base_handle_ = curl_url();
+    if (base_handle_ &&
+        curl_url_set(base_handle_, CURLUPART_URL, base_.value().c_str(), 0)) {
+      curl_url_cleanup(base_handle_);
+      base_handle_ = nullptr;
+    }
+  }
+}
 
-url_resolver::~url_resolver() = default;
+url_resolver::~url_resolver() {
+  curl_url_cleanup(base_handle_);
+}
 
 url_result url_resolver::resolve(std::string_view raw_href) const {
   if (!base_)
@@ -290,10 +301,15 @@ url_result url_resolver::resolve(std::string_view raw_href) const {
   if (buf.size() > opts_->max_length * 3)
     return url_result::fail("URL longer than " +
                             std::to_string(opts_->max_length) + " bytes");
-  CURLU* h = thread_handle();
-  if (auto rc = curl_url_set(h, CURLUPART_URL, base_.value().c_str(), 0))
-    return curl_error(rc);
-  return parse_with_curl(h, buf, *opts_);
+  if (!base_handle_)
+    return url_result::fail("out of memory");
+  struct owned {
+    CURLU* h;
+    ~owned() { curl_url_cleanup(h); }
+  } copy{curl_url_dup(base_handle_)};
+  if (!copy.h)
+    return url_result::fail("out of memory");
+  return parse_with_curl(copy.h, buf, *opts_);
 }
 
 url_result resolve(std::string_view base, std::string_view href,

@@ -7,6 +7,8 @@
 #include <variant>
 #include <vector>
 
+struct Curl_URL; // libcurl's CURLU
+
 namespace actio::crawl {
 
 /// Either a URL string or an error message: what the URL functions return
@@ -103,6 +105,7 @@ public:
 private:
   url_result base_;
   const canonicalize_options* opts_;
+  Curl_URL* base_handle_ = nullptr;
 };
 
 /// The host of a canonical URL (IPv6 literals keep their brackets); empty
