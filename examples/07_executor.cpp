@@ -144,6 +144,11 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char** argv) {
   actio::runtime rt{argc, argv};
+  if (rt.options().virtual_time) {
+    std::cerr << "07_executor runs real blocking threads and sockets: "
+                 "--actio-virtual-time does not apply\n";
+    return 2;
+  }
   slow_server server{50ms};
   auto port = server.port();
 

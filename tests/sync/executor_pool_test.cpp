@@ -85,7 +85,20 @@ TEST_CASE("run_in_executor uses the runtime's default pool from a task",
   actio::runtime rt{real_time()};
   CHECK(rt.run_until_complete(rt.create_task(offload, 20, 22)) == 42);
   CHECK(actio::default_executor(rt).size() >= 1);
-  CHECK(&actio::default_executor(rt) == &actio::default_executor(rt));
+  CHECK(actio::default_executor(rt) == actio::default_executor(rt));
+}
+
+TEST_CASE("set_default_executor replaces the default pool with a configured "
+          "one",
+          "[executor]") {
+  time_limit limit{10s, "set_default_executor"};
+  actio::runtime rt{real_time()};
+  auto before = actio::default_executor(rt);
+  CHECK(before.size() >= 5);
+  actio::set_default_executor(rt, {3, 0});
+  CHECK(actio::default_executor(rt).size() == 3);
+  CHECK_FALSE(actio::default_executor(rt) == before);
+  CHECK(rt.run_until_complete(rt.create_task(offload, 1, 2)) == 3);
 }
 
 TEST_CASE("a job cancelled before a worker starts it never runs",

@@ -346,19 +346,35 @@ future<executor_stats> executor_handle::stats() {
   return f;
 }
 
-namespace {
-
-struct default_registry {
+/// The default pool of each live runtime, keyed by its core. Each pool's
+/// keeper removes it when the runtime closes.
+struct executor_registry {
   std::mutex mtx; // guards the map of pools, not any pool's state
   std::unordered_map<runtime_core*, executor_pool> pools;
+
+  static executor_registry& get() {
+    static executor_registry r;
+    return r;
+  }
+
+  /// Makes a default pool for `rt` that forgets itself on close. Called
+  /// with `mtx` held.
+  static executor_pool make(runtime& rt, executor_options opts) {
+    auto* key = &rt.core();
+    auto forget = [key](const executor_handle* which) {
+      std::optional<executor_pool> doomed; // dies after the lock is released
+      auto& r = get();
+      std::lock_guard<std::mutex> guard{r.mtx};
+      auto found = r.pools.find(key);
+      if (found != r.pools.end() && found->second.handle_.get() == which) {
+        doomed.emplace(std::move(found->second));
+        r.pools.erase(found);
+      }
+    };
+    return executor_pool{
+        std::make_shared<executor_handle>(rt, opts, std::move(forget))};
+  }
 };
-
-default_registry& registry() {
-  static default_registry r;
-  return r;
-}
-
-} // namespace
 
 } // namespace actio::detail
 
@@ -381,30 +397,33 @@ future<executor_stats> executor_pool::stats() {
   return handle_->stats();
 }
 
-executor_pool& default_executor(runtime& rt) {
-  auto& reg = detail::registry();
+executor_pool default_executor(runtime& rt) {
+  auto& reg = detail::executor_registry::get();
   std::lock_guard<std::mutex> guard{reg.mtx};
   auto* key = &rt.core();
   auto it = reg.pools.find(key);
-  if (it != reg.pools.end())
-    return it->second;
-  // When the runtime closes, the pool's keeper task ends and the pool
-  // leaves the registry (a later runtime may reuse the address).
-  auto forget = [key](const detail::executor_handle* which) {
-    std::optional<executor_pool> doomed;
-    auto& r = detail::registry();
-    {
-      std::lock_guard<std::mutex> g{r.mtx};
-      auto found = r.pools.find(key);
-      if (found != r.pools.end() && found->second.handle_.get() == which) {
-        doomed.emplace(std::move(found->second));
-        r.pools.erase(found);
-      }
+  if (it == reg.pools.end())
+    it = reg.pools
+             .emplace(key,
+                      detail::executor_registry::make(rt, executor_options{}))
+             .first;
+  return it->second;
+}
+
+void set_default_executor(runtime& rt, executor_options opts) {
+  auto& reg = detail::executor_registry::get();
+  auto pool = detail::executor_registry::make(rt, opts);
+  std::optional<executor_pool> previous;
+  {
+    std::lock_guard<std::mutex> guard{reg.mtx};
+    auto it = reg.pools.find(&rt.core());
+    if (it != reg.pools.end()) {
+      previous.emplace(std::move(it->second));
+      it->second = std::move(pool);
+    } else {
+      reg.pools.emplace(&rt.core(), std::move(pool));
     }
-  };
-  executor_pool pool{std::make_shared<detail::executor_handle>(
-      rt, executor_options{}, std::move(forget))};
-  return reg.pools.emplace(key, std::move(pool)).first->second;
+  }
 }
 
 } // namespace actio

@@ -58,6 +58,7 @@ struct executor_stats {
 namespace detail {
 
 class executor_core;
+struct executor_registry;
 
 /// A job's shared state: cancelling it succeeds only before a worker has
 /// started the job, which then never runs.
@@ -245,17 +246,29 @@ public:
   /// The number of worker threads.
   std::size_t size() const noexcept { return handle_->size(); }
 
+  /// Whether both handles refer to the same pool.
+  friend bool operator==(const executor_pool& a,
+                         const executor_pool& b) noexcept {
+    return a.handle_ == b.handle_;
+  }
+
 private:
-  friend executor_pool& default_executor(runtime& rt);
+  friend struct detail::executor_registry;
   explicit executor_pool(std::shared_ptr<detail::executor_handle> handle);
 
   std::shared_ptr<detail::executor_handle> handle_;
 };
 
-/// The default pool of `rt` (asyncio's default executor), created on first
-/// use with `executor_options{}` and shut down when the runtime closes.
-/// Thread-safe.
-executor_pool& default_executor(runtime& rt);
+/// A handle to the default pool of `rt` (asyncio's default executor),
+/// created on first use with `executor_options{}` unless
+/// `set_default_executor` installed one, and shut down when the runtime
+/// closes. Thread-safe.
+executor_pool default_executor(runtime& rt);
+
+/// Replaces the default pool of `rt` with a new one built from `opts`
+/// (asyncio's `loop.set_default_executor`); the previous pool keeps running
+/// the jobs it has and ends with its last handle. Thread-safe.
+void set_default_executor(runtime& rt, executor_options opts);
 
 /// Runs `fn(args...)` on the default pool of the calling task's runtime
 /// (else the current one): asyncio's `loop.run_in_executor(None, fn,

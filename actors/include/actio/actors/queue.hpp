@@ -329,7 +329,8 @@ public:
       : basic_queue(detail::sync_ambient_runtime(), maxsize) {}
 
   /// A queue on `rt` holding at most `maxsize` items; 0 means unbounded.
-  basic_queue(runtime& rt, std::size_t maxsize = 0) : maxsize_(maxsize) {
+  explicit basic_queue(runtime& rt, std::size_t maxsize = 0)
+      : maxsize_(maxsize) {
     auto core = std::make_unique<core_type>(maxsize);
     core_ = core.get();
     actor_ = detail::sync_actor::spawn(rt, std::move(core));

@@ -62,7 +62,7 @@ public:
   explicit semaphore(std::size_t value = 1);
 
   /// A semaphore with `value` units on `rt`.
-  semaphore(runtime& rt, std::size_t value = 1);
+  explicit semaphore(runtime& rt, std::size_t value = 1);
 
   /// Takes one unit (asyncio's `await sem.acquire()`): completes with a
   /// permit at once if a unit is free and nobody waits, else when the
@@ -101,7 +101,7 @@ public:
   explicit bounded_semaphore(std::size_t value = 1);
 
   /// A bounded semaphore with `value` units on `rt`.
-  bounded_semaphore(runtime& rt, std::size_t value = 1);
+  explicit bounded_semaphore(runtime& rt, std::size_t value = 1);
 };
 
 } // namespace actio
