@@ -118,6 +118,19 @@ TEST_CASE("canonicalize keeps IP literals and lower-cases IPv6", "[url]") {
   CHECK(canon("http://[FE80::1]/") == "http://[fe80::1]/");
 }
 
+TEST_CASE("numeric IPv4 spellings become dotted quads, so the private-host "
+          "check sees them",
+          "[url]") {
+  for (const char* in : {"http://0x7f.1/", "http://2130706433/",
+                         "http://127.1/", "http://0177.0.0.1/"}) {
+    auto c = canon(in);
+    INFO(in);
+    CHECK(c == "http://127.0.0.1/");
+    CHECK(is_private_or_loopback_host(host_of(c)));
+  }
+  CHECK(canon("http://ex%41mple.com/") == "http://example.com/");
+}
+
 TEST_CASE("canonicalize rejects other schemes and malformed input with a "
           "message",
           "[url]") {

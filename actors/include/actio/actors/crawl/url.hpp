@@ -91,6 +91,7 @@ public:
   explicit url_resolver(
       std::string_view base,
       const canonicalize_options& opts = default_canonicalize_options());
+  /// Frees the parsed base.
   ~url_resolver();
   url_resolver(const url_resolver&) = delete;
   url_resolver& operator=(const url_resolver&) = delete;
