@@ -121,7 +121,7 @@ void start_read(stream_state& owner) {
 void pump_reads(stream_state& st) {
   while (!st.reads.empty()) {
     auto& r = st.reads.front();
-    if (r.done.get_future().done()) { // cancelled by its awaiter
+    if (auto f = r.done.get_future(); !f.valid() || f.done()) { // cancelled
       st.reads.pop_front();
       continue;
     }
