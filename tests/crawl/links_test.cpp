@@ -64,6 +64,16 @@ TEST_CASE("links of a, area and link elements come out canonical, "
   CHECK_FALSE(r.truncated);
 }
 
+TEST_CASE("tag and attribute names are case-insensitive and entities in "
+          "hrefs are decoded",
+          "[links]") {
+  auto r = extract_links(
+      R"(<A HREF="/x?a=1&amp;b=2">x</A><AREA Href='/y'><A REL=NOFOLLOW HREF=/z>)",
+      page);
+  CHECK(r.links == strings{"http://site.com/x?a=1&b=2", "http://site.com/y"});
+  CHECK(r.dropped == 1);
+}
+
 TEST_CASE("link elements of every rel are followed when link_rels is empty",
           "[links]") {
   link_options o;
