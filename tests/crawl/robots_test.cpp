@@ -182,7 +182,7 @@ TEST_CASE("groups of the same agent are merged and crawl-delay is per group",
                   .crawl_delay());
 }
 
-TEST_CASE("several user-agent lines share a group; rules before any "
+TEST_CASE("several user-agent lines share a group, and rules before any "
           "user-agent are ignored",
           "[robots]") {
   auto txt = robots_txt::parse("Disallow: /orphan\n"
