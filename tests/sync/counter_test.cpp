@@ -53,7 +53,8 @@ TEST_CASE("increments and decrements from concurrent tasks end at 0",
   actio::counter c{rt, 5};
   auto a = rt.create_task(bump, c, 20000, true);
   auto b = rt.create_task(bump, c, 20000, false);
-  rt.run_until_complete(actio::gather(a, b));
+  auto both = actio::gather(a, b);
+  rt.run_until_complete(both);
   CHECK(rt.run_until_complete(c.get()) == 5);
   c.add(-5);
   c.add(37);

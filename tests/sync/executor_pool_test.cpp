@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -131,11 +132,14 @@ TEST_CASE("cancelling a running job does not stop it: cancel() returns false "
   actio::runtime rt{real_time()};
   actio::executor_pool pool{rt, {1, 0}};
   gate g;
-  auto job = pool.submit([o = g.opened] {
+  auto started = std::make_shared<std::atomic<bool>>(false);
+  auto job = pool.submit([o = g.opened, started] {
+    *started = true;
     wait_open(o);
     return 7;
   });
-  wait_stats(rt, pool, [](auto& s) { return s.running == 1; });
+  while (!*started)
+    std::this_thread::sleep_for(1ms);
   CHECK_FALSE(job.cancel());
   g.open();
   CHECK(rt.run_until_complete(job) == 7);
