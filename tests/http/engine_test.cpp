@@ -429,7 +429,7 @@ TEST_CASE("a listener whose accept queue is full causes connect_timeout",
   CHECK(std::chrono::steady_clock::now() - start < 3s);
 }
 
-TEST_CASE("cancel aborts an in-flight request; its callback runs once",
+TEST_CASE("cancel aborts an in-flight request, its callback runs once",
           "[http][cancel]") {
   http_test_server server;
   io_thread t;
