@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace actio::crawl {
+
+/// Everything a `crawler` is configured with; `actio-crawl`'s options map
+/// onto it one to one (see docs/crawler.md).
+struct crawl_options {
+  /// Start URLs (any http(s) form; they are canonicalised). Seeds are depth
+  /// 0 and always admitted, even when a previous run saw them.
+  std::vector<std::string> seeds;
+  /// At most this many URLs are admitted for fetching over the whole crawl,
+  /// earlier runs of a resumed crawl included (so at most this many output
+  /// lines).
+  std::size_t max_pages = std::numeric_limits<std::size_t>::max();
+  /// Links deeper than this are not followed (seeds are depth 0).
+  std::optional<std::uint32_t> max_depth;
+  /// Fetches in flight at most, over all hosts: the number of worker tasks.
+  std::size_t concurrency = 16;
+  /// Fetches in flight at most per host.
+  std::uint32_t per_host = 2;
+  /// Minimum time between the starts of two fetches to one host; a longer
+  /// robots.txt Crawl-delay wins, capped at `max_crawl_delay`.
+  std::chrono::milliseconds delay{1000};
+  /// Cap of a robots.txt Crawl-delay.
+  std::chrono::milliseconds max_crawl_delay{30'000};
+  /// Tries per URL for transient failures (timeouts, resets, 429, 5xx).
+  std::uint32_t max_attempts = 3;
+  /// Backoff after the first transient failure; doubles per failure,
+  /// jittered into [d/2, d]; a Retry-After header replaces it.
+  std::chrono::milliseconds backoff{1000};
+  /// Hosts (and their sub-domains) the crawl may visit; empty means the
+  /// seeds' hosts.
+  std::vector<std::string> allowed_domains;
+  /// User-Agent header; its first product token (before '/') is the name
+  /// matched against robots.txt groups.
+  std::string user_agent = "actio-crawl/0.1";
+  /// Fetch and honour robots.txt (RFC 9309) per origin before its first
+  /// page.
+  bool obey_robots = true;
+  /// Also visit loopback, private and link-local hosts (and `*.localhost`).
+  /// Without it they are refused unless a seed is itself such a host.
+  bool allow_private = false;
+  /// Whole-fetch time limit (redirects included).
+  std::chrono::milliseconds timeout{30'000};
+  /// Connect (DNS + TCP + TLS) time limit.
+  std::chrono::milliseconds connect_timeout{10'000};
+  /// Larger bodies are aborted and recorded as errors (`too_large`).
+  std::size_t max_page_bytes = 10u << 20;
+  /// Redirects followed per fetch.
+  long max_redirects = 5;
+  /// SQLite state file for resuming; empty: none (requires `out_path`).
+  std::string state_path;
+  /// JSON Lines output, appended to; empty: records are not written.
+  std::string out_path;
+  /// Finished pages are written out and marked done at least this often.
+  std::chrono::milliseconds flush_interval{200};
+  /// ... or as soon as this many wait.
+  std::size_t flush_pages = 256;
+  /// Keep every output record of this run in `crawl_stats::records`.
+  bool keep_records = false;
+};
+
+} // namespace actio::crawl

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "actio/actors/crawler/crawl_options.hpp"
+#include "actio/actors/crawler/crawl_stats.hpp"
+#include "actio/future.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+namespace actio {
+class runtime;
+} // namespace actio
+
+namespace actio::crawl {
+
+/// A fatal crawl error: the output or state file cannot be opened, read or
+/// written, or the options are unusable (no valid seed, `state_path`
+/// without `out_path`). `what()` says which and why.
+class crawl_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A web crawler made of actors: one coordinator actor owns the frontier,
+/// the robots.txt cache, the output file and the state store; `concurrency`
+/// worker tasks ask it for leases, fetch with the runtime's `http_client`
+/// (curl on the I/O thread) and extract links on their own actors (CAF's
+/// scheduler threads), then report back. See docs/crawler.md.
+///
+/// Output is exactly once per URL across kills and resumes when both
+/// `out_path` and `state_path` are set (docs/crawl-state.md's protocol).
+/// Depths are shortest link distances: links found on a page are admitted
+/// only once no page of a lower depth is still unfetched.
+class crawler {
+public:
+  /// Opens (and repairs) the output file, opens the state store, reconciles
+  /// the two and loads the pending frontier; does not fetch yet. Throws
+  /// `crawl_error` on any failure. `rt` must outlive the crawler.
+  crawler(runtime& rt, crawl_options options);
+
+  /// Stops a crawl still running (as `stop`), waits until it has saved its
+  /// state and its workers have ended, then shuts the HTTP client down.
+  /// Call from a thread that is not an actor (e.g. `main`) while the
+  /// runtime still runs.
+  ~crawler();
+
+  crawler(const crawler&) = delete;
+  crawler& operator=(const crawler&) = delete;
+
+  /// Starts the coordinator and the workers; call once. The future
+  /// completes (on the coordinator's actor) when no URL is left, or soon
+  /// after `stop`, in both cases after the last output line was written
+  /// and marked done; it fails with `crawl_error` when writing the output
+  /// or the state fails (the crawl then stops).
+  future<crawl_stats> run();
+
+  /// Stops the crawl: no new fetch starts, fetches in flight are cancelled
+  /// (they are fetched again by a resumed run), pages already finished are
+  /// written and marked done, and `run`'s future completes with
+  /// `interrupted` set. Thread-safe, idempotent, returns at once.
+  void stop();
+
+  /// Live counters; thread-safe.
+  crawl_progress progress() const;
+
+  /// The options in force (seeds canonicalised).
+  const crawl_options& options() const noexcept;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace actio::crawl

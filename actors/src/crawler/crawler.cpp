@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/actors/crawler/crawler.hpp"
+
+#include "coordinator.hpp"
+
+#include "actio/actors/crawl/url.hpp"
+#include "actio/errors.hpp"
+#include "actio/runtime.hpp"
+#include "actio/task.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <utility>
+
+namespace actio::crawl {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+/// What every worker task shares (read-only).
+struct worker_env {
+  actio::detail::sync_actor coordinator_actor; // weak
+  detail::coordinator* coordinator = nullptr;  // owned by that actor
+  http_client* http = nullptr;
+  http::request_options request;
+  link_options links;
+};
+
+/// One of the `concurrency` workers: asks the coordinator for a job,
+/// fetches it (curl works on the I/O thread meanwhile), extracts links here
+/// on the worker's own actor, reports, repeats. Ends when the coordinator
+/// answers "no more" or is gone; cancelling it cancels the fetch in flight.
+task<void> worker_loop(std::shared_ptr<const worker_env> env) {
+  for (;;) {
+    promise<std::optional<detail::job>> p;
+    auto next = p.get_future();
+    env->coordinator_actor.post(
+        [c = env->coordinator, p = std::move(p)]() mutable {
+          c->want_job(std::move(p));
+        });
+    std::optional<detail::job> j;
+    try {
+      j = co_await next;
+    } catch (const cancelled_error&) {
+      throw;
+    } catch (...) {
+      co_return; // the coordinator is gone
+    }
+    if (!j)
+      co_return;
+    auto t0 = steady::now();
+    http::result fetched = co_await env->http->get(j->work.url, env->request);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        steady::now() - t0);
+    auto page =
+        process_fetch(j->work, fetched, ms, j->follow_links, env->links);
+    env->coordinator_actor.post(
+        [c = env->coordinator, page = std::move(page)]() mutable {
+          c->report(std::move(page));
+        });
+  }
+}
+
+} // namespace
+
+struct crawler::impl {
+  explicit impl(runtime& r) : rt(r) {}
+
+  runtime& rt;
+  crawl_options opts;
+  std::unique_ptr<detail::coordinator_setup> setup;
+  std::unique_ptr<http_client> http;
+  std::shared_ptr<detail::shared_progress> progress =
+      std::make_shared<detail::shared_progress>();
+  actio::detail::sync_actor coordinator_actor;
+  detail::coordinator* coordinator = nullptr;
+  future<crawl_stats> done;
+  std::vector<any_future> workers;
+  bool started = false;
+  std::atomic<bool> stopping{false};
+};
+
+crawler::crawler(runtime& rt, crawl_options options)
+    : impl_(std::make_unique<impl>(rt)) {
+  auto& o = options;
+  if (o.concurrency == 0)
+    throw crawl_error("concurrency must be at least 1");
+  if (o.per_host == 0)
+    throw crawl_error("per-host concurrency must be at least 1");
+  if (o.max_attempts == 0)
+    throw crawl_error("attempts must be at least 1");
+  if (!o.state_path.empty() && o.out_path.empty())
+    throw crawl_error("a state file needs an output file (--out): resuming "
+                      "reconciles the state with the output");
+  std::vector<std::string> seeds;
+  for (const auto& s : o.seeds) {
+    auto c = canonicalize(s);
+    if (!c)
+      throw crawl_error("invalid seed URL '" + s + "': " + c.error());
+    if (std::find(seeds.begin(), seeds.end(), c.value()) == seeds.end())
+      seeds.push_back(std::move(c).value());
+  }
+  o.seeds = seeds;
+
+  auto setup = std::make_unique<detail::coordinator_setup>();
+  setup->allowed_domains = o.allowed_domains;
+  if (setup->allowed_domains.empty())
+    for (const auto& s : seeds)
+      setup->allowed_domains.emplace_back(host_of(s));
+  setup->allow_private = o.allow_private;
+  for (const auto& s : seeds)
+    if (is_private_or_loopback_host(host_of(s)))
+      setup->allow_private = true;
+
+  try {
+    if (!o.out_path.empty())
+      setup->sink = std::make_unique<jsonl_sink>(o.out_path);
+    if (!o.state_path.empty()) {
+      // docs/crawl-state.md, "On start": repair (above), load, reconcile,
+      // load again.
+      setup->store = std::make_unique<state_store>(o.state_path);
+      setup->store->load();
+      auto records = jsonl_sink::read_records(o.out_path);
+      std::vector<done_entry> recovered;
+      recovered.reserve(records.size());
+      for (auto& r : records)
+        recovered.push_back(
+            done_entry{std::move(r.url), r.status, "recovered"});
+      setup->store->mark_done_if_absent(recovered);
+      setup->resumed = records.size();
+      setup->loaded = setup->store->load();
+    }
+  } catch (const std::exception& e) {
+    throw crawl_error(e.what());
+  }
+  if (seeds.empty() && setup->loaded.pending.empty() &&
+      setup->loaded.done.empty())
+    throw crawl_error("no seed URL and no state to resume");
+
+  http::engine_options eo;
+  eo.user_agent = o.user_agent;
+  eo.max_in_flight = o.concurrency + 8;
+  eo.max_host_connections = static_cast<long>(o.per_host);
+  eo.max_total_connections =
+      static_cast<long>(std::max<std::size_t>(64, 2 * o.concurrency));
+  eo.connect_timeout = o.connect_timeout;
+  eo.total_timeout = o.timeout;
+  eo.max_redirects = o.max_redirects;
+  eo.max_body_bytes = o.max_page_bytes;
+  impl_->http = std::make_unique<http_client>(rt, eo);
+  setup->options = o;
+  impl_->opts = std::move(o);
+  impl_->progress->resumed.store(setup->resumed);
+  impl_->setup = std::move(setup);
+}
+
+crawler::~crawler() {
+  stop();
+  if (impl_->started) {
+    impl_->done.wait();
+    for (auto& w : impl_->workers)
+      w.wait();
+  }
+  impl_->http.reset();
+  if (impl_->coordinator_actor)
+    impl_->coordinator_actor.stop();
+}
+
+future<crawl_stats> crawler::run() {
+  auto& m = *impl_;
+  if (m.started)
+    throw invalid_state_error("crawler::run called twice");
+  m.started = true;
+  promise<crawl_stats> p;
+  m.done = p.get_future();
+  auto body = std::make_unique<detail::coordinator>(
+      std::move(*m.setup), *m.http, m.progress, std::move(p));
+  m.setup.reset();
+  m.coordinator = body.get();
+  m.coordinator_actor = actio::detail::sync_actor::spawn(m.rt, std::move(body));
+  auto weak = m.coordinator_actor.weak();
+  m.coordinator_actor.post([c = m.coordinator, weak] { c->start(weak); });
+
+  auto env = std::make_shared<worker_env>();
+  env->coordinator_actor = weak;
+  env->coordinator = m.coordinator;
+  env->http = m.http.get();
+  for (std::size_t i = 0; i < m.opts.concurrency; ++i)
+    m.workers.emplace_back(
+        m.rt.create_task(worker_loop, std::shared_ptr<const worker_env>(env)));
+  if (m.stopping.load())
+    m.coordinator_actor.post([c = m.coordinator] { c->stop(); });
+  return m.done;
+}
+
+void crawler::stop() {
+  auto& m = *impl_;
+  if (m.stopping.exchange(true) || !m.started)
+    return;
+  m.coordinator_actor.post([c = m.coordinator] { c->stop(); });
+  for (auto& w : m.workers)
+    w.cancel();
+}
+
+crawl_progress crawler::progress() const {
+  const auto& p = *impl_->progress;
+  crawl_progress out;
+  out.pages = p.pages.load();
+  out.errors = p.errors.load();
+  out.queued = p.queued.load();
+  out.in_flight = p.in_flight.load();
+  out.admitted = p.admitted.load();
+  out.resumed = p.resumed.load();
+  auto start = p.start_ns.load();
+  if (start != 0)
+    out.elapsed_s =
+        std::chrono::duration<double>(steady::now().time_since_epoch() -
+                                      steady::duration(start))
+            .count();
+  return out;
+}
+
+const crawl_options& crawler::options() const noexcept {
+  return impl_->opts;
+}
+
+} // namespace actio::crawl
