@@ -14,20 +14,30 @@ class semaphore_core final : public sync_body {
 public:
   using waiter_state = sync_waiter_state<semaphore::permit>;
 
+  /// A waiting acquirer; destroyed while still pending (its message was
+  /// dropped, or the actor ended), it fails its future.
+  struct acquirer {
+    state_ptr<waiter_state> st;
+
+    explicit acquirer(state_ptr<waiter_state> s) : st(std::move(s)) {}
+    acquirer(acquirer&&) noexcept = default;
+    acquirer& operator=(acquirer&&) noexcept = default;
+    ~acquirer() {
+      if (st && !st->done())
+        st->set_exception(std::make_exception_ptr(actio::runtime_error(
+            "semaphore's actor ended with this acquire pending")));
+    }
+  };
+
   semaphore_core(std::size_t value, bool bounded)
       : value_(value), initial_(value), bounded_(bounded) {}
 
-  ~semaphore_core() override {
-    auto error = std::make_exception_ptr(actio::runtime_error(
-        "semaphore's actor ended with this acquire pending"));
-    for (auto& w : waiters_)
-      w->set_exception(error);
-  }
+  ~semaphore_core() override = default;
 
   void set_self(sync_actor weak_self) { self_ = std::move(weak_self); }
 
-  void acquire(state_ptr<waiter_state> st) {
-    waiters_.push_back(std::move(st));
+  void acquire(acquirer a) {
+    waiters_.push_back(std::move(a));
     wake();
   }
 
@@ -48,7 +58,7 @@ public:
   }
 
   void purge() {
-    std::erase_if(waiters_, [](const auto& w) { return w->done(); });
+    std::erase_if(waiters_, [](const acquirer& w) { return w.st->done(); });
   }
 
   bool locked() const noexcept { return value_ == 0 || !waiters_.empty(); }
@@ -57,7 +67,7 @@ public:
 private:
   void wake() {
     while (value_ > 0 && !waiters_.empty()) {
-      auto st = std::move(waiters_.front());
+      auto st = std::move(waiters_.front().st);
       waiters_.pop_front();
       if (st->done())
         continue;
@@ -74,7 +84,7 @@ private:
   std::size_t initial_;
   bool bounded_;
   sync_actor self_; // weak
-  std::deque<state_ptr<waiter_state>> waiters_;
+  std::deque<acquirer> waiters_;
 };
 
 } // namespace actio::detail
@@ -140,7 +150,9 @@ sync_future<semaphore::permit> semaphore::acquire() {
     a.post([c] { c->purge(); });
   };
   st->reclaim = [](permit&& p) { p.release(); };
-  actor_.post([c = core_, st]() mutable { c->acquire(std::move(st)); });
+  actor_.post([c = core_, a = detail::semaphore_core::acquirer{st}]() mutable {
+    c->acquire(std::move(a));
+  });
   return sync_future<permit>{std::move(st)};
 }
 

@@ -117,12 +117,26 @@ public:
       j.set_exception(error);
   }
 
-  /// A waiting putter: one item or a batch.
+  /// What a waiter dropped on its way (the actor is gone) fails with.
+  static std::exception_ptr gone() {
+    return std::make_exception_ptr(queue_closed("queue's actor is gone"));
+  }
+
+  /// A waiting putter: one item or a batch. A putter destroyed while still
+  /// pending (its message was dropped) fails its future.
   struct putter {
     state_ptr<done_state> st;
     std::optional<T> one;
     std::vector<T> many;
     std::size_t next = 0;
+
+    putter() = default;
+    putter(putter&&) noexcept = default;
+    putter& operator=(putter&&) noexcept = default;
+    ~putter() {
+      if (st && !st->done())
+        st->set_exception(gone());
+    }
 
     bool has_next() const noexcept {
       return one.has_value() || next < many.size();
@@ -137,11 +151,20 @@ public:
     }
   };
 
-  /// A waiting getter: one item or a batch of up to `max`.
+  /// A waiting getter: one item or a batch of up to `max`. A getter
+  /// destroyed while still pending fails its future.
   struct getter {
     state_ptr<item_state> one;
     state_ptr<batch_state> many;
     std::size_t max = 1;
+
+    getter() = default;
+    getter(getter&&) noexcept = default;
+    getter& operator=(getter&&) noexcept = default;
+    ~getter() {
+      if ((one || many) && !done())
+        fail(gone());
+    }
 
     bool done() const noexcept { return one ? one->done() : many->done(); }
     void fail(const std::exception_ptr& e) const {
