@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # actio's main job on a fresh Debian bookworm: installs what is missing,
-# builds Release, then runs the seed's examples in order.
+# builds Release, then runs the crawler (actio-crawl) on its embedded demo
+# site; arguments are passed to actio-crawl (see `--help`). Where the
+# crawler is not built, it runs the seed's examples in order instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DACTIO_BUILD_TESTS=OFF -DACTIO_BUILD_BENCH=OFF >/dev/null
 cmake --build build/release -j"$(nproc)"
+if [ -x build/release/apps/actio-crawl ]; then
+  exec build/release/apps/actio-crawl "$@"
+fi
 for example in build/release/examples/[0-9][0-9]_*; do
   [ -x "$example" ] || continue
   echo "=== $(basename "$example")"
-  "$example" "$@"
+  "$example"
 done
