@@ -74,8 +74,7 @@ coordinator::coordinator(coordinator_setup setup, http_client& http,
                          promise<crawl_stats> done)
     : opts_(std::move(setup.options)),
       robots_token_(product_token(opts_.user_agent)),
-      allowed_domains_(std::move(setup.allowed_domains)),
-      allow_private_(setup.allow_private), sink_(std::move(setup.sink)),
+      filter_(std::move(setup.filter)), sink_(std::move(setup.sink)),
       store_(std::move(setup.store)), loaded_(std::move(setup.loaded)),
       http_(http), progress_(std::move(progress)), done_(std::move(done)),
       frontier_(make_frontier_options(opts_)) {
@@ -137,10 +136,7 @@ void coordinator::admit(const std::string& url, std::uint32_t depth,
   if (!recorded) {
     if (opts_.max_depth && depth > *opts_.max_depth)
       return;
-    auto host = host_of(url);
-    if (host.empty() || !domain_allowed(host, allowed_domains_))
-      return;
-    if (!allow_private_ && is_private_or_loopback_host(host))
+    if (!filter_.allows(url))
       return;
     if (!known_.insert(state_store::url_hash(url)))
       return;

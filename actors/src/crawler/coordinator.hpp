@@ -13,6 +13,7 @@
 #include "actio/actors/crawler/crawl_options.hpp"
 #include "actio/actors/crawler/crawl_stats.hpp"
 #include "actio/actors/crawler/page_result.hpp"
+#include "actio/actors/crawler/url_filter.hpp"
 #include "actio/actors/http_client.hpp"
 #include "actio/actors/sync_actor.hpp"
 #include "actio/future.hpp"
@@ -56,8 +57,7 @@ struct coordinator_setup {
   std::unique_ptr<state_store> store;
   loaded_state loaded;
   std::uint64_t resumed = 0;
-  bool allow_private = false;
-  std::vector<std::string> allowed_domains;
+  url_filter filter{{}, {}, false};
 };
 
 /// The coordinator's state. Every member function runs on its actor (posted
@@ -126,8 +126,7 @@ private:
   crawl_options opts_;
   http::request_options robots_request_;
   std::string robots_token_;
-  std::vector<std::string> allowed_domains_;
-  bool allow_private_;
+  url_filter filter_;
   std::unique_ptr<jsonl_sink> sink_;
   std::unique_ptr<state_store> store_;
   loaded_state loaded_;

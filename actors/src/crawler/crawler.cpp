@@ -104,14 +104,9 @@ crawler::crawler(runtime& rt, crawl_options options)
   o.seeds = seeds;
 
   auto setup = std::make_unique<detail::coordinator_setup>();
-  setup->allowed_domains = o.allowed_domains;
-  if (setup->allowed_domains.empty())
-    for (const auto& s : seeds)
-      setup->allowed_domains.emplace_back(host_of(s));
-  setup->allow_private = o.allow_private;
-  for (const auto& s : seeds)
-    if (is_private_or_loopback_host(host_of(s)))
-      setup->allow_private = true;
+  setup->filter = url_filter{seeds, o.allowed_domains, o.allow_private};
+  o.allowed_domains = setup->filter.domains();
+  o.allow_private = setup->filter.allows_private();
 
   try {
     if (!o.out_path.empty())

@@ -21,6 +21,12 @@ http_client::~http_client() {
   engine_.reset();
 }
 
+future<http::result> http_client::get(std::string url) {
+  http::request req;
+  req.url = std::move(url);
+  return fetch(std::move(req));
+}
+
 future<http::result> http_client::get(std::string url,
                                       http::request_options options) {
   http::request req;

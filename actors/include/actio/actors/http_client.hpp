@@ -44,8 +44,14 @@ public:
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 
-  /// Starts a GET of `url`; see `fetch`.
-  future<http::result> get(std::string url, http::request_options options = {});
+  /// Starts a GET of `url` with the engine's default options; see `fetch`.
+  /// (Two overloads rather than a default argument: GCC 12 corrupts
+  /// default-argument temporaries of a call inside a `co_await`
+  /// expression.)
+  future<http::result> get(std::string url);
+
+  /// Starts a GET of `url` with `options`; see `fetch`.
+  future<http::result> get(std::string url, http::request_options options);
 
   /// Starts `req`; the future completes on the I/O thread with the response
   /// or the error. Cancelling the future cancels the transfer (the future

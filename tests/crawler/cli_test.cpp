@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+// actio-crawl as a child process: the main job, arguments and exit codes,
+// SIGINT, and SIGKILL at random moments followed by resumes.
+#include "actio/actors/crawler/report.hpp"
+#include "crawler/crawler_fixture.hpp"
+#include "support/run_program.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <random>
+#include <string>
+#include <vector>
+
+#ifdef ACTIO_CRAWL_BINARY
+
+using namespace std::chrono_literals;
+using actio::crawl::check_demo_crawl;
+using actio::crawl::jsonl_sink;
+using actio::test::crawl_temp_dir;
+using actio::test::demo_fixture;
+using actio::test::run_program;
+
+namespace {
+
+const std::string binary = ACTIO_CRAWL_BINARY;
+
+/// actio-crawl arguments for crawling `demo` with state and output in `dir`.
+std::vector<std::string> resumable_args(const demo_fixture& demo,
+                                        const crawl_temp_dir& dir) {
+  return {binary,           demo.seed(),
+          "--allow-domain", "site.localhost",
+          "--allow-domain", "docs.localhost",
+          "--state",        dir.file("state.db"),
+          "--out",          dir.file("out.jsonl"),
+          "--concurrency",  "4",
+          "--per-host",     "2",
+          "--delay",        "0",
+          "--backoff",      "10",
+          "--no-progress"};
+}
+
+} // namespace
+
+TEST_CASE("actio-crawl without a URL crawls the embedded demo site and "
+          "reports an exact match",
+          "[cli]") {
+  auto r =
+      run_program({binary, "--demo-pages", "400", "--actio-threads=2"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  actio::crawl::demo_site site{{1, 400}};
+  actio::crawl::demo_crawl_rules rules;
+  rules.port = 8080;
+  auto n = std::to_string(site.expected_crawl_set(rules).size());
+  CHECK(r.out.find("demo site check: " + n + "/" + n +
+                   " expected pages, 0 unexpected, 0 duplicates") !=
+        std::string::npos);
+  CHECK(r.out.find("pages by status") != std::string::npos);
+  CHECK(r.out.find("errors by kind") != std::string::npos);
+  CHECK(r.out.find("top hosts") != std::string::npos);
+}
+
+TEST_CASE("actio-crawl --help explains every option and the exit codes",
+          "[cli]") {
+  auto r = run_program({binary, "--help"}, 10s);
+  CHECK(r.exit_code == 0);
+  for (const char* opt :
+       {"--max-pages", "--depth", "--concurrency", "--per-host", "--delay",
+        "--state", "--out", "--allow-domain", "--user-agent", "--no-robots",
+        "--allow-private", "130", "Exit codes"})
+    CHECK(r.out.find(opt) != std::string::npos);
+}
+
+TEST_CASE("actio-crawl exits 2 on bad arguments and 1 on an unwritable "
+          "output",
+          "[cli]") {
+  CHECK(run_program({binary, "--bogus"}, 10s).exit_code == 2);
+  CHECK(run_program({binary, "--concurrency", "0"}, 10s).exit_code == 2);
+  CHECK(run_program({binary, "--max-pages", "ten"}, 10s).exit_code == 2);
+  CHECK(run_program({binary, "not a url"}, 10s).exit_code == 2);
+  CHECK(
+      run_program({binary, "http://127.0.0.1:1/", "--state", "/tmp/x.db"}, 10s)
+          .exit_code == 2);
+  CHECK(run_program({binary, "--actio-bogus=1"}, 10s).exit_code == 2);
+  CHECK(run_program({binary, "http://127.0.0.1:1/", "--out",
+                     "/nonexistent-dir/out.jsonl"},
+                    10s)
+            .exit_code == 1);
+}
+
+TEST_CASE("SIGINT makes actio-crawl save its state and exit 130 within 2 s, "
+          "and a rerun completes the crawl",
+          "[cli]") {
+  demo_fixture demo;
+  demo.server().set_latency(20ms);
+  crawl_temp_dir dir;
+  auto args = resumable_args(demo, dir);
+  auto r = run_program(args, 20s, SIGINT, 800ms);
+  CHECK(r.exit_code == 130);
+  CHECK(r.seconds < 0.8 + 2.0);
+  CHECK(r.out.find("interrupted") != std::string::npos);
+  auto first = jsonl_sink::read_records(dir.file("out.jsonl"));
+  CHECK(first.size() > 0);
+  CHECK(first.size() < demo.expected().size());
+
+  demo.server().set_latency(0ms);
+  auto again = run_program(args, 30s);
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("crawl complete") != std::string::npos);
+  auto check = check_demo_crawl(jsonl_sink::read_records(dir.file("out.jsonl")),
+                                demo.expected());
+  INFO(check.to_string());
+  CHECK(check.ok());
+}
+
+TEST_CASE("after SIGKILL at random moments and resumes the output holds "
+          "every expected URL exactly once",
+          "[cli]") {
+  demo_fixture demo;
+  demo.server().set_latency(2ms);
+  crawl_temp_dir dir;
+  auto args = resumable_args(demo, dir);
+  std::random_device rd;
+  auto seed = rd();
+  INFO("random seed " << seed);
+  std::mt19937 rng{seed};
+  std::uniform_int_distribution<int> delay_ms{100, 700};
+  int killed = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto r = run_program(args, std::chrono::milliseconds{delay_ms(rng)});
+    if (r.timed_out)
+      ++killed;
+    else
+      REQUIRE(r.exit_code == 0);
+  }
+  CHECK(killed > 0);
+  auto last = run_program(args, 30s);
+  REQUIRE(last.exit_code == 0);
+  auto records = jsonl_sink::read_records(dir.file("out.jsonl"));
+  auto check = check_demo_crawl(records, demo.expected());
+  INFO(check.to_string());
+  CHECK(check.ok());
+  CHECK(records.size() == demo.expected().size());
+}
+
+#endif
