@@ -227,6 +227,33 @@ TEST_CASE("items are moved through put, get, put_batch and get_batch, never "
   CHECK(counting::moves > 0);
 }
 
+namespace {
+struct by_value {
+  bool operator()(const counting& a, const counting& b) const {
+    return a.value < b.value;
+  }
+};
+} // namespace
+
+TEST_CASE("lifo and priority queues move items too, never copy them",
+          "[queue]") {
+  actio::runtime rt{virtual_time()};
+  counting::reset();
+  actio::lifo_queue<counting> lifo{rt};
+  actio::priority_queue<counting, by_value> prio{rt};
+  for (int v : {5, 3, 8, 1}) {
+    lifo.put(counting{v});
+    prio.put(counting{v});
+  }
+  CHECK(rt.run_until_complete(lifo.get()).value == 1);
+  auto smallest = rt.run_until_complete(prio.get_batch(2));
+  REQUIRE(smallest.size() == 2);
+  CHECK(smallest[0].value == 1);
+  CHECK(smallest[1].value == 3);
+  CHECK(rt.run_until_complete(prio.get()).value == 5);
+  CHECK(counting::copies == 0);
+}
+
 TEST_CASE("put_batch fills a bounded queue in order and waits for room for "
           "the rest",
           "[queue]") {
