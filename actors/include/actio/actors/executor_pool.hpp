@@ -112,6 +112,7 @@ public:
   virtual bool done() const noexcept = 0;
 };
 
+/// A job calling `Fn` and completing a `V` state with its result.
 template <class V, class Fn>
 class executor_job_impl final : public executor_job {
 public:
@@ -168,10 +169,19 @@ public:
   /// Lets running jobs finish, fails queued ones, and ends the workers.
   ~executor_handle();
 
+  /// Hands `job` to the dispatcher (thread-safe).
   void submit(std::shared_ptr<executor_job> job);
+
+  /// What a cancelled job's state calls: tells the dispatcher to drop it.
   unique_function<void()> cancel_notifier() const;
+
+  /// See `executor_pool::shutdown`.
   future<bool> shutdown(duration deadline);
+
+  /// See `executor_pool::stats`.
   future<executor_stats> stats();
+
+  /// The number of workers.
   std::size_t size() const noexcept { return size_; }
 
 private:
