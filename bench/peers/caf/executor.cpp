@@ -15,8 +15,8 @@ using done_atom = caf::atom_constant<caf::atom("done")>;
 
 constexpr int workers = 16;
 
-caf::behavior worker(caf::event_based_actor* self) {
-  return {[=](job_atom, long i) {
+caf::behavior worker(caf::event_based_actor*) {
+  return {[](job_atom, long i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     return caf::make_message(done_atom::value, i);
   }};

@@ -68,10 +68,10 @@ run("gather_trivial", N) ->
 run("call_later", N) ->
     Delays = delays_us(N, 42, []),
     %% erlang:send_after has millisecond resolution: deadlines closer than
-    %% (monotonic time may be negative, hence no -1 sentinel below)
-    %% 1 ms may arrive in either order.
+    %% 1 ms may arrive in either order. Monotonic time may be negative, hence
+    %% ceil_ms/1 and no -1 sentinel for the last deadline seen.
     T0 = erlang:monotonic_time(microsecond),
-    [erlang:send_after((T0 + D + 999) div 1000, self(), {fire, T0 + D}, [{abs, true}])
+    [erlang:send_after(ceil_ms(T0 + D), self(), {fire, T0 + D}, [{abs, true}])
      || D <- Delays],
     Registered = erlang:monotonic_time(microsecond),
     {Late, Violations} = fire_loop(N, Registered, T0 - 1000000000, [], 0),
@@ -132,6 +132,9 @@ run("counter", N) ->
 run(Case, _) ->
     io:format(standard_error, "bench.escript: unknown case ~s~n", [Case]),
     halt(2).
+
+ceil_ms(Us) when Us >= 0 -> (Us + 999) div 1000;
+ceil_ms(Us) -> -((-Us) div 1000).
 
 fire_loop(0, _Registered, _LastDue, Late, Violations) -> {Late, Violations};
 fire_loop(K, Registered, LastDue, Late, Violations) ->
