@@ -6,7 +6,8 @@ target_compile_options(actio_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
   -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
   -Wconversion -Wsign-conversion
-  # GCC 12 reports std::atomic loads through inlined pointers as buffer
-  # overflows at -O2/-O3 (a known false positive of its stringop analysis)
-  $<$<CXX_COMPILER_ID:GNU>:-Wno-stringop-overflow>
+  # GCC 12's middle-end bounds analysis reports std::atomic loads and
+  # std::string copies inlined into coroutines as overflows at -O3 (known
+  # false positives of that release); the front-end warnings stay on.
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-stringop-overflow -Wno-array-bounds>
   $<$<BOOL:${ACTIO_WERROR}>:-Werror>)
