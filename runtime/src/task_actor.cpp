@@ -281,9 +281,11 @@ void report_callback_error(const char* where, std::exception_ptr error) {
   }
 }
 
-task_driver_base::~task_driver_base() {
-  if (rt != nullptr)
-    rt->remove_task(this);
+task_driver_base::~task_driver_base() { leave_registry(); }
+
+void task_driver_base::leave_registry() noexcept {
+  if (auto* owner = std::exchange(rt, nullptr))
+    owner->remove_task(this);
 }
 
 } // namespace actio::detail

@@ -281,3 +281,20 @@ TEST_CASE("an uncaught keyboard_interrupt cancels the tasks and exits with "
   CHECK(n > 0);
   CHECK(std::string{buf} == "cancelled\n");
 }
+
+TEST_CASE("closing a runtime while its tasks are finishing is safe (no "
+          "use-after-free in the task registry)",
+          "[runtime][shutdown][threads]") {
+
+  actio::test::time_limit limit{60s, "close while tasks finish"};
+  for (int round = 0; round < 60; ++round) {
+    actio::runtime rt{actio::test::real_time()};
+    for (int i = 0; i < 100; ++i)
+      (void)rt.create_task([]() -> actio::task<int> {
+        for (int k = 0; k < 3; ++k)
+          co_await actio::sleep(0s);
+        co_return 1;
+      });
+  }
+  SUCCEED("60 runtimes closed while their tasks were finishing");
+}

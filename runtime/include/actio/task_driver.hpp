@@ -55,8 +55,12 @@ public:
 /// What the task actor drives. All calls happen on the task's actor.
 class task_driver_base {
 public:
-  /// Leaves the runtime's registry of live tasks.
+  /// Leaves the runtime's registry of live tasks (if still in it).
   virtual ~task_driver_base();
+
+  /// Removes this driver from its runtime's registry; idempotent. Derived
+  /// destructors call it first.
+  void leave_registry() noexcept;
 
   /// Creates the coroutine and returns it to be resumed first.
   virtual std::coroutine_handle<> start() = 0;
@@ -95,6 +99,9 @@ public:
       : make_(std::move(make)), st_(std::move(st)) {}
 
   ~task_driver() override {
+    // Leave the registry before anything is torn down: close() may be
+    // walking it on another thread and call shared_state().
+    leave_registry();
     coro_ = task<T>{};
     if (!st_->done())
       st_->set_exception(std::make_exception_ptr(
