@@ -209,7 +209,21 @@ void runtime_core::on_interrupt() {
 void runtime_core::close() noexcept {
   if (closed_.exchange(true))
     return;
-  closing.store(true, std::memory_order_release);
+  {
+    std::vector<unique_function<void()>> hooks;
+    {
+      std::lock_guard<std::mutex> guard{close_hooks_mtx};
+      closing.store(true, std::memory_order_release);
+      hooks.swap(close_hooks);
+    }
+    for (auto& hook : hooks) {
+      try {
+        hook();
+      } catch (...) {
+        report_callback_error("close hook", std::current_exception());
+      }
+    }
+  }
   stop_requested.store(true, std::memory_order_release);
   wake->wake();
   auto timeout = options.shutdown_timeout;
@@ -427,5 +441,22 @@ namespace actio::detail {
 time_point ambient_now() {
   return ambient_runtime().now();
 }
+
+} // namespace actio::detail
+
+namespace actio::detail {
+
+void on_close(runtime_core& rt, unique_function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> guard{rt.close_hooks_mtx};
+    if (!rt.closing.load(std::memory_order_acquire)) {
+      rt.close_hooks.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
+runtime& owner_of(runtime_core& rt) noexcept { return *rt.owner; }
 
 } // namespace actio::detail

@@ -58,6 +58,8 @@ public:
                           // threads blocked in run_* right now
   actio::runtime* owner = nullptr;
   std::unique_ptr<signal_watch> signals;
+  std::mutex close_hooks_mtx; // guards close_hooks only
+  std::vector<unique_function<void()>> close_hooks;
   std::mutex net_mtx; // guards net_objects only
   std::vector<std::weak_ptr<net_object>> net_objects;
 

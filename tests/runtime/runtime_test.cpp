@@ -298,3 +298,20 @@ TEST_CASE("closing a runtime while its tasks are finishing is safe (no "
   }
   SUCCEED("60 runtimes closed while their tasks were finishing");
 }
+
+TEST_CASE("close hooks run once when the runtime begins to close, before "
+          "its tasks are cancelled",
+          "[runtime][shutdown]") {
+  std::vector<std::string> log;
+  actio::future<int> f;
+  {
+    actio::runtime rt{actio::test::virtual_time()};
+    CHECK(&actio::detail::owner_of(rt.core()) == &rt);
+    f = rt.create_task(sleep_for, std::chrono::seconds{60});
+    actio::detail::on_close(rt.core(), [&log, f] {
+      log.push_back(f.done() ? "task already done" : "task still running");
+    });
+  }
+  CHECK(log == std::vector<std::string>{"task still running"});
+  CHECK(f.cancelled());
+}

@@ -25,11 +25,21 @@ class io_context;
 
 namespace actio {
 
+class runtime;
+
 namespace detail {
 
 /// Blocks (or, under virtual time, drives the test scheduler) until `st` is
 /// done; throws keyboard_interrupt on SIGINT/SIGTERM.
 void wait_on(runtime_core& rt, state_base& st);
+
+/// Runs `fn` once when `rt` begins to close, on the closing thread, before
+/// its tasks are cancelled (for components that own tasks or actors).
+/// Runs it at once if `rt` is already closing.
+void on_close(runtime_core& rt, unique_function<void()> fn);
+
+/// The runtime object that owns `rt`.
+runtime& owner_of(runtime_core& rt) noexcept;
 
 } // namespace detail
 
