@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -56,6 +57,9 @@ actio::task<void> show_progress(const crawl::crawler* c,
 } // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit must fail the write (a fatal error, exit 1), not kill
+  // the process before it could save its state.
+  std::signal(SIGXFSZ, SIG_IGN);
   // The runtime first: it consumes the --actio-* options.
   std::unique_ptr<actio::runtime> rt;
   try {

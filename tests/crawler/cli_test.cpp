@@ -89,6 +89,18 @@ TEST_CASE("actio-crawl exits 2 on bad arguments and 1 on an unwritable "
             .exit_code == 1);
 }
 
+TEST_CASE("actio-crawl exits 1 when writing the output fails midway", "[cli]") {
+  crawl_temp_dir dir;
+  // prlimit sets a 20 kB file size limit, then runs actio-crawl: appending
+  // to the output fails with EFBIG after a few dozen lines.
+  auto r =
+      run_program({"/usr/bin/prlimit", "--fsize=20000", binary, "--demo-pages",
+                   "400", "--out", dir.file("out.jsonl"), "--no-progress"},
+                  30s);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("crawl complete") == std::string::npos);
+}
+
 TEST_CASE("SIGINT makes actio-crawl save its state and exit 130 within 2 s, "
           "and a rerun completes the crawl",
           "[cli]") {
