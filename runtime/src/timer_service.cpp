@@ -20,26 +20,46 @@ timer_service::~timer_service() {
 }
 
 void timer_service::schedule(timer_node* node) {
-  std::unique_lock<std::mutex> guard{mtx_};
-  if (stopping_) {
-    guard.unlock();
+  if (stopping_.load()) {
     node->release_callback();
     return;
   }
-  ingress_.push_back(entry{node->deadline, seq_++, node});
-  if (node->deadline < wake_at_) {
-    wake_at_ = node->deadline;
-    guard.unlock();
+  node->next_in_ingress = ingress_.load(std::memory_order_relaxed);
+  while (!ingress_.compare_exchange_weak(node->next_in_ingress, node)) {
+  }
+  // Wake the thread only if it sleeps past this deadline. The thread
+  // publishes its wake time before it looks at the ingress one last time,
+  // so one of the two always sees the other (both seq_cst).
+  if (node->deadline.time_since_epoch().count() < wake_at_.load()) {
+    std::lock_guard<std::mutex> guard{mtx_};
     cv_.notify_one();
+  }
+  if (stopping_.load()) { // raced with stop(): nothing will fire it
+    std::lock_guard<std::mutex> guard{mtx_};
+    absorb_ingress();
+    if (!thread_.joinable() || manual_) {
+      for (auto& e : heap_)
+        e.node->release_callback();
+      heap_.clear();
+    }
   }
 }
 
 void timer_service::absorb_ingress() {
-  for (auto& e : ingress_) {
-    heap_.push_back(e);
+  auto* head = ingress_.exchange(nullptr);
+  // the stack is newest first: restore registration order for equal
+  // deadlines
+  timer_node* ordered = nullptr;
+  while (head != nullptr) {
+    auto* next = head->next_in_ingress;
+    head->next_in_ingress = ordered;
+    ordered = head;
+    head = next;
+  }
+  for (; ordered != nullptr; ordered = ordered->next_in_ingress) {
+    heap_.push_back(entry{ordered->deadline, seq_++, ordered});
     std::push_heap(heap_.begin(), heap_.end(), later{});
   }
-  ingress_.clear();
 }
 
 void timer_service::pop_due(time_point t, std::vector<timer_node*>& out) {
@@ -154,7 +174,8 @@ void timer_service::run() {
   std::vector<timer_node*> due;
   std::unique_lock<std::mutex> guard{mtx_};
   std::size_t rounds = 0;
-  while (!stopping_) {
+  constexpr auto awake = time_point::min().time_since_epoch().count();
+  while (!stopping_.load()) {
     // Read the clock before taking in new timers: anything registered later
     // is due later than `now` (for relative delays), so firing everything
     // due by `now` keeps deadline order.
@@ -162,18 +183,20 @@ void timer_service::run() {
     absorb_ingress();
     if ((++rounds & 0xff) == 0)
       compact();
-    if (heap_.empty()) {
-      wake_at_ = time_point::max();
-      cv_.wait(guard);
-      continue;
-    }
-    auto next = heap_.front().deadline;
+    auto next = heap_.empty() ? time_point::max() : heap_.front().deadline;
     if (next > now) {
-      wake_at_ = next;
-      cv_.wait_until(guard, next);
+      wake_at_.store(next.time_since_epoch().count());
+      if (ingress_.load() != nullptr || stopping_.load()) {
+        wake_at_.store(awake);
+        continue;
+      }
+      if (next == time_point::max())
+        cv_.wait(guard);
+      else
+        cv_.wait_until(guard, next);
+      wake_at_.store(awake);
       continue;
     }
-    wake_at_ = time_point::min();
     pop_due(now, due);
     guard.unlock();
     fire_all(due);
@@ -210,9 +233,8 @@ std::size_t timer_service::fire_until(time_point t) {
 void timer_service::stop() {
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (stopping_ && !thread_.joinable())
+    if (stopping_.exchange(true) && !thread_.joinable())
       return;
-    stopping_ = true;
   }
   cv_.notify_all();
   if (thread_.joinable())
@@ -226,7 +248,7 @@ void timer_service::stop() {
 
 std::size_t timer_service::size() {
   std::lock_guard<std::mutex> guard{mtx_};
-  return heap_.size() + ingress_.size();
+  absorb_ingress();
+  return heap_.size();
 }
-
 } // namespace actio::detail

@@ -27,6 +27,7 @@ struct timer_node {
 
   std::atomic<int> refs{1};
   std::atomic<std::uint8_t> state{pending};
+  timer_node* next_in_ingress = nullptr;
   time_point deadline;
   caf::weak_actor_ptr target;
   std::uint64_t token = 0;
@@ -120,13 +121,16 @@ private:
 
   bool manual_;
   now_fn now_;
-  std::mutex mtx_;
+  // Registration is a lock-free push onto `ingress_`, so callers never wait
+  // behind the timer thread; the thread takes the whole stack at once.
+  std::atomic<timer_node*> ingress_{nullptr};
+  std::atomic<time_point::rep> wake_at_{
+      time_point::max().time_since_epoch().count()};
+  std::atomic<bool> stopping_{false};
+  std::mutex mtx_; // guards heap_ and pairs with cv_
   std::condition_variable cv_;
-  std::vector<entry> ingress_;
   std::vector<entry> heap_;
   std::uint64_t seq_ = 0;
-  time_point wake_at_ = time_point::max();
-  bool stopping_ = false;
   std::thread thread_;
 };
 
