@@ -1,7 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
-# Tests of the crawler (in process, against the demo server) and of the
-# actio-crawl program (run as a child process: SIGINT, SIGKILL + resume).
-target_link_libraries(${TEST_TARGET} PRIVATE actio_actors_crawler)
+# Tests of the crawler (in process, against the demo server and the hostile
+# test server of tests/support) and of the actio-crawl program (run as a
+# child process: exit codes, SIGINT, SIGKILL + resume).
+find_package(OpenSSL REQUIRED)
+target_sources(${TEST_TARGET} PRIVATE
+  ${CMAKE_CURRENT_SOURCE_DIR}/support/http_test_server.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/support/tls_self_signed.cpp)
+target_link_libraries(${TEST_TARGET} PRIVATE actio_actors_crawler Asio::asio
+  OpenSSL::SSL OpenSSL::Crypto)
 if(TARGET actio-crawl)
   add_dependencies(${TEST_TARGET} actio-crawl)
   target_compile_definitions(${TEST_TARGET} PRIVATE

@@ -138,10 +138,12 @@ void coordinator::admit(const std::string& url, std::uint32_t depth,
       return;
     if (!filter_.allows(url))
       return;
-    if (!known_.insert(state_store::url_hash(url)))
+    auto hash = state_store::url_hash(url);
+    // A URL refused by the page limit stays unknown: robots.txt may yet
+    // free a place for it.
+    if (known_.contains(hash) || admitted_ >= opts_.max_pages)
       return;
-    if (admitted_ >= opts_.max_pages)
-      return;
+    known_.insert(hash);
     if (opts_.obey_robots) {
       auto it = origins_.find(std::string(origin_of(url)));
       if (it != origins_.end() && it->second.status == robots_status::ready &&

@@ -14,8 +14,8 @@ namespace actio::crawl {
 /// Everything a `crawler` is configured with; `actio-crawl`'s options map
 /// onto it one to one (see docs/crawler.md).
 struct crawl_options {
-  /// Start URLs (any http(s) form; they are canonicalised). Seeds are depth
-  /// 0 and always admitted, even when a previous run saw them.
+  /// Start URLs (any http(s) form; they are canonicalised), depth 0. A
+  /// resumed crawl skips seeds its state has already seen.
   std::vector<std::string> seeds;
   /// At most this many URLs are admitted for fetching over the whole crawl,
   /// earlier runs of a resumed crawl included (so at most this many output
