@@ -7,9 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DACTIO_BUILD_TESTS=OFF -DACTIO_BUILD_BENCH=OFF >/dev/null
-cmake --build build/release -j"$(nproc)"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+if cmake --build build/release --target help | grep -q '^actio-crawl:'; then
+  cmake --build build/release --target actio-crawl -j"$(nproc)"
+else
+  cmake --build build/release -j"$(nproc)"
+fi
 if [ -x build/release/apps/actio-crawl ]; then
   exec build/release/apps/actio-crawl "$@"
 fi
