@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-if cmake --build build/release --target help | grep -q '^actio-crawl:'; then
+if ninja -C build/release -t targets all 2>/dev/null | grep -q '^actio-crawl:'; then
   cmake --build build/release --target actio-crawl -j"$(nproc)"
 else
   cmake --build build/release -j"$(nproc)"
