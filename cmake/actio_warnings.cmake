@@ -10,5 +10,5 @@ target_compile_options(actio_warnings INTERFACE
   # std::string copies inlined into coroutines as overflows at -O3 (known
   # false positives of that release); the front-end warnings stay on.
   $<$<CXX_COMPILER_ID:GNU>:-Wno-stringop-overflow -Wno-stringop-overread
-    -Wno-array-bounds>
+    -Wno-array-bounds -Wno-restrict>
   $<$<BOOL:${ACTIO_WERROR}>:-Werror>)
