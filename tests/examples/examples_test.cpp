@@ -146,3 +146,14 @@ TEST_CASE("example 09: twenty hand-written GETs over open_connection, "
   CHECK(ls[41].find("one after another") != std::string::npos);
   CHECK(seconds(ls[20]) * 3 < seconds(ls[41]));
 }
+
+TEST_CASE("example 10: a CAF actor awaits a task and a task awaits a CAF "
+          "actor",
+          "[examples][caf_interop]") {
+  auto r = run_program({example("10_caf_actors"), "--actio-virtual-time"}, 10s);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lines(r.out) == std::vector<std::string>{
+                            "actor: the task returned 21", "starter saw 21",
+                            "task: the actor answered 42", "result 42",
+                            "doubler got: hello after 1 s"});
+}
