@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   long timeout_ms = 30'000;
   long connect_timeout_ms = 10'000;
   long backoff_ms = 1000;
+  long depth_wait_ms = 2000;
   std::uint32_t retries = 2;
   std::size_t demo_pages = 3000;
   std::uint16_t demo_port = 0;
@@ -154,6 +155,11 @@ int main(int argc, char** argv) {
                  "jittered; Retry-After wins (demo site: 100)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--depth-wait", depth_wait_ms,
+                 "Milliseconds links wait for slower pages of lower depths, "
+                 "so that depths are shortest distances (0: no wait)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--demo-pages", demo_pages,
                  "Pages of the embedded demo site (no URL given)")
       ->capture_default_str()
@@ -203,6 +209,7 @@ int main(int argc, char** argv) {
   }
   opts.delay = std::chrono::milliseconds{delay_ms};
   opts.backoff = std::chrono::milliseconds{backoff_ms};
+  opts.depth_wait = std::chrono::milliseconds{depth_wait_ms};
 
   std::unique_ptr<crawl::demo_server> server;
   if (demo) {

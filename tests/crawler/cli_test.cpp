@@ -46,8 +46,9 @@ std::vector<std::string> resumable_args(const demo_fixture& demo,
 TEST_CASE("actio-crawl without a URL crawls the embedded demo site and "
           "reports an exact match",
           "[cli]") {
-  auto r =
-      run_program({binary, "--demo-pages", "400", "--actio-threads=2"}, 30s);
+  auto r = run_program({binary, "--demo-pages", "400", "--depth-wait", "30000",
+                        "--actio-threads=2"},
+                       30s);
   REQUIRE(r.exit_code == 0);
   actio::crawl::demo_site site{{1, 400}};
   actio::crawl::demo_crawl_rules rules;
@@ -68,7 +69,7 @@ TEST_CASE("actio-crawl --help explains every option and the exit codes",
   for (const char* opt :
        {"--max-pages", "--depth", "--concurrency", "--per-host", "--delay",
         "--state", "--out", "--allow-domain", "--user-agent", "--no-robots",
-        "--allow-private", "130", "Exit codes"})
+        "--allow-private", "--depth-wait", "130", "Exit codes"})
     CHECK(r.out.find(opt) != std::string::npos);
 }
 

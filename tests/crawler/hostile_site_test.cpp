@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -218,4 +219,43 @@ TEST_CASE("resets, truncated bodies and stalls are recorded as transport "
   CHECK(bytes.links == 0);
   CHECK(idx.by_url.at(server.url("/hello")).status == 200);
   CHECK(stats.retries >= 3); // reset, truncated and stall are retried once
+}
+
+TEST_CASE("links wait for a slow page of a lower depth at most depth_wait",
+          "[crawler]") {
+  time_limit limit{20s, "depth wait"};
+  http_test_server server;
+  std::mutex mtx;
+  std::optional<steady::time_point> c_at;
+  server.route("/", [](const http_test_request&) {
+    return links_to({"/a", "/slow?ms=1500"});
+  });
+  server.route("/a", [](const http_test_request&) { return links_to({"/b"}); });
+  server.route("/b", [](const http_test_request&) { return links_to({"/c"}); });
+  server.route("/c", [&](const http_test_request&) {
+    std::lock_guard<std::mutex> g{mtx};
+    c_at = steady::now();
+    return reply(200, "<title>c</title>");
+  });
+  auto o = options_for(server);
+  o.obey_robots = false;
+  o.per_host = 4;
+
+  // /c is at depth 3: its link waits while /slow (depth 1) is in flight.
+  o.depth_wait = 30s;
+  auto t0 = steady::now();
+  auto strict = run_crawl(o);
+  CHECK(strict.pages == 5);
+  REQUIRE(c_at.has_value());
+  CHECK(*c_at - t0 >= 1400ms);
+
+  c_at.reset();
+  o.depth_wait = 200ms;
+  t0 = steady::now();
+  auto relaxed = run_crawl(o);
+  CHECK(relaxed.pages == 5);
+  REQUIRE(c_at.has_value());
+  CHECK(*c_at - t0 < 1200ms);
+  record_index idx{relaxed.records};
+  CHECK(idx.by_url.at(server.url("/c")).depth == 3);
 }

@@ -193,7 +193,7 @@ void coordinator::enqueue(const std::string& url, std::uint32_t depth) {
     p.record.error = "robots.txt unavailable: " + o.last_error;
     p.error_kind = "robots_unavailable";
     p.outcome = p.error_kind;
-    finish_page(std::move(p), depth);
+    finish_page(std::move(p), depth, true);
     return;
   }
   default:
@@ -271,7 +271,7 @@ void coordinator::robots_fetched(const std::string& origin, http::result r) {
           p.record.error = "robots.txt unavailable: " + o.last_error;
           p.error_kind = "robots_unavailable";
           p.outcome = p.error_kind;
-          finish_page(std::move(p), depth);
+          finish_page(std::move(p), depth, true);
         }
       }
     }
@@ -309,26 +309,35 @@ void coordinator::open_dec(std::uint32_t depth) {
     open_.erase(it);
 }
 
-void coordinator::finish_page(finished_page page, std::uint32_t depth) {
-  open_dec(depth);
+void coordinator::finish_page(finished_page page, std::uint32_t depth,
+                              bool counted) {
+  if (counted)
+    open_dec(depth);
   if (page.links.empty()) {
     ready_.push_back(std::move(page));
-  } else {
-    held_[depth + 1].push_back(std::move(page));
-    ++held_pages_;
+    return;
   }
+  auto [it, fresh] = held_.try_emplace(depth + 1);
+  if (fresh)
+    it->second.since = steady::now();
+  it->second.pages.push_back(std::move(page));
+  ++held_pages_;
 }
 
 void coordinator::try_release() {
-  while (!held_.empty()) {
-    auto it = held_.begin();
+  auto now = steady::now();
+  for (auto it = held_.begin(); it != held_.end();) {
     auto level = it->first;
     // Links of depth `level` wait while a page of depth < level - 1 may
-    // still find some of them at a lower depth.
-    if (!open_.empty() && open_.begin()->first + 1 < level)
-      return;
-    auto batch = std::move(it->second);
-    held_.erase(it);
+    // still find some of them at a lower depth, but no longer than
+    // `depth_wait` (a slow or polite host must not stall the others).
+    bool lower_done = open_.empty() || open_.begin()->first + 1 >= level;
+    if (!lower_done && now - it->second.since < opts_.depth_wait) {
+      ++it;
+      continue;
+    }
+    auto batch = std::move(it->second.pages);
+    it = held_.erase(it);
     held_pages_ -= batch.size();
     for (auto& p : batch) {
       for (const auto& link : p.links)
@@ -337,6 +346,24 @@ void coordinator::try_release() {
       ready_.push_back(std::move(p));
     }
   }
+  arm_release_check();
+}
+
+void coordinator::arm_release_check() {
+  if (held_.empty() || release_check_armed_)
+    return;
+  auto oldest = held_.begin()->second.since;
+  for (const auto& [level, h] : held_)
+    oldest = std::min(oldest, h.since);
+  release_check_armed_ = true;
+  auto delay = oldest + opts_.depth_wait - steady::now();
+  self_.post_after(
+      std::max(std::chrono::duration_cast<duration>(delay), duration::zero()) +
+          std::chrono::milliseconds(1),
+      [this] {
+        release_check_armed_ = false;
+        guarded([&] { settle(); });
+      });
 }
 
 void coordinator::settle() {
@@ -369,8 +396,11 @@ void coordinator::dispatch() {
     if (store_)
       store_->record_in_flight(l->url);
     bool follow = !opts_.max_depth || l->depth < *opts_.max_depth;
-    if (!p.set_value(std::optional<job>{job{*l, follow}}))
-      frontier_.complete(*l, outcome::transient("worker gone"), now);
+    if (!p.set_value(std::optional<job>{job{*l, follow}}) &&
+        frontier_.complete(*l, outcome::transient("worker gone"), now).what ==
+            completion::kind::retry_scheduled &&
+        l->attempt == 1)
+      open_dec(l->depth);
   }
   if (!waiters_.empty())
     if (auto at = frontier_.next_wakeup(); at && *at > now)
@@ -399,6 +429,9 @@ void coordinator::report(page_result r) {
     case completion::kind::unknown_lease:
       return;
     case completion::kind::retry_scheduled:
+      // A page that failed once no longer holds deeper links back.
+      if (r.job.attempt == 1)
+        open_dec(r.job.depth);
       ++stats_.retries;
       if (store_)
         store_->record_retry(r.job.url, r.job.attempt, wall_ms_at(c.retry_at),
@@ -417,7 +450,7 @@ void coordinator::report(page_result r) {
       p.outcome = p.error_kind.empty()                ? "ok"
                   : p.error_kind.starts_with("http_") ? "http_error"
                                                       : p.error_kind;
-      finish_page(std::move(p), r.job.depth);
+      finish_page(std::move(p), r.job.depth, r.job.attempt == 1);
       break;
     }
     }

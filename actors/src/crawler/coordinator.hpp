@@ -111,7 +111,7 @@ private:
   void release_parked(origin_state& o);
   void open_inc(std::uint32_t depth);
   void open_dec(std::uint32_t depth);
-  void finish_page(finished_page page, std::uint32_t depth);
+  void finish_page(finished_page page, std::uint32_t depth, bool counted);
   void try_release();
   void settle();
   void dispatch();
@@ -143,7 +143,14 @@ private:
   std::size_t parked_ = 0;
   std::size_t robots_pending_ = 0;
   std::map<std::uint32_t, std::size_t> open_;
-  std::map<std::uint32_t, std::vector<finished_page>> held_;
+  struct held_level {
+    std::vector<finished_page> pages;
+    std::chrono::steady_clock::time_point since;
+  };
+  void arm_release_check();
+
+  std::map<std::uint32_t, held_level> held_;
+  bool release_check_armed_ = false;
   std::size_t held_pages_ = 0;
   std::vector<finished_page> ready_;
   std::deque<promise<std::optional<job>>> waiters_;

@@ -37,6 +37,12 @@ struct crawl_options {
   /// Backoff after the first transient failure; doubles per failure,
   /// jittered into [d/2, d]; a Retry-After header replaces it.
   std::chrono::milliseconds backoff{1000};
+  /// Links found on a page wait at most this long for the pages of lower
+  /// depths still queued or in flight, which may link to the same URLs at
+  /// a shorter distance; a page that failed once no longer holds them
+  /// back. Depths are shortest link distances whenever the lower levels
+  /// finish within it (always on the demo site); 0 admits links at once.
+  std::chrono::milliseconds depth_wait{2000};
   /// Hosts (and their sub-domains) the crawl may visit; empty means the
   /// seeds' hosts.
   std::vector<std::string> allowed_domains;

@@ -31,7 +31,8 @@ public:
 /// Output is exactly once per URL across kills and resumes when both
 /// `out_path` and `state_path` are set (docs/crawl-state.md's protocol).
 /// Depths are shortest link distances: links found on a page are admitted
-/// only once no page of a lower depth is still unfetched.
+/// only once no page of a lower depth is still unfetched (for at most
+/// `crawl_options::depth_wait`).
 class crawler {
 public:
   /// Opens (and repairs) the output file, opens the state store, reconciles
