@@ -256,19 +256,22 @@ TEST_CASE("closing a server cancels its handlers, closing the runtime with "
   auto t0 = std::chrono::steady_clock::now();
   {
     actio::runtime rt{real_time()};
-    auto srv = serve(rt, [cancelled](actio::stream s) -> actio::task<> {
-      try {
-        co_await s.read_line(); // the client never sends
-      } catch (const actio::cancelled_error&) {
-        ++*cancelled;
-        throw;
-      }
-    });
+    auto started = std::make_shared<actio::promise<actio::none>>();
+    auto handler_started = started->get_future();
+    auto srv =
+        serve(rt, [cancelled, started](actio::stream s) -> actio::task<> {
+          started->set_value(actio::none{});
+          try {
+            co_await s.read_line(); // the client never sends
+          } catch (const actio::cancelled_error&) {
+            ++*cancelled;
+            throw;
+          }
+        });
     auto port = srv.port();
     auto client =
         rt.run_until_complete(actio::open_connection("127.0.0.1", port));
-    while (srv.active_connections() == 0)
-      std::this_thread::sleep_for(1ms);
+    rt.run_until_complete(handler_started); // parked in read_line now
     rt.run_until_complete(srv.close());
     CHECK(*cancelled == 1);
     CHECK(srv.active_connections() == 0);
