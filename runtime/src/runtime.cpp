@@ -457,6 +457,8 @@ void on_close(runtime_core& rt, unique_function<void()> fn) {
   fn();
 }
 
-runtime& owner_of(runtime_core& rt) noexcept { return *rt.owner; }
+runtime& owner_of(runtime_core& rt) noexcept {
+  return *rt.owner;
+}
 
 } // namespace actio::detail

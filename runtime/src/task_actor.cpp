@@ -281,7 +281,9 @@ void report_callback_error(const char* where, std::exception_ptr error) {
   }
 }
 
-task_driver_base::~task_driver_base() { leave_registry(); }
+task_driver_base::~task_driver_base() {
+  leave_registry();
+}
 
 void task_driver_base::leave_registry() noexcept {
   if (auto* owner = std::exchange(rt, nullptr))
