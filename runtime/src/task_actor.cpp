@@ -156,10 +156,6 @@ task_context* current_context() noexcept {
   return tl_current;
 }
 
-runtime_core& context_runtime(task_context& ctx) noexcept {
-  return *ctx.rt;
-}
-
 time_point context_now(task_context& ctx) noexcept {
   return ctx.rt->now();
 }

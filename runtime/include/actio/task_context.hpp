@@ -19,9 +19,6 @@ class runtime_core;
 /// any actio task.
 task_context* current_context() noexcept;
 
-/// The runtime owning `ctx`.
-runtime_core& context_runtime(task_context& ctx) noexcept;
-
 /// The current time of the runtime owning `ctx` (virtual under test).
 time_point context_now(task_context& ctx) noexcept;
 

@@ -27,10 +27,6 @@ void close_net_objects(runtime_core& rt) {
       obj->close_now();
 }
 
-std::shared_ptr<asio::io_context> reactor(runtime_core& rt) {
-  return rt.io;
-}
-
 void require_real_time(runtime_core& rt, const char* what) {
   if (rt.options.virtual_time)
     throw actio::runtime_error(std::string{what} +

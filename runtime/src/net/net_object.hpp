@@ -34,9 +34,6 @@ void register_net_object(runtime_core& rt, std::weak_ptr<net_object> obj);
 /// Closes every registered object on the I/O thread (called by close()).
 void close_net_objects(runtime_core& rt);
 
-/// The runtime's reactor.
-std::shared_ptr<asio::io_context> reactor(runtime_core& rt);
-
 /// Throws actio::runtime_error under virtual time (I/O runs in real time).
 void require_real_time(runtime_core& rt, const char* what);
 
