@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
   long expect_len = std::stol(option(argc, argv, "--expect-len", "-1"));
   actio::http::engine_options eo;
   eo.max_in_flight = static_cast<std::size_t>(concurrency);
+  eo.max_host_connections = concurrency;
+  eo.max_total_connections = concurrency;
   actio::http_client client{rt, eo};
   auto counts = std::make_shared<shared_counts>();
   actio::bench::stopwatch clock;
