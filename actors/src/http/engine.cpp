@@ -88,7 +88,10 @@ struct transfer {
   std::size_t max_body = 0;
   bool too_large = false;
   bool loop = false;
+  /// The request sets only options that every transfer overwrites.
+  bool plain = false;
   long last_status = 0;
+  /// "METHOD URL" of each hop that answered with a redirect.
   std::vector<std::string> visited;
 
   transfer() = default;
@@ -376,6 +379,42 @@ private:
     in_flight_.fetch_add(1, std::memory_order_relaxed);
   }
 
+  /// Options that are the same for every transfer: set once per easy
+  /// handle (and again after a `curl_easy_reset`).
+  CURLcode configure_handle(CURL* e) {
+    CURLcode rc = CURLE_OK;
+    auto set = [&](CURLoption opt, auto value) {
+      if (rc == CURLE_OK)
+        rc = curl_easy_setopt(e, opt, value);
+    };
+    set(CURLOPT_NOSIGNAL, 1L);
+    set(CURLOPT_WRITEFUNCTION, &impl::write_cb);
+    set(CURLOPT_HEADERFUNCTION, &impl::header_cb);
+    set(CURLOPT_OPENSOCKETFUNCTION, &impl::open_socket_cb);
+    set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(this));
+    set(CURLOPT_CLOSESOCKETFUNCTION, &impl::close_socket_cb);
+    set(CURLOPT_CLOSESOCKETDATA, static_cast<void*>(this));
+    set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+    set(CURLOPT_DNS_CACHE_TIMEOUT,
+        static_cast<long>(options_.dns_cache_timeout.count()));
+    set(CURLOPT_HTTP_VERSION, options_.allow_http2
+                                  ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
+                                  : static_cast<long>(CURL_HTTP_VERSION_1_1));
+    set(CURLOPT_PROTOCOLS_STR, "http,https");
+    set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    return rc;
+  }
+
+  /// Whether `r` sets only options that the next transfer on the same
+  /// handle overwrites: a GET without body or extra headers, with the
+  /// system CA store and http/https only. Such handles skip the reset.
+  static bool is_plain(const request& r) {
+    return r.method == "GET" && r.body.empty() && r.headers.empty() &&
+           r.options.ca_file.empty() && r.options.http_only;
+  }
+
+  /// Per-transfer options. Every option a plain request uses is set here
+  /// on every transfer, so a reused handle carries nothing over.
   CURLcode configure(transfer& t) {
     const auto& o = t.req.options;
     CURL* e = t.easy;
@@ -385,21 +424,12 @@ private:
         rc = curl_easy_setopt(e, opt, value);
     };
     auto ms = [](milliseconds d) { return static_cast<long>(d.count()); };
+    t.plain = is_plain(t.req);
     set(CURLOPT_URL, t.req.url.c_str());
     set(CURLOPT_PRIVATE, static_cast<void*>(&t));
     set(CURLOPT_ERRORBUFFER, t.errbuf);
-    set(CURLOPT_NOSIGNAL, 1L);
-    set(CURLOPT_WRITEFUNCTION, &impl::write_cb);
     set(CURLOPT_WRITEDATA, static_cast<void*>(&t));
-    set(CURLOPT_HEADERFUNCTION, &impl::header_cb);
     set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
-    set(CURLOPT_OPENSOCKETFUNCTION, &impl::open_socket_cb);
-    set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(this));
-    set(CURLOPT_CLOSESOCKETFUNCTION, &impl::close_socket_cb);
-    set(CURLOPT_CLOSESOCKETDATA, static_cast<void*>(this));
-    set(CURLOPT_USERAGENT, options_.user_agent.c_str());
-    set(CURLOPT_DNS_CACHE_TIMEOUT,
-        static_cast<long>(options_.dns_cache_timeout.count()));
     set(CURLOPT_CONNECTTIMEOUT_MS,
         ms(o.connect_timeout.value_or(options_.connect_timeout)));
     set(CURLOPT_TIMEOUT_MS,
@@ -412,19 +442,15 @@ private:
     long redirects = o.max_redirects.value_or(options_.max_redirects);
     set(CURLOPT_FOLLOWLOCATION, redirects > 0 ? 1L : 0L);
     set(CURLOPT_MAXREDIRS, redirects);
-    if (o.accept_compressed)
-      set(CURLOPT_ACCEPT_ENCODING, "");
+    set(CURLOPT_ACCEPT_ENCODING, o.accept_compressed ? "" : nullptr);
     set(CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
     set(CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
     if (!o.ca_file.empty())
       set(CURLOPT_CAINFO, o.ca_file.c_str());
-    if (o.http_only) {
-      set(CURLOPT_PROTOCOLS_STR, "http,https");
-      set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    if (!o.http_only) {
+      set(CURLOPT_PROTOCOLS_STR, "all");
+      set(CURLOPT_REDIR_PROTOCOLS_STR, "all");
     }
-    set(CURLOPT_HTTP_VERSION, options_.allow_http2
-                                  ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
-                                  : static_cast<long>(CURL_HTTP_VERSION_1_1));
     const auto& m = t.req.method;
     if (m == "HEAD") {
       set(CURLOPT_NOBODY, 1L);
@@ -452,23 +478,36 @@ private:
     return rc;
   }
 
+  /// A pooled easy handle (constant options already set) or a new one.
   CURL* acquire_easy() {
-    if (pool_.empty())
-      return curl_easy_init();
-    CURL* e = pool_.back();
-    pool_.pop_back();
+    if (!pool_.empty()) {
+      CURL* e = pool_.back();
+      pool_.pop_back();
+      return e;
+    }
+    CURL* e = curl_easy_init();
+    if (e != nullptr && configure_handle(e) != CURLE_OK) {
+      curl_easy_cleanup(e);
+      return nullptr;
+    }
     return e;
   }
 
-  /// Detaches the easy handle from curl and recycles it.
+  /// Detaches the easy handle from curl and recycles it: as it is after a
+  /// plain request, reset and reconfigured after any other (or when the
+  /// transfer could not be configured).
   void release_transfer_handles(transfer& t, bool in_multi) {
     if (t.easy != nullptr) {
       if (in_multi)
         curl_multi_remove_handle(multi_, t.easy);
-      if (!down_ && pool_.size() < options_.max_in_flight) {
+      bool keep = !down_ && pool_.size() < options_.max_in_flight;
+      if (keep && !(t.plain && in_multi)) {
         curl_easy_reset(t.easy); // drop pointers into the finished transfer
+        keep = configure_handle(t.easy) == CURLE_OK;
+      }
+      if (keep)
         pool_.push_back(t.easy);
-      } else
+      else
         curl_easy_cleanup(t.easy);
       t.easy = nullptr;
     }
@@ -866,11 +905,27 @@ private:
       return 0;
     }
     try {
+      if (t->resp.body.empty() && len != 0)
+        reserve_body(*t);
       t->resp.body.append(data, len);
     } catch (...) {
       return 0;
     }
     return len;
+  }
+
+  /// One allocation for the whole body when the server announced its
+  /// (undecoded) length and it is within the limit.
+  static void reserve_body(transfer& t) {
+    curl_off_t announced = -1;
+    if (curl_easy_getinfo(t.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+                          &announced) != CURLE_OK ||
+        announced <= 0)
+      return;
+    auto want = static_cast<std::size_t>(announced);
+    if (t.max_body != 0)
+      want = std::min(want, t.max_body);
+    t.resp.body.reserve(want);
   }
 
   static std::size_t header_cb(char* data, std::size_t size, std::size_t n,
@@ -899,6 +954,16 @@ private:
   static bool on_status_line(transfer& t, std::string_view line) {
     t.resp.headers.clear();
     t.resp.body.clear();
+    auto space = line.find(' ');
+    long status = 0;
+    if (space != std::string_view::npos)
+      for (auto c : line.substr(space + 1, 3))
+        status = status * 10 + (c >= '0' && c <= '9' ? c - '0' : 0);
+    bool after_redirect = t.last_status >= 300 && t.last_status < 400;
+    bool redirect = status >= 300 && status < 400;
+    t.last_status = status;
+    if (!after_redirect && !redirect)
+      return true; // the common case: no redirect involved, nothing to track
     // A hop is identified by method and URL: POST /form -> 303 -> GET /form
     // is no loop.
     char* method = nullptr;
@@ -907,21 +972,15 @@ private:
     curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &url);
     std::string current = std::string(method != nullptr ? method : "GET") +
                           " " + (url != nullptr ? url : "");
-    bool after_redirect = t.last_status >= 300 && t.last_status < 400;
-    if (after_redirect && std::find(t.visited.begin(), t.visited.end(),
-                                    current) != t.visited.end()) {
-      t.visited.push_back(current);
+    bool seen = std::find(t.visited.begin(), t.visited.end(), current) !=
+                t.visited.end();
+    if (after_redirect && seen) {
+      t.visited.push_back(std::move(current));
       t.loop = true;
       return false;
     }
-    if (t.visited.empty() || t.visited.back() != current)
-      t.visited.push_back(current);
-    auto space = line.find(' ');
-    long status = 0;
-    if (space != std::string_view::npos)
-      for (auto c : line.substr(space + 1, 3))
-        status = status * 10 + (c >= '0' && c <= '9' ? c - '0' : 0);
-    t.last_status = status;
+    if (redirect && !seen)
+      t.visited.push_back(std::move(current));
     return true;
   }
 
