@@ -7,6 +7,7 @@
 #include <deque>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -273,10 +274,16 @@ public:
     t->req = std::move(req);
     t->on_done = std::move(on_done);
     auto id = t->id;
-    asio::post(strand_,
-               [self = shared_from_this(), t = std::move(t)]() mutable {
-                 self->start(std::move(t));
-               });
+    bool post_drain = false;
+    {
+      std::lock_guard<std::mutex> guard(inbox_mtx_);
+      inbox_.push_back(std::move(t));
+      post_drain = !std::exchange(drain_posted_, true);
+    }
+    // One post (and at most one wake-up of the io thread) for all the
+    // submissions that arrive before the io thread gets to them.
+    if (post_drain)
+      asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
     return id;
   }
 
@@ -326,20 +333,31 @@ public:
 private:
   // -- io thread: request life cycle ---------------------------------------
 
-  void start(std::unique_ptr<transfer> t) {
+  /// Takes the submissions made so far into the engine, in order.
+  void drain_inbox() {
+    {
+      std::lock_guard<std::mutex> guard(inbox_mtx_);
+      inbox_.swap(draining_);
+      drain_posted_ = false;
+    }
+    for (auto& t : draining_)
+      admit(std::move(t));
+    draining_.clear();
+    pump();
+    deliver();
+  }
+
+  void admit(std::unique_ptr<transfer> t) {
     if (down_) {
       auto e =
           make_error(error_kind::shutdown, "engine is shut down", t->req.url);
       ready_.emplace_back(std::move(t), std::move(e));
-      deliver();
       return;
     }
     auto id = t->id;
     transfers_.emplace(id, std::move(t));
     queue_.push_back(id);
     queued_.fetch_add(1, std::memory_order_relaxed);
-    pump();
-    deliver();
   }
 
   void pump() {
@@ -617,6 +635,16 @@ private:
       ready_.emplace_back(std::move(owned), std::move(e));
     }
     queue_.clear();
+    // Submitted after everything above: fail them last, in order.
+    {
+      std::lock_guard<std::mutex> guard(inbox_mtx_);
+      inbox_.swap(draining_);
+    }
+    for (auto& t : draining_) {
+      auto e = make_error(error_kind::shutdown, "engine shut down", t->req.url);
+      ready_.emplace_back(std::move(t), std::move(e));
+    }
+    draining_.clear();
     if (multi_ != nullptr) {
       curl_multi_cleanup(multi_); // closes cached connections via close_socket
       multi_ = nullptr;
@@ -1000,6 +1028,13 @@ private:
   bool deliver_posted_ = false;
   CURLM* multi_ = nullptr;
   std::unordered_map<curl_socket_t, std::shared_ptr<socket_state>> sockets_;
+  /// Submissions the io thread has not taken yet (any thread appends).
+  std::mutex inbox_mtx_;
+  std::vector<std::unique_ptr<transfer>> inbox_;
+  /// A `drain_inbox` is posted and has not taken the inbox yet.
+  bool drain_posted_ = false;
+  /// The batch `drain_inbox` works on (kept for its capacity).
+  std::vector<std::unique_ptr<transfer>> draining_;
   std::unordered_map<request_id, std::unique_ptr<transfer>> transfers_;
   std::deque<request_id> queue_;
   std::vector<CURL*> pool_;

@@ -96,8 +96,8 @@ public:
   /// timeout starts then (and includes waiting inside curl for a connection
   /// when `max_host_connections` is reached). After `shutdown` the callback
   /// gets `error_kind::shutdown` without any network activity; so it does
-  /// if `io` is destroyed before it ran the submission (then on the thread
-  /// destroying `io`).
+  /// when the engine is destroyed before `io` ran the submission (then on
+  /// the destroying thread).
   request_id submit(request req, completion_handler on_done);
 
   /// Aborts a queued or in-flight request; its callback gets
