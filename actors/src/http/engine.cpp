@@ -969,8 +969,11 @@ private:
       auto colon = line.find(':');
       if (line.empty() || colon == std::string_view::npos)
         return len;
-      t->resp.headers.emplace(std::string(trim(line.substr(0, colon))),
-                              std::string(trim(line.substr(colon + 1))));
+      // Repeated fields keep their arrival order (a multimap inserts equal
+      // keys at the upper bound, with or without the hint).
+      t->resp.headers.emplace_hint(t->resp.headers.end(),
+                                   std::string(trim(line.substr(0, colon))),
+                                   std::string(trim(line.substr(colon + 1))));
     } catch (...) {
       return 0;
     }

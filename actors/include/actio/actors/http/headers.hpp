@@ -2,7 +2,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <string>
 
@@ -12,11 +11,14 @@ namespace actio::http {
 struct header_name_less {
   /// Returns true when `a` sorts before `b` ignoring ASCII case.
   bool operator()(const std::string& a, const std::string& b) const noexcept {
+    // ASCII only, as header names are tokens; no locale lookups.
+    auto fold = [](char c) {
+      auto u = static_cast<unsigned char>(c);
+      return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u + 32) : u;
+    };
     return std::lexicographical_compare(
-        a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-          return std::tolower(static_cast<unsigned char>(x)) <
-                 std::tolower(static_cast<unsigned char>(y));
-        });
+        a.begin(), a.end(), b.begin(), b.end(),
+        [&](char x, char y) { return fold(x) < fold(y); });
   }
 };
 
