@@ -28,6 +28,18 @@ std::string bio_string(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
+/// Writes `text` to a new file named after `pattern` (mkstemp's XXXXXX,
+/// mode 0600) and returns its path.
+std::string write_temp(std::string pattern, const std::string& text) {
+  int fd = ::mkstemp(pattern.data());
+  check(fd >= 0, "mkstemp");
+  ::close(fd);
+  std::ofstream out(pattern, std::ios::binary | std::ios::trunc);
+  out << text;
+  check(static_cast<bool>(out), "write temporary file");
+  return pattern;
+}
+
 } // namespace
 
 tls_self_signed::tls_self_signed() {
@@ -75,19 +87,15 @@ tls_self_signed::tls_self_signed() {
         "PEM key");
   key_pem = bio_string(kbio.get());
 
-  char path[] = "/tmp/actio-test-ca-XXXXXX";
-  int fd = ::mkstemp(path);
-  check(fd >= 0, "mkstemp");
-  ::close(fd);
-  cert_file = path;
-  std::ofstream out(cert_file, std::ios::binary | std::ios::trunc);
-  out << cert_pem;
-  check(static_cast<bool>(out), "write cert file");
+  cert_file = write_temp("/tmp/actio-test-ca-XXXXXX", cert_pem);
+  key_file = write_temp("/tmp/actio-test-key-XXXXXX", key_pem);
 }
 
 tls_self_signed::~tls_self_signed() {
   if (!cert_file.empty())
     std::remove(cert_file.c_str());
+  if (!key_file.empty())
+    std::remove(key_file.c_str());
 }
 
 } // namespace actio::test

@@ -14,11 +14,13 @@ struct tls_self_signed {
   std::string key_pem;
   /// Path of a file holding `cert_pem`; removed by the destructor.
   std::string cert_file;
+  /// Path of a file holding `key_pem`; removed by the destructor.
+  std::string key_file;
 
   /// Generates an EC P-256 key and a one-day certificate with the OpenSSL C
   /// API; throws std::runtime_error on failure.
   tls_self_signed();
-  /// Removes `cert_file`.
+  /// Removes `cert_file` and `key_file`.
   ~tls_self_signed();
   tls_self_signed(const tls_self_signed&) = delete;
   tls_self_signed& operator=(const tls_self_signed&) = delete;

@@ -16,6 +16,7 @@ enum class net_errc {
   limit_overrun,   ///< read_until found no delimiter within the limit
   closed,          ///< the stream or server was closed
   address_in_use,  ///< start_server could not bind
+  tls_failed,      ///< TLS handshake failed or the certificate was rejected
   other,           ///< anything else; the message says what
 };
 

@@ -4,6 +4,7 @@
 #include "actio/future.hpp"
 #include "actio/stream.hpp"
 #include "actio/task.hpp"
+#include "actio/tls.hpp"
 #include "actio/unique_function.hpp"
 
 #include <cstddef>
@@ -34,6 +35,9 @@ public:
   /// Connections accepted so far.
   std::size_t accepted() const;
 
+  /// TLS clients dropped because their handshake failed or timed out.
+  std::size_t tls_handshake_failures() const;
+
   /// Stops accepting and cancels every running handler; the returned
   /// future completes once all handlers have ended. Idempotent.
   future<none> close();
@@ -49,6 +53,10 @@ struct server_options {
   std::size_t max_connections = 1024;
   /// listen() backlog.
   int backlog = 512;
+  /// Serve TLS with this certificate and key. The handshake runs before
+  /// the handler starts, within `tls.handshake_timeout`; a client that
+  /// fails it is dropped without running the handler.
+  tls_server_options tls;
 };
 
 /// What runs for each client: a coroutine taking the connection.
@@ -58,9 +66,15 @@ using connection_handler = unique_function<task<void>(stream)>;
 /// `handler(stream)` as a task of its own for every client
 /// (asyncio.start_server); the connection is closed when the handler
 /// ends. Fails with `net_errc::address_in_use` or `other` if it cannot
-/// bind. The runtime's close stops the server and cancels its handlers.
+/// bind, `tls_failed` if the certificate or key cannot be loaded.
+/// Completed exactly once, on the runtime's loop actor. The runtime's close
+/// stops the server and cancels its handlers.
 future<server> start_server(std::string host, std::uint16_t port,
-                            connection_handler handler,
-                            server_options options = {});
+                            connection_handler handler, server_options options);
+
+/// `start_server` with the default options (an overload, not a default
+/// argument, for the reason given at `open_connection`).
+future<server> start_server(std::string host, std::uint16_t port,
+                            connection_handler handler);
 
 } // namespace actio

@@ -5,6 +5,7 @@
 #include "actio/future.hpp"
 #include "actio/net_error.hpp"
 #include "actio/outcome.hpp"
+#include "actio/tls.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -80,16 +81,28 @@ private:
 
 /// How `open_connection` connects.
 struct connect_options {
-  /// Resolving plus connecting must finish within this; else
-  /// `net_errc::timeout`.
+  /// Resolving, connecting and the TLS handshake must all finish within
+  /// this; else `net_errc::timeout` (the attempt is abandoned, its socket
+  /// closed).
   duration timeout = std::chrono::seconds(10);
+  /// TLS (off by default; verification on by default when enabled).
+  tls_client_options tls;
 };
 
 /// Resolves `host` (asynchronously, on the I/O thread), connects with a
-/// timeout and returns the connected stream (asyncio.open_connection).
-/// Fails with `net_error`: resolve_failed, refused, timeout. Completed on
-/// the runtime's loop actor. Usable from tasks, actors and plain threads.
+/// timeout, performs the TLS handshake if asked, and returns the connected
+/// stream (asyncio.open_connection). Fails with `net_error`:
+/// resolve_failed, refused, reset, timeout, tls_failed (the message says
+/// why, e.g. "certificate verify failed: self-signed certificate"), closed
+/// (the runtime closed meanwhile). Completed exactly once, on the runtime's
+/// loop actor. Usable from tasks, actors and plain threads; cancelling the
+/// future does not stop the attempt, whose stream is then closed unused.
 future<stream> open_connection(std::string host, std::uint16_t port,
-                               connect_options options = {});
+                               connect_options options);
+
+/// `open_connection` with the default options: plain TCP, 10 s timeout.
+/// (An overload rather than a default argument: GCC 12 copies a
+/// non-trivial default argument bitwise inside a coroutine's co_await.)
+future<stream> open_connection(std::string host, std::uint16_t port);
 
 } // namespace actio

@@ -4,6 +4,7 @@
 #include "runtime_core.hpp"
 
 #include <asio/error.hpp>
+#include <asio/ssl/error.hpp>
 
 namespace actio::detail {
 
@@ -38,7 +39,13 @@ std::exception_ptr to_net_error(const std::error_code& ec,
                                 const std::string& where) {
   auto msg = where + ": " + ec.message();
   net_errc code = net_errc::other;
-  if (ec == asio::error::connection_refused)
+  if (ec == asio::ssl::error::stream_truncated) {
+    code = net_errc::reset;
+    msg = where + ": the peer ended the TLS connection without close_notify "
+                  "(truncated)";
+  } else if (ec.category() == asio::error::get_ssl_category()) {
+    code = net_errc::tls_failed;
+  } else if (ec == asio::error::connection_refused)
     code = net_errc::refused;
   else if (ec == asio::error::connection_reset ||
            ec == asio::error::broken_pipe ||

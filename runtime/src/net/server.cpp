@@ -3,10 +3,12 @@
 
 #include "actio/any_future.hpp"
 #include "net/stream_actor.hpp"
+#include "net/transport.hpp"
 #include "runtime_core.hpp"
 
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <atomic>
 #include <unordered_map>
@@ -27,6 +29,8 @@ public:
 
   /// Binds and listens; on the I/O thread.
   void open(const std::string& host, std::uint16_t port) {
+    if (options_.tls.enabled())
+      tls_ctx_ = make_server_tls_context(options_.tls);
     tcp::resolver resolver{*io_};
     std::error_code ec;
     auto results = resolver.resolve(host, std::to_string(port),
@@ -55,6 +59,8 @@ public:
     acceptor_.close(ignored);
     for (auto& [id, f] : running_)
       f.cancel();
+    for (auto& [id, conn] : handshaking_)
+      conn->abort();
     maybe_closed();
   }
 
@@ -67,6 +73,7 @@ public:
   std::uint16_t port() const noexcept { return port_; }
   std::size_t active() const noexcept { return active_.load(); }
   std::size_t accepted() const noexcept { return accepted_.load(); }
+  std::size_t tls_failures() const noexcept { return tls_failures_.load(); }
 
 private:
   [[noreturn]] static void throw_error(const std::error_code& ec,
@@ -78,26 +85,68 @@ private:
     if (closing_ || accepting_ || active_.load() >= options_.max_connections)
       return;
     accepting_ = true;
-    auto sock = std::make_shared<tcp::socket>(*io_);
+    auto conn = tls_ctx_ ? make_tls_transport(*io_, tls_ctx_)
+                         : make_tcp_transport(*io_);
     acceptor_.async_accept(
-        *sock, [self = shared_from_this(), sock](std::error_code ec) {
+        conn->socket(), [self = shared_from_this(), conn](std::error_code ec) {
           self->accepting_ = false;
           if (ec) {
             if (!self->closing_ && ec != asio::error::operation_aborted)
               self->accept_next();
             return;
           }
-          self->on_accepted(sock);
+          self->on_accepted(conn);
           self->accept_next();
         });
   }
 
-  void on_accepted(std::shared_ptr<tcp::socket> sock) {
+  void on_accepted(std::shared_ptr<transport> conn) {
     std::error_code ignored;
-    sock->set_option(tcp::no_delay(true), ignored);
+    conn->socket().set_option(tcp::no_delay(true), ignored);
     ++accepted_;
     ++active_;
-    stream s{spawn_stream(rt_, std::move(sock))};
+    if (tls_ctx_)
+      handshake(std::move(conn));
+    else
+      start_handler(std::move(conn));
+  }
+
+  /// Runs the TLS handshake under its deadline, then the handler; a client
+  /// that fails it is dropped.
+  void handshake(std::shared_ptr<transport> conn) {
+    auto id = next_id_++;
+    handshaking_.emplace(id, conn);
+    auto timer = std::make_shared<asio::steady_timer>(
+        *io_, options_.tls.handshake_timeout);
+    timer->async_wait([conn](std::error_code ec) {
+      if (!ec)
+        conn->abort();
+    });
+    std::error_code ec;
+    auto ep = conn->socket().remote_endpoint(ec);
+    auto where =
+        ec ? std::string{"(unknown peer)"}
+           : ep.address().to_string() + ":" + std::to_string(ep.port());
+    tls_server_handshake(
+        conn, where,
+        [self = shared_from_this(), id, conn, timer](std::exception_ptr e) {
+          timer->cancel();
+          self->handshaking_.erase(id);
+          if (!e && !self->closing_) {
+            self->start_handler(conn);
+            return;
+          }
+          if (e)
+            ++self->tls_failures_;
+          conn->abort();
+          --self->active_;
+          self->maybe_closed();
+          self->accept_next();
+        });
+  }
+
+  void start_handler(std::shared_ptr<transport> connection) {
+    stream s{spawn_stream(rt_, std::move(connection))};
     future<none> f;
     try {
       f = spawn_call(
@@ -136,6 +185,9 @@ private:
   bool accepting_ = false;
   std::atomic<std::size_t> active_{0};
   std::atomic<std::size_t> accepted_{0};
+  std::atomic<std::size_t> tls_failures_{0};
+  std::shared_ptr<asio::ssl::context> tls_ctx_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<transport>> handshaking_;
   std::uint64_t next_id_ = 0;
   std::unordered_map<std::uint64_t, any_future> running_;
   std::shared_ptr<promise<none>> closed_ = std::make_shared<promise<none>>();
@@ -155,6 +207,10 @@ std::size_t server::active_connections() const {
 
 std::size_t server::accepted() const {
   return impl_->accepted();
+}
+
+std::size_t server::tls_handshake_failures() const {
+  return impl_->tls_failures();
 }
 
 future<none> server::close() {
@@ -181,6 +237,12 @@ future<server> start_server(std::string host, std::uint16_t port,
     }
   });
   return f;
+}
+
+future<server> start_server(std::string host, std::uint16_t port,
+                            connection_handler handler) {
+  return start_server(std::move(host), port, std::move(handler),
+                      server_options{});
 }
 
 } // namespace actio

@@ -3,6 +3,7 @@
 
 #include "messages.hpp"
 #include "net/stream_actor.hpp"
+#include "net/transport.hpp"
 #include "runtime_core.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -11,8 +12,6 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/weak_intrusive_ptr.hpp>
 
-#include <asio/connect.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
 #include <array>
@@ -31,26 +30,24 @@ struct read_request {
 };
 
 /// Closes a stream's socket on the I/O thread when the runtime shuts down.
-class socket_closer : public net_object {
+class transport_closer : public net_object {
 public:
-  explicit socket_closer(std::weak_ptr<tcp::socket> s) : sock_(std::move(s)) {}
+  explicit transport_closer(std::weak_ptr<transport> t) : conn_(std::move(t)) {}
   void close_now() override {
-    if (auto s = sock_.lock()) {
-      std::error_code ignored;
-      s->close(ignored);
-    }
+    if (auto t = conn_.lock())
+      t->abort();
   }
 
 private:
-  std::weak_ptr<tcp::socket> sock_;
+  std::weak_ptr<transport> conn_;
 };
 
 /// The state of a stream's actor. Only that actor touches it; the I/O
 /// thread only runs socket operations and reports back by message.
 struct stream_state {
   std::shared_ptr<asio::io_context> io;
-  std::shared_ptr<tcp::socket> sock;
-  std::shared_ptr<socket_closer> closer;
+  std::shared_ptr<transport> conn;
+  std::shared_ptr<transport_closer> closer;
   caf::weak_actor_ptr self_weak;
   std::string peer;
   std::string rbuf;
@@ -72,11 +69,8 @@ struct stream_state {
       r.done.set_exception(closed_error);
     for (auto& d : drains)
       d.set_exception(closed_error);
-    if (sock && io)
-      asio::post(*io, [s = std::move(sock)] {
-        std::error_code ignored;
-        s->close(ignored);
-      });
+    if (conn && io)
+      asio::post(*io, [t = std::move(conn)] { t->close(); });
   }
 };
 
@@ -96,9 +90,9 @@ void start_read(stream_state& owner) {
     return;
   owner.reading = true;
   auto* state = &owner;
-  asio::post(*owner.io, [sock = owner.sock, block = owner.self_weak, state] {
+  asio::post(*owner.io, [conn = owner.conn, block = owner.self_weak, state] {
     auto buf = std::make_shared<std::array<char, 65536>>();
-    sock->async_read_some(
+    conn->async_read_some(
         asio::buffer(*buf),
         [buf, block, state](std::error_code ec, std::size_t n) {
           std::string data(buf->data(), n);
@@ -222,10 +216,7 @@ void pump_writes(stream_state& owner) {
     finish_drains(owner);
     if (owner.want_eof && !owner.closed) {
       owner.want_eof = false;
-      asio::post(*owner.io, [sock = owner.sock] {
-        std::error_code ignored;
-        sock->shutdown(tcp::socket::shutdown_send, ignored);
-      });
+      asio::post(*owner.io, [conn = owner.conn] { conn->shutdown_send(); });
     }
     return;
   }
@@ -233,9 +224,9 @@ void pump_writes(stream_state& owner) {
   auto data = std::make_shared<std::string>(std::move(owner.pending_write));
   owner.pending_write.clear();
   auto* state = &owner;
-  asio::post(*owner.io, [sock = owner.sock, block = owner.self_weak, state,
+  asio::post(*owner.io, [conn = owner.conn, block = owner.self_weak, state,
                          data] {
-    asio::async_write(*sock, asio::buffer(*data),
+    conn->async_write(asio::buffer(*data),
                       [data, block, state](std::error_code ec, std::size_t) {
                         to_actor(block, [state, ec] {
                           auto& st = *state;
@@ -286,22 +277,22 @@ public:
 };
 
 std::shared_ptr<stream_handle> spawn_stream(runtime_core& rt,
-                                            std::shared_ptr<tcp::socket> sock) {
+                                            std::shared_ptr<transport> conn) {
   auto h = std::make_shared<stream_handle>();
   std::error_code ec;
-  auto ep = sock->remote_endpoint(ec);
+  auto ep = conn->socket().remote_endpoint(ec);
   h->peer = ec ? std::string{"(unknown peer)"}
                : ep.address().to_string() + ":" + std::to_string(ep.port());
   h->actor = rt.system->spawn(stream_actor);
   // The state is reachable only through the actor; fill it in there.
-  auto closer = std::make_shared<socket_closer>(sock);
+  auto closer = std::make_shared<transport_closer>(conn);
   register_net_object(rt, closer);
   auto* raw = caf::actor_cast<stream_actor_t*>(h->actor);
   h->state = &raw->state;
-  h->run([io = rt.io, sock = std::move(sock), closer,
+  h->run([io = rt.io, conn = std::move(conn), closer,
           peer = h->peer](stream_state& st) mutable {
     st.io = std::move(io);
-    st.sock = std::move(sock);
+    st.conn = std::move(conn);
     st.closer = std::move(closer);
     st.peer = std::move(peer);
   });
@@ -382,78 +373,13 @@ void stream::close() {
     if (st.closed)
       return;
     st.closed = true;
-    asio::post(*st.io, [sock = st.sock] {
-      std::error_code ignored;
-      sock->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-      sock->close(ignored);
-    });
+    asio::post(*st.io, [conn = st.conn] { conn->close(); });
     detail::pump_reads(st);
   });
 }
 
 std::string stream::peer() const {
   return h_->peer;
-}
-
-future<stream> open_connection(std::string host, std::uint16_t port,
-                               connect_options options) {
-  auto& rt = detail::ambient_runtime();
-  detail::require_real_time(rt, "open_connection");
-  auto p = std::make_shared<promise<stream>>();
-  auto f = p->get_future();
-  auto io = rt.io;
-  auto where = host + ":" + std::to_string(port);
-  asio::post(*io, [&rt, io, host = std::move(host), port, options, p, where] {
-    using tcp = asio::ip::tcp;
-    auto resolver = std::make_shared<tcp::resolver>(*io);
-    auto sock = std::make_shared<tcp::socket>(*io);
-    auto timer = std::make_shared<asio::steady_timer>(*io, options.timeout);
-    auto timed_out = std::make_shared<bool>(false);
-    auto fail = [&rt, p](std::exception_ptr e) {
-      detail::on_loop(rt, [p, e] { p->set_exception(e); });
-    };
-    timer->async_wait([resolver, sock, timed_out](std::error_code ec) {
-      if (ec)
-        return;
-      *timed_out = true;
-      resolver->cancel();
-      std::error_code ignored;
-      sock->close(ignored);
-    });
-    resolver->async_resolve(
-        host, std::to_string(port),
-        [&rt, resolver, sock, timer, timed_out, fail, p,
-         where](std::error_code ec, tcp::resolver::results_type results) {
-          if (ec) {
-            timer->cancel();
-            fail(*timed_out
-                     ? std::make_exception_ptr(net_error(
-                           net_errc::timeout,
-                           "connect to " + where + ": timed out resolving"))
-                     : detail::to_net_error(ec, "resolve " + where));
-            return;
-          }
-          asio::async_connect(
-              *sock, results,
-              [&rt, sock, timer, timed_out, fail, p,
-               where](std::error_code cec, const tcp::endpoint&) {
-                timer->cancel();
-                if (cec) {
-                  fail(*timed_out
-                           ? std::make_exception_ptr(net_error(
-                                 net_errc::timeout,
-                                 "connect to " + where + ": timed out"))
-                           : detail::to_net_error(cec, "connect to " + where));
-                  return;
-                }
-                std::error_code ignored;
-                sock->set_option(tcp::no_delay(true), ignored);
-                stream s{detail::spawn_stream(rt, sock)};
-                detail::on_loop(rt, [p, s] { p->set_value(s); });
-              });
-        });
-  });
-  return f;
 }
 
 } // namespace actio
