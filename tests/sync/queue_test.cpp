@@ -302,6 +302,57 @@ TEST_CASE("a getter task cancelled after its item was delivered gives the "
   CHECK(rt.run_until_complete(q.get()) == 43);
 }
 
+TEST_CASE("an item served to a get whose future is dropped unread goes "
+          "back to the front of the queue",
+          "[queue]") {
+  actio::runtime rt{virtual_time()};
+  actio::queue<int> q{rt};
+  {
+    auto f = q.get();
+    q.put(7);
+    q.put(8);
+    run_all(rt);
+    REQUIRE(f.done());
+  }
+  run_all(rt);
+  CHECK(rt.run_until_complete(q.qsize()) == 2);
+  CHECK(drain(rt, q, 2) == std::vector<int>{7, 8});
+}
+
+TEST_CASE("an item read from its future is not given back when the future "
+          "goes",
+          "[queue]") {
+  actio::runtime rt{virtual_time()};
+  actio::queue<int> q{rt};
+  q.put(1);
+  q.put(2);
+  {
+    auto f = q.get();
+    CHECK(rt.run_until_complete(f) == 1);
+  }
+  run_all(rt);
+  CHECK(rt.run_until_complete(q.qsize()) == 1);
+  CHECK(rt.run_until_complete(q.get()) == 2);
+}
+
+TEST_CASE("a gather that fails after one of its gets was served gives the "
+          "item back to the queue",
+          "[queue]") {
+  actio::runtime rt{virtual_time()};
+  actio::queue<int> q{rt};
+  q.put(5);
+  auto fail_later = []() -> actio::task<int> {
+    co_await actio::sleep(10ms);
+    throw std::runtime_error("boom");
+  };
+  {
+    auto g = actio::gather(q.get(), rt.create_task(fail_later));
+    CHECK_THROWS_WITH(rt.run_until_complete(g), "boom");
+  }
+  run_all(rt);
+  CHECK(rt.run_until_complete(q.get()) == 5);
+}
+
 TEST_CASE("a cancelled waiting put never adds its item", "[queue]") {
   actio::runtime rt{virtual_time()};
   actio::queue<int> q{rt, 1};

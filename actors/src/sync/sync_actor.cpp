@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/actors/sync_actor.hpp"
+#include "actio/actors/sync_waiter.hpp"
 
 #include "actio/errors.hpp"
 #include "actio/runtime.hpp"
@@ -138,6 +139,11 @@ runtime& sync_ambient_runtime() {
         "actio sync primitives: the calling task's runtime is not the current "
         "runtime; pass the runtime explicitly");
   return *rt;
+}
+
+void report_reclaim_failure() noexcept {
+  std::cerr << "actio: could not hand an unread item back to its queue or "
+               "semaphore (out of memory?); it is lost\n";
 }
 
 } // namespace actio::detail

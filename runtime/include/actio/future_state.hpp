@@ -95,6 +95,11 @@ public:
   void check_result() const;
 
 protected:
+  /// Marks the result as read (by a reader of the value).
+  void mark_retrieved() const noexcept {
+    retrieved_.store(true, std::memory_order_relaxed);
+  }
+
   /// The error without marking it retrieved.
   const std::exception_ptr& peek_error() const noexcept { return error_; }
 
@@ -139,12 +144,21 @@ public:
     return true;
   }
 
-  /// The value; only valid once `status() == value`.
-  T& value() noexcept { return *value_; }
+  /// The value; only valid once `status() == value`. Counts as retrieving
+  /// it (see `retrieved()`).
+  T& value() noexcept {
+    mark_retrieved();
+    return *value_;
+  }
+
+  /// The value without marking it retrieved (for the state's own clean-up).
+  T& peek_value() noexcept { return *value_; }
 
   /// The value for one consumer: moved out when the consumer holds the only
-  /// reference (or T cannot be copied), copied otherwise.
+  /// reference (or T cannot be copied), copied otherwise. Counts as
+  /// retrieving it.
   T consume() {
+    mark_retrieved();
     if constexpr (std::is_copy_constructible_v<T>) {
       if (!unique())
         return *value_;

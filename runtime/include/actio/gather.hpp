@@ -163,6 +163,11 @@ template <class T>
 struct is_future_like<future<T>> : std::true_type {};
 template <class T>
 struct is_future_like<task<T>> : std::true_type {};
+// Types derived from a future (such as a queue's `sync_future`).
+template <class X>
+requires std::is_base_of_v<future<typename X::value_type>, X>
+struct is_future_like<X> : std::true_type {
+};
 
 template <class X>
 inline constexpr bool is_future_like_v =

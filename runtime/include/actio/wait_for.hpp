@@ -6,6 +6,7 @@
 #include "actio/future.hpp"
 #include "actio/timer_handle.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -22,7 +23,7 @@ public:
     timer_ = timer_handle{schedule_call(
         ambient_runtime(), ambient_now() + timeout,
         [self = state_ptr<wait_for_state>(this), timeout] {
-          if (self->done())
+          if (!self->settle())
             return;
           self->set_exception(std::make_exception_ptr(timeout_error(
               "wait_for: timed out after " +
@@ -35,6 +36,10 @@ public:
           self->inner_.cancel();
         })};
     inner_.state()->add_callback([self = state_ptr<wait_for_state>(this)] {
+      // Lost to the timeout: leave the value unread in the inner state (a
+      // queue's item then goes back to its queue).
+      if (!self->settle())
+        return;
       auto& st = *self->inner_.state();
       bool won = st.status() == future_status::value
                      ? self->set_value(st.consume())
@@ -51,8 +56,14 @@ public:
   }
 
 private:
+  /// True for the first of the timeout and the inner completion only.
+  bool settle() noexcept {
+    return !settled_.exchange(true, std::memory_order_acq_rel);
+  }
+
   future<T> inner_;
   timer_handle timer_;
+  std::atomic<bool> settled_{false};
 };
 
 } // namespace detail

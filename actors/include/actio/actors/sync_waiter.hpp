@@ -14,13 +14,34 @@ namespace actio {
 
 namespace detail {
 
+/// Reports (on stderr) that a served value could not be handed back to its
+/// actor, from a destructor that may not throw.
+void report_reclaim_failure() noexcept;
+
 /// The shared state of a future that waits inside a sync actor (a queue's
 /// getter or putter, a semaphore's acquirer). `on_cancel` and `reclaim` are
-/// set before the future escapes and each runs at most once, on the
-/// cancelling thread.
+/// set before the future escapes and each runs at most once: `on_cancel` on
+/// the cancelling thread, `reclaim` on the cancelling thread or on the
+/// thread that drops the last reference to a delivered value nobody read.
 template <class V>
 class sync_waiter_state final : public state<V> {
 public:
+  sync_waiter_state() = default;
+
+  /// A value delivered by the actor but never read (its future was dropped,
+  /// or a `wait_for` timed out, or a `gather` failed, just as it arrived)
+  /// goes back to the actor instead of being lost.
+  ~sync_waiter_state() override {
+    if (this->status() != future_status::value || this->retrieved() ||
+        !reclaim || reclaimed_.exchange(true, std::memory_order_acq_rel))
+      return;
+    try {
+      reclaim(std::move(this->peek_value()));
+    } catch (...) {
+      report_reclaim_failure();
+    }
+  }
+
   /// Cancels a pending waiter and tells the actor to forget it; false if the
   /// waiter is already done (its value is then left alone).
   bool request_cancel() override {
@@ -40,7 +61,7 @@ public:
     this->wait(); // a completion in progress publishes in a few instructions
     if (this->status() == future_status::value && reclaim &&
         !reclaimed_.exchange(true, std::memory_order_acq_rel))
-      reclaim(std::move(this->value()));
+      reclaim(std::move(this->peek_value()));
   }
 
   /// Tells the actor to drop this waiter.
@@ -62,7 +83,10 @@ private:
 /// while the value is already on its way, the value goes back to the actor
 /// (the item to the front of its queue, the permit to its semaphore)
 /// instead of being lost. Cancelling the future by other means (`cancel()`,
-/// `wait_for`'s timeout) only withdraws a waiter that has not been served.
+/// `wait_for`'s timeout) withdraws a waiter that has not been served; a
+/// value that was served but that nobody reads (the future is dropped, the
+/// `wait_for` timed out or the `gather` failed as it arrived) goes back to
+/// the actor when the last handle to it goes away.
 template <class T>
 class sync_future : public future<T> {
 public:
