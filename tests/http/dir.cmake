@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# The http engine's tests and the hostile local HTTP(S) server they run against.
+# Tests of the http engine and actio::http_client, and the hostile local
+# HTTP(S) server they run against.
 # zlib compresses the server's gzip route when its headers are installed
 # (zlib1g-dev); without them the server writes stored-block gzip instead.
 find_package(OpenSSL REQUIRED)
@@ -8,7 +9,8 @@ target_sources(${TEST_TARGET} PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}/support/http_test_server.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/support/tls_self_signed.cpp)
 target_link_libraries(${TEST_TARGET} PRIVATE
-  actio_actors_http Asio::asio OpenSSL::SSL OpenSSL::Crypto)
+  actio_actors_http actio_actors_http_client Asio::asio OpenSSL::SSL
+  OpenSSL::Crypto)
 if(ZLIB_FOUND)
   target_link_libraries(${TEST_TARGET} PRIVATE ZLIB::ZLIB)
   target_compile_definitions(${TEST_TARGET} PRIVATE ACTIO_TEST_HAVE_ZLIB)

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -716,4 +717,151 @@ TEST_CASE("no descriptors leak across an engine's life", "[http]") {
   }
   CHECK(eventually([&] { return server.open_connections() == 0; }));
   CHECK(count_fds() == before);
+}
+
+TEST_CASE("max_host_connections caps the connections to one host",
+          "[http][limits]") {
+  http_test_server server;
+  io_thread t;
+  constexpr std::size_t n = 24;
+  collector c(n, t.id());
+  engine_options o;
+  o.max_in_flight = 12;
+  o.max_host_connections = 3;
+  engine e(t.io, o);
+  for (std::size_t i = 0; i < n; ++i)
+    e.submit(get(server.url("/slow?ms=30")), c.slot(i));
+  REQUIRE(c.wait(n));
+  for (std::size_t i = 0; i < n; ++i)
+    REQUIRE_RESPONSE(c.at(i));
+  CHECK(server.max_concurrent_connections() == 3);
+  CHECK(server.connection_count() == 3);
+  CHECK(e.stats().connections == 3);
+}
+
+TEST_CASE("max_total_connections caps the connections over all hosts",
+          "[http][limits]") {
+  http_test_server a;
+  http_test_server b({"127.0.0.2", false});
+  io_thread t;
+  constexpr std::size_t n = 32;
+  collector c(n, t.id());
+  engine_options o;
+  o.max_in_flight = 16;
+  o.max_host_connections = 4;
+  o.max_total_connections = 5;
+  engine e(t.io, o);
+  // The engine counts the sockets it opened; sample that while the
+  // requests run (a sample can miss a peak but never invent one).
+  std::atomic<bool> running{true};
+  std::atomic<std::size_t> peak{0};
+  std::thread sampler([&] {
+    while (running) {
+      peak = std::max(peak.load(), e.stats().connections);
+      std::this_thread::sleep_for(200us);
+    }
+  });
+  for (std::size_t i = 0; i < n; ++i)
+    e.submit(get((i % 2 == 0 ? a : b).url("/slow?ms=30")), c.slot(i));
+  bool all = c.wait(n);
+  running = false;
+  sampler.join();
+  REQUIRE(all);
+  for (std::size_t i = 0; i < n; ++i)
+    REQUIRE_RESPONSE(c.at(i));
+  CHECK(peak <= 5);
+  CHECK(a.max_concurrent_connections() <= 4);
+  CHECK(b.max_concurrent_connections() <= 4);
+  CHECK(e.stats().connections <= 5);
+}
+
+TEST_CASE("a pooled handle carries nothing over from a POST, HEAD or own CA",
+          "[http]") {
+  http_test_server server;
+  io_thread t;
+  engine_options o;
+  o.max_in_flight = 1; // one easy handle serves every request below
+  engine e(t.io, o);
+  request post = get(server.url("/echo"));
+  post.method = "POST";
+  post.body = "payload";
+  post.headers.emplace("X-Test", "yes");
+  request head = get(server.url("/hello"));
+  head.method = "HEAD";
+  request put = get(server.url("/echo"));
+  put.method = "PUT";
+  put.body = "x";
+  request own_ca = get(server.url("/hello"));
+  own_ca.options.ca_file = "/nonexistent/ca.pem"; // unused for http
+  for (const auto& req : {post, head, put, own_ca}) {
+    auto before = fetch(e, req);
+    REQUIRE_RESPONSE(before);
+  }
+  auto r = fetch(e, get(server.url("/echo")));
+  REQUIRE_RESPONSE(r);
+  const auto& body = r.value().body;
+  INFO(body);
+  CHECK(body.rfind("GET /echo", 0) == 0);
+  CHECK(body.find("x-test") == std::string::npos);
+  CHECK(body.find("payload") == std::string::npos);
+  auto again = fetch(e, get(server.url("/hello")));
+  REQUIRE_RESPONSE(again);
+  CHECK(again.value().body == "hello world");
+}
+
+TEST_CASE("timed-out and cancelled transfers leave no connection behind",
+          "[http][timeout][cancel]") {
+  http_test_server server;
+  io_thread t;
+  engine e(t.io);
+  SECTION("timeout while the server is slow") {
+    request req = get(server.url("/slow?ms=3000"));
+    req.options.total_timeout = 200ms;
+    auto r = fetch(e, req);
+    REQUIRE_ERROR(r, error_kind::timeout);
+  }
+  SECTION("timeout in the middle of the body") {
+    request req = get(server.url("/stall"));
+    req.options.total_timeout = 200ms;
+    auto r = fetch(e, req);
+    REQUIRE_ERROR(r, error_kind::timeout);
+  }
+  SECTION("cancel in the middle of the body") {
+    collector c(1, t.id());
+    auto id = e.submit(get(server.url("/stall")), c.slot(0));
+    REQUIRE(eventually([&] { return server.request_count() == 1; }));
+    e.cancel(id);
+    REQUIRE(c.wait(1));
+    REQUIRE_ERROR(c.at(0), error_kind::cancelled);
+  }
+  CHECK(e.stats().in_flight == 0);
+  CHECK(eventually([&] { return e.stats().connections == 0; }));
+  CHECK(eventually([&] { return server.open_connections() == 0; }));
+  auto next = fetch(e, get(server.url("/hello")));
+  REQUIRE_RESPONSE(next);
+}
+
+TEST_CASE("HTTP/2 is offered over TLS unless disabled, and the version is "
+          "reported",
+          "[http][tls]") {
+  http_test_server server({"127.0.0.1", true});
+  io_thread t;
+  request req = get(server.url("/hello"));
+  req.options.ca_file = server.ca_file();
+  SECTION("offered by default") {
+    engine e(t.io);
+    auto r = fetch(e, req);
+    REQUIRE_RESPONSE(r);
+    CHECK(server.alpn_offered() == "h2,http/1.1");
+    CHECK(r.value().http_version == "1.1"); // the server picked http/1.1
+  }
+  SECTION("not offered with allow_http2 off") {
+    engine_options o;
+    o.allow_http2 = false;
+    engine e(t.io, o);
+    auto r = fetch(e, req);
+    REQUIRE_RESPONSE(r);
+    CHECK(server.alpn_offered() == "http/1.1");
+    CHECK(r.value().http_version == "1.1");
+  }
 }

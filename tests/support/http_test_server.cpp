@@ -186,6 +186,38 @@ struct http_test_server::state {
   // counters they touch are still alive.
   asio::io_context io;
 
+  std::mutex alpn_mutex;
+  std::string alpn_offered;
+
+  /// Records the protocols the client offers and picks http/1.1 (this
+  /// server speaks nothing else); without http/1.1 on offer, ALPN is
+  /// declined and the handshake goes on without it.
+  static int select_alpn(SSL*, const unsigned char** out,
+                         unsigned char* out_len, const unsigned char* in,
+                         unsigned int in_len, void* arg) {
+    auto* self = static_cast<state*>(arg);
+    std::string offered;
+    bool has_http11 = false;
+    for (unsigned int i = 0; i < in_len;) {
+      unsigned int n = in[i];
+      if (i + 1 + n > in_len)
+        break;
+      std::string proto(reinterpret_cast<const char*>(in + i + 1), n);
+      if (proto == "http/1.1") {
+        has_http11 = true;
+        *out = in + i + 1;
+        *out_len = static_cast<unsigned char>(n);
+      }
+      offered += (offered.empty() ? "" : ",") + proto;
+      i += 1 + n;
+    }
+    {
+      std::lock_guard<std::mutex> lock(self->alpn_mutex);
+      self->alpn_offered = offered;
+    }
+    return has_http11 ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
+  }
+
   static void raise_max(std::atomic<std::size_t>& max, std::size_t value) {
     auto seen = max.load();
     while (value > seen && !max.compare_exchange_weak(seen, value)) {
@@ -444,6 +476,8 @@ http_test_server::http_test_server(options opts)
     s.ssl->use_certificate_chain(asio::buffer(s.cert->cert_pem));
     s.ssl->use_private_key(asio::buffer(s.cert->key_pem),
                            asio::ssl::context::pem);
+    SSL_CTX_set_alpn_select_cb(s.ssl->native_handle(), &state::select_alpn,
+                               state_.get());
   }
   tcp::endpoint ep(asio::ip::make_address(s.opts.address), 0);
   s.acceptor.emplace(s.io);
@@ -493,6 +527,11 @@ std::uint64_t http_test_server::request_count() const {
 std::uint64_t http_test_server::connection_count() const {
   return state_->connections.load();
 }
+std::string http_test_server::alpn_offered() const {
+  std::lock_guard<std::mutex> lock(state_->alpn_mutex);
+  return state_->alpn_offered;
+}
+
 std::size_t http_test_server::open_connections() const {
   return state_->open.load();
 }

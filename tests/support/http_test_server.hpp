@@ -103,6 +103,9 @@ public:
   std::uint64_t request_count() const;
   /// Connections accepted so far.
   std::uint64_t connection_count() const;
+  /// ALPN protocols the last TLS client offered, comma-separated (e.g.
+  /// "h2,http/1.1"); the server always picks http/1.1.
+  std::string alpn_offered() const;
   /// Connections currently open.
   std::size_t open_connections() const;
   /// Highest number of simultaneously open connections seen.

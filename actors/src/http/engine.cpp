@@ -215,6 +215,22 @@ error_kind classify(CURLcode rc, const transfer& t) {
   }
 }
 
+/// curl's CURL_HTTP_VERSION_* as the version part of a status line.
+const char* version_name(long version) {
+  switch (version) {
+  case CURL_HTTP_VERSION_1_0:
+    return "1.0";
+  case CURL_HTTP_VERSION_1_1:
+    return "1.1";
+  case CURL_HTTP_VERSION_2_0:
+    return "2";
+  case CURL_HTTP_VERSION_3:
+    return "3";
+  default:
+    return "";
+  }
+}
+
 microseconds info_us(CURL* easy, CURLINFO what) {
   curl_off_t v = 0;
   curl_easy_getinfo(easy, what, &v);
@@ -327,6 +343,7 @@ public:
     s.in_flight = in_flight_.load(std::memory_order_relaxed);
     s.completed = completed_.load(std::memory_order_relaxed);
     s.failed = failed_.load(std::memory_order_relaxed);
+    s.connections = connections_.load(std::memory_order_relaxed);
     return s;
   }
 
@@ -559,6 +576,9 @@ private:
         type != nullptr)
       r.content_type = type;
     curl_easy_getinfo(t.easy, CURLINFO_REDIRECT_COUNT, &r.redirect_count);
+    long version = 0;
+    curl_easy_getinfo(t.easy, CURLINFO_HTTP_VERSION, &version);
+    r.http_version = version_name(version);
     r.timings.dns = info_us(t.easy, CURLINFO_NAMELOOKUP_TIME_T);
     r.timings.connect = info_us(t.easy, CURLINFO_CONNECT_TIME_T);
     r.timings.tls = info_us(t.easy, CURLINFO_APPCONNECT_TIME_T);
@@ -656,6 +676,7 @@ private:
     for (auto& [fd, st] : sockets_)
       st->close();
     sockets_.clear();
+    connections_.store(0, std::memory_order_relaxed);
     deliver();
   }
 
@@ -862,8 +883,10 @@ private:
       // without closing the (now reused) descriptor.
       auto& stale = it->second;
       asio::error_code ec;
-      if (stale->owned)
+      if (stale->owned) {
         stale->owned->release(ec);
+        connections_.fetch_sub(1, std::memory_order_relaxed);
+      }
       stale->close();
       sockets_.erase(it);
     }
@@ -877,6 +900,7 @@ private:
       return CURL_SOCKET_BAD;
     }
     sockets_.emplace(fd, std::move(st));
+    connections_.fetch_add(1, std::memory_order_relaxed);
     return fd;
   }
 
@@ -886,6 +910,7 @@ private:
       return ::close(fd);
     it->second->close();
     sockets_.erase(it);
+    connections_.fetch_sub(1, std::memory_order_relaxed);
     return 0;
   }
 
@@ -1050,6 +1075,7 @@ private:
   std::atomic<std::size_t> in_flight_{0};
   std::atomic<std::uint64_t> completed_{0};
   std::atomic<std::uint64_t> failed_{0};
+  std::atomic<std::size_t> connections_{0};
 };
 
 engine::engine(asio::io_context& io, engine_options options)

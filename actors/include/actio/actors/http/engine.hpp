@@ -57,6 +57,8 @@ struct engine_stats {
   std::uint64_t completed = 0;
   /// Callbacks invoked with an error (cancelled and shutdown included).
   std::uint64_t failed = 0;
+  /// TCP connections open now, in use or idle in curl's connection cache.
+  std::size_t connections = 0;
 };
 
 /// Completion callback of one request.

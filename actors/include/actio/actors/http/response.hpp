@@ -36,6 +36,8 @@ struct response {
   std::string final_url;
   /// Value of Content-Type, empty if absent.
   std::string content_type;
+  /// HTTP version of the last response: "1.0", "1.1", "2" or "3".
+  std::string http_version;
   /// Number of redirects followed.
   long redirect_count = 0;
   /// Where the time went.
