@@ -147,6 +147,23 @@ TEST_CASE("example 09: twenty hand-written GETs over open_connection, "
   CHECK(seconds(ls[20]) * 3 < seconds(ls[41]));
 }
 
+TEST_CASE("example 09 with --client: the same twenty GETs through "
+          "http_client",
+          "[examples][http_client]") {
+  auto r = run_program({example("09_http_over_sockets"), "--client"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  for (int i = 0; i < 20; ++i) {
+    auto page = "<html><title>/item/" + std::to_string(i) +
+                "</title><body>page /item/" + std::to_string(i) +
+                "</body></html>";
+    CHECK(count(r.out, page) == 2);
+  }
+  auto ls = lines(r.out);
+  REQUIRE(ls.size() == 42);
+  CHECK(ls[20].find("concurrently") != std::string::npos);
+  CHECK(ls[41].find("one after another") != std::string::npos);
+}
+
 TEST_CASE("example 10: a CAF actor awaits a task and a task awaits a CAF "
           "actor",
           "[examples][caf_interop]") {
