@@ -2,6 +2,7 @@
 #include "actio/actors/http/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -18,14 +19,13 @@
 
 #include <asio/bind_executor.hpp>
 #include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
 #include <curl/curl.h>
-#include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,38 +43,18 @@ void ensure_curl_global() {
   static_cast<void>(rc);
 }
 
-/// One socket curl asked us to watch. Either asio owns it (opened through
-/// CURLOPT_OPENSOCKETFUNCTION) or it is a curl-internal descriptor (e.g. the
-/// threaded resolver's socketpair) that we watch through a dup().
-struct socket_state {
-  curl_socket_t fd = CURL_SOCKET_BAD;
-  std::optional<asio::ip::tcp::socket> owned;
-  std::optional<asio::posix::stream_descriptor> foreign;
+/// What the engine knows about one descriptor curl asked it to watch.
+struct watch {
+  /// CURL_POLL_IN / CURL_POLL_OUT bits curl wants now (0 after REMOVE).
   int wanted = 0;
-  bool pending_in = false;
-  bool pending_out = false;
-  bool closed = false;
-
-  template <class Handler>
-  void async_wait(bool read, Handler&& handler) {
-    if (owned)
-      owned->async_wait(read ? asio::ip::tcp::socket::wait_read
-                             : asio::ip::tcp::socket::wait_write,
-                        std::forward<Handler>(handler));
-    else
-      foreign->async_wait(read ? asio::posix::descriptor_base::wait_read
-                               : asio::posix::descriptor_base::wait_write,
-                          std::forward<Handler>(handler));
-  }
-
-  void close() noexcept {
-    closed = true;
-    asio::error_code ec;
-    if (owned)
-      owned->close(ec);
-    if (foreign)
-      foreign->close(ec);
-  }
+  /// Events registered in the engine's epoll set (0: not registered).
+  std::uint32_t registered = 0;
+  /// Tells events of this registration from those of an earlier
+  /// descriptor with the same number.
+  std::uint32_t generation = 0;
+  /// Opened by the engine for a connection (else curl-internal, e.g. the
+  /// threaded resolver's socketpair, which curl closes itself).
+  bool owned = false;
 };
 
 /// One submitted request from submit() until its callback ran.
@@ -261,6 +241,12 @@ public:
                         options_.max_total_connections);
     if (options_.max_in_flight == 0)
       options_.max_in_flight = 1;
+    int epfd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0) {
+      curl_multi_cleanup(multi_);
+      throw std::runtime_error("actio::http::engine: epoll_create1 failed");
+    }
+    poller_.emplace(io_, epfd);
   }
 
   ~impl() {
@@ -275,8 +261,7 @@ public:
     }
     for (CURL* e : pool_)
       curl_easy_cleanup(e);
-    for (auto& [fd, st] : sockets_)
-      st->close();
+    close_watched();
   }
 
   impl(const impl&) = delete;
@@ -673,10 +658,8 @@ private:
       curl_easy_cleanup(e);
     pool_.clear();
     timer_.cancel();
-    for (auto& [fd, st] : sockets_)
-      st->close();
-    sockets_.clear();
-    connections_.store(0, std::memory_order_relaxed);
+    close_watched();
+    poller_.reset(); // closes the epoll set; a pending wait is aborted
     deliver();
   }
 
@@ -735,76 +718,126 @@ private:
     });
   }
 
-  void arm(const std::shared_ptr<socket_state>& st) {
-    if (st->closed || down_)
-      return;
-    std::weak_ptr<impl> weak = weak_from_this();
-    std::weak_ptr<socket_state> wst = st;
-    for (bool read : {true, false}) {
-      int bit = read ? CURL_POLL_IN : CURL_POLL_OUT;
-      bool& pending = read ? st->pending_in : st->pending_out;
-      if ((st->wanted & bit) == 0 || pending)
-        continue;
-      pending = true;
-      st->async_wait(read, asio::bind_executor(
-                               strand_, [weak, wst, read](asio::error_code ec) {
-                                 auto self = weak.lock();
-                                 auto s = wst.lock();
-                                 if (self && s)
-                                   self->on_ready(s, read, ec);
-                               }));
-    }
-  }
+  // Sockets: curl's descriptors are watched in an epoll set of the
+  // engine's own (level-triggered, registrations kept while curl wants
+  // them), and asio watches only that set. One readiness wait serves every
+  // socket that became ready, and a socket curl keeps using (a keep-alive
+  // connection) costs no system call per request.
 
-  void on_ready(const std::shared_ptr<socket_state>& st, bool read,
-                asio::error_code ec) {
-    (read ? st->pending_in : st->pending_out) = false;
-    if (ec == asio::error::operation_aborted || st->closed || down_)
-      return;
-    int bit = read ? CURL_POLL_IN : CURL_POLL_OUT;
-    if ((st->wanted & bit) == 0)
-      return;
-    int events = read ? CURL_CSELECT_IN : CURL_CSELECT_OUT;
-    if (ec)
-      events |= CURL_CSELECT_ERR;
-    socket_action(st->fd, events);
-    if (!ec)
-      arm(st);
-  }
-
+  /// curl's CURLMOPT_SOCKETFUNCTION: watch `fd` for `what`.
   void on_socket(curl_socket_t fd, int what) {
-    auto it = sockets_.find(fd);
+    if (down_)
+      return;
+    auto& w = watched_[fd];
     if (what == CURL_POLL_REMOVE) {
-      if (it != sockets_.end()) {
-        auto st = it->second;
-        st->wanted = 0;
-        if (st->foreign) {
-          st->close();
-          sockets_.erase(it);
-        }
+      w.wanted = 0;
+      if (!w.owned) { // curl closes its own descriptors soon: forget it now
+        set_interest(fd, w, 0);
+        watched_.erase(fd);
       }
+      // An owned connection stays registered: curl usually wants it again
+      // for the next request; if it turns ready meanwhile, on_ready drops
+      // the registration.
       return;
     }
-    std::shared_ptr<socket_state> st;
-    if (it == sockets_.end()) {
-      st = std::make_shared<socket_state>();
-      st->fd = fd;
-      st->foreign.emplace(io_);
-      int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-      if (copy < 0)
-        return;
-      asio::error_code ec;
-      st->foreign->assign(copy, ec);
-      if (ec) {
-        ::close(copy);
+    w.wanted = what;
+    set_interest(fd, w,
+                 ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) |
+                     ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u));
+    arm_poller();
+  }
+
+  /// Makes the epoll set watch `fd` for `events` (0: not at all).
+  void set_interest(curl_socket_t fd, watch& w, std::uint32_t events) {
+    if (w.registered == events)
+      return;
+    if (events == 0) {
+      ::epoll_ctl(epoll_fd(), EPOLL_CTL_DEL, fd, nullptr);
+      w.registered = 0;
+      return;
+    }
+    if (w.registered == 0)
+      w.generation = ++generations_;
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 =
+        (std::uint64_t{w.generation} << 32) | static_cast<std::uint32_t>(fd);
+    int op = w.registered == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+    if (::epoll_ctl(epoll_fd(), op, fd, &ev) != 0) {
+      // The kernel dropped a registration when curl closed a descriptor
+      // behind our back (ENOENT), or still has one we forgot (EEXIST).
+      op = op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+      if (::epoll_ctl(epoll_fd(), op, fd, &ev) != 0) {
+        w.registered = 0;
         return;
       }
-      sockets_.emplace(fd, st);
-    } else {
-      st = it->second;
     }
-    st->wanted = what;
-    arm(st);
+    w.registered = events;
+  }
+
+  int epoll_fd() { return poller_->native_handle(); }
+
+  void arm_poller() {
+    if (poll_pending_ || down_ || !poller_)
+      return;
+    poll_pending_ = true;
+    std::weak_ptr<impl> weak = weak_from_this();
+    poller_->async_wait(
+        asio::posix::descriptor_base::wait_read,
+        asio::bind_executor(strand_, [weak](asio::error_code ec) {
+          if (auto self = weak.lock())
+            self->on_ready(ec);
+        }));
+  }
+
+  /// The epoll set has ready sockets: one socket_action per socket, then
+  /// finished transfers are collected once for the whole batch.
+  void on_ready(asio::error_code ec) {
+    poll_pending_ = false;
+    if (down_ || ec == asio::error::operation_aborted)
+      return;
+    std::array<epoll_event, 64> events;
+    int n = ::epoll_wait(epoll_fd(), events.data(),
+                         static_cast<int>(events.size()), 0);
+    for (std::size_t i = 0;
+         i < static_cast<std::size_t>(std::max(n, 0)) && !down_; ++i) {
+      auto fd = static_cast<curl_socket_t>(events[i].data.u64 & 0xffffffffu);
+      auto generation = static_cast<std::uint32_t>(events[i].data.u64 >> 32);
+      auto it = watched_.find(fd);
+      if (it == watched_.end() || it->second.generation != generation)
+        continue; // an earlier descriptor with this number
+      auto& w = it->second;
+      std::uint32_t e = events[i].events;
+      int flags = 0;
+      if ((w.wanted & CURL_POLL_IN) != 0 &&
+          (e & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0)
+        flags |= CURL_CSELECT_IN;
+      if ((w.wanted & CURL_POLL_OUT) != 0 &&
+          (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0)
+        flags |= CURL_CSELECT_OUT;
+      if (flags == 0) {
+        set_interest(fd, w, 0); // ready while curl does not want it
+        continue;
+      }
+      if ((e & EPOLLERR) != 0)
+        flags |= CURL_CSELECT_ERR;
+      int running = 0;
+      curl_multi_socket_action(multi_, fd, flags, &running);
+    }
+    if (down_)
+      return;
+    collect_done();
+    pump();
+    deliver_soon();
+    arm_poller();
+  }
+
+  /// Closes the connections curl left open and forgets every descriptor.
+  void close_watched() {
+    for (auto& [fd, w] : watched_)
+      if (w.owned && ::close(fd) == 0)
+        connections_.fetch_sub(1, std::memory_order_relaxed);
+    watched_.clear();
   }
 
   /// curl's CURLMOPT_TIMERFUNCTION: it wants one `socket_action(TIMEOUT)`
@@ -871,47 +904,30 @@ private:
 
   curl_socket_t open_socket(curlsocktype purpose, curl_sockaddr* addr) {
     if (purpose != CURLSOCKTYPE_IPCXN || addr->socktype != SOCK_STREAM ||
-        (addr->family != AF_INET && addr->family != AF_INET6))
+        (addr->family != AF_INET && addr->family != AF_INET6) || down_)
       return CURL_SOCKET_BAD;
-    auto st = std::make_shared<socket_state>();
-    st->owned.emplace(io_);
     int fd = ::socket(addr->family, SOCK_STREAM | SOCK_CLOEXEC, addr->protocol);
     if (fd < 0)
       return CURL_SOCKET_BAD;
-    if (auto it = sockets_.find(fd); it != sockets_.end()) {
-      // curl closed this number behind our back: forget the stale state
-      // without closing the (now reused) descriptor.
-      auto& stale = it->second;
-      asio::error_code ec;
-      if (stale->owned) {
-        stale->owned->release(ec);
-        connections_.fetch_sub(1, std::memory_order_relaxed);
-      }
-      stale->close();
-      sockets_.erase(it);
-    }
-    st->fd = fd;
-    asio::error_code ec;
-    st->owned->assign(addr->family == AF_INET ? asio::ip::tcp::v4()
-                                              : asio::ip::tcp::v6(),
-                      fd, ec);
-    if (ec) {
-      ::close(fd);
-      return CURL_SOCKET_BAD;
-    }
-    sockets_.emplace(fd, std::move(st));
+    // A new descriptor: whatever we knew about this number belonged to a
+    // descriptor closed behind our back (the kernel dropped its
+    // registration with it).
+    auto& w = watched_[fd];
+    if (w.owned)
+      connections_.fetch_sub(1, std::memory_order_relaxed);
+    w = watch{};
+    w.owned = true;
     connections_.fetch_add(1, std::memory_order_relaxed);
     return fd;
   }
 
   int close_socket(curl_socket_t fd) {
-    auto it = sockets_.find(fd);
-    if (it == sockets_.end() || !it->second->owned)
+    auto it = watched_.find(fd);
+    if (it == watched_.end() || !it->second.owned)
       return ::close(fd);
-    it->second->close();
-    sockets_.erase(it);
+    watched_.erase(it); // closing the descriptor ends its registration
     connections_.fetch_sub(1, std::memory_order_relaxed);
-    return 0;
+    return ::close(fd);
   }
 
   // -- curl C callbacks -----------------------------------------------------
@@ -1055,7 +1071,13 @@ private:
   /// A `deliver` is posted and has not run yet.
   bool deliver_posted_ = false;
   CURLM* multi_ = nullptr;
-  std::unordered_map<curl_socket_t, std::shared_ptr<socket_state>> sockets_;
+  /// The epoll set of curl's descriptors, watched by asio as one
+  /// descriptor (reset at shutdown).
+  std::optional<asio::posix::stream_descriptor> poller_;
+  /// A wait on `poller_` is pending.
+  bool poll_pending_ = false;
+  std::uint32_t generations_ = 0;
+  std::unordered_map<curl_socket_t, watch> watched_;
   /// Submissions the io thread has not taken yet (any thread appends).
   std::mutex inbox_mtx_;
   std::vector<std::unique_ptr<transfer>> inbox_;
