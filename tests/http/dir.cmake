@@ -15,3 +15,9 @@ if(ZLIB_FOUND)
   target_link_libraries(${TEST_TARGET} PRIVATE ZLIB::ZLIB)
   target_compile_definitions(${TEST_TARGET} PRIVATE ACTIO_TEST_HAVE_ZLIB)
 endif()
+# HTTP/2 against a real server: only when nginx (nginx-light) is installed.
+find_program(ACTIO_NGINX nginx PATHS /usr/sbin /sbin)
+if(ACTIO_NGINX)
+  target_compile_definitions(${TEST_TARGET} PRIVATE
+    ACTIO_TEST_NGINX="${ACTIO_NGINX}")
+endif()
