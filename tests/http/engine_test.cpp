@@ -865,3 +865,24 @@ TEST_CASE("HTTP/2 is offered over TLS unless disabled, and the version is "
     CHECK(r.value().http_version == "1.1");
   }
 }
+
+TEST_CASE("over TLS a request does not wait behind a stalled HTTP/1.1 one",
+          "[http][tls]") {
+  http_test_server server({"127.0.0.1", true});
+  io_thread t;
+  collector c(2, t.id());
+  engine e(t.io);
+  request stalled = get(server.url("/stall"));
+  stalled.options.ca_file = server.ca_file();
+  request hello = get(server.url("/hello"));
+  hello.options.ca_file = server.ca_file();
+  auto id = e.submit(stalled, c.slot(0));
+  e.submit(hello, c.slot(1));
+  REQUIRE(eventually([&] { return c.done() == 1; }));
+  REQUIRE_RESPONSE(c.at(1));
+  CHECK(c.at(1).value().body == "hello world");
+  CHECK(server.max_concurrent_connections() == 2);
+  e.cancel(id);
+  REQUIRE(c.wait(2));
+  REQUIRE_ERROR(c.at(0), error_kind::cancelled);
+}

@@ -145,6 +145,21 @@ TEST_CASE("HTTP/2 is negotiated over TLS with nginx and multiplexes on one "
     }
     CHECK(e.stats().connections == 1);
   }
+  SECTION("concurrent requests share one connection from the start") {
+    engine e(t.io);
+    constexpr std::size_t n = 8;
+    actio::test::collector c(n, t.id());
+    for (std::size_t i = 0; i < n; ++i)
+      e.submit(req, c.slot(i));
+    REQUIRE(c.wait(n));
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& r = c.at(i);
+      INFO((r ? std::string("ok") : r.error().message));
+      REQUIRE(r.has_value());
+      CHECK(r.value().http_version == "2");
+    }
+    CHECK(e.stats().connections == 1);
+  }
   SECTION("HTTP/1.1 when allow_http2 is off") {
     engine_options o;
     o.allow_http2 = false;

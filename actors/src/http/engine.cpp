@@ -101,6 +101,19 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+/// Whether `url` has the https scheme (in any case).
+bool is_https(std::string_view url) {
+  constexpr std::string_view scheme = "https:";
+  if (url.size() < scheme.size())
+    return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    auto c = static_cast<unsigned char>(url[i]);
+    if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != scheme[i])
+      return false;
+  }
+  return true;
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
@@ -446,6 +459,13 @@ private:
     auto ms = [](milliseconds d) { return static_cast<long>(d.count()); };
     t.plain = is_plain(t.req);
     set(CURLOPT_URL, t.req.url.c_str());
+    // Concurrent https requests to a host whose connection is still in its
+    // TLS handshake wait to learn whether it speaks HTTP/2 (and multiplex on
+    // it) instead of each opening a connection of their own. Not for plain
+    // http: there curl would keep waiting behind a busy HTTP/1.1
+    // connection.
+    set(CURLOPT_PIPEWAIT,
+        options_.allow_http2 && is_https(t.req.url) ? 1L : 0L);
     set(CURLOPT_PRIVATE, static_cast<void*>(&t));
     set(CURLOPT_ERRORBUFFER, t.errbuf);
     set(CURLOPT_WRITEDATA, static_cast<void*>(&t));
