@@ -5,9 +5,12 @@
 #include "task_context.hpp"
 
 #include <caf/actor_cast.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/node_id.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
 
 namespace actio::detail {
 
@@ -79,6 +82,35 @@ caf::actor spawn_relay(caf::actor_system& sys, state_ptr<state_base> st,
   auto* box =
       new unique_function<caf::message(state_base&)>(std::move(to_message));
   return sys.spawn(relay, st.get(), static_cast<void*>(box));
+}
+
+bool watch_peer(caf::event_based_actor* self, const caf::strong_actor_ptr& dest,
+                unique_function<void(std::exception_ptr)> on_down) {
+  if (!dest || dest->node() == self->node())
+    return false;
+  auto fn = std::make_shared<unique_function<void(std::exception_ptr)>>(
+      std::move(on_down));
+  self->set_down_handler(
+      [addr = dest->address(), fn](caf::scheduled_actor*, caf::down_msg& dm) {
+        if (dm.source != addr || !*fn)
+          return;
+        auto what =
+            dm.reason == caf::exit_reason::remote_link_unreachable
+                ? std::string{"request failed: the connection to the remote "
+                              "node was lost"}
+                : "request failed: the remote actor ended (" +
+                      caf::to_string(dm.reason) + ")";
+        auto once = std::move(*fn);
+        *fn = nullptr;
+        once(std::make_exception_ptr(remote_error(what)));
+      });
+  self->monitor(dest);
+  return true;
+}
+
+void unwatch_peer(caf::event_based_actor* self,
+                  const caf::strong_actor_ptr& dest) {
+  self->demonitor(dest->address());
 }
 
 std::exception_ptr to_exception(const caf::error& err) {

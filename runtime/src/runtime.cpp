@@ -3,6 +3,7 @@
 
 #include "messages.hpp"
 #include "net/net_object.hpp"
+#include "remote/remote_config.hpp"
 #include "runtime_core.hpp"
 #include "task_context.hpp"
 
@@ -111,6 +112,8 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
   config.set("scheduler.max-threads", options.effective_threads());
   if (options.max_throughput != 0)
     config.set("scheduler.max-throughput", options.max_throughput);
+  validate_remote_options(options);
+  configure_remote(config, options.remote);
   system = std::make_unique<caf::actor_system>(config);
   timers = std::make_unique<timer_service>(options.virtual_time,
                                            [this] { return now(); });

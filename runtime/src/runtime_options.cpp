@@ -36,6 +36,23 @@ scheduler_policy parse_policy(std::string_view name, std::string_view text) {
                               std::string{text} + "'");
 }
 
+remote_mode parse_remote(std::string_view name, std::string_view text) {
+  if (text == "off")
+    return remote_mode::off;
+  if (text == "tls")
+    return remote_mode::tls;
+  if (text == "insecure")
+    return remote_mode::insecure_loopback;
+  throw std::invalid_argument(std::string{name} +
+                              ": expected 'off', 'tls' or 'insecure', got '" +
+                              std::string{text} + "'");
+}
+
+duration parse_ms(std::string_view name, std::string_view text) {
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(parse_count(name, text)));
+}
+
 bool parse_bool(std::string_view name, std::string_view text) {
   if (text.empty() || text == "1" || text == "true" || text == "yes")
     return true;
@@ -58,8 +75,19 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
   else if (key == "no-signals")
     o.handle_signals = !parse_bool(shown, value);
   else if (key == "shutdown-timeout")
-    o.shutdown_timeout = std::chrono::milliseconds(
-        static_cast<std::int64_t>(parse_count(shown, value)));
+    o.shutdown_timeout = parse_ms(shown, value);
+  else if (key == "remote")
+    o.remote.mode = parse_remote(shown, value);
+  else if (key == "tls-certificate")
+    o.remote.certificate = std::string{value};
+  else if (key == "tls-key")
+    o.remote.key = std::string{value};
+  else if (key == "tls-ca")
+    o.remote.ca_file = std::string{value};
+  else if (key == "heartbeat-interval")
+    o.remote.heartbeat_interval = parse_ms(shown, value);
+  else if (key == "connection-timeout")
+    o.remote.connection_timeout = parse_ms(shown, value);
   else
     return false;
   return true;
@@ -68,9 +96,18 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
 } // namespace
 
 void runtime_options::read_environment() {
-  static constexpr const char* keys[] = {"scheduler",      "threads",
-                                         "max-throughput", "virtual-time",
-                                         "no-signals",     "shutdown-timeout"};
+  static constexpr const char* keys[] = {"scheduler",
+                                         "threads",
+                                         "max-throughput",
+                                         "virtual-time",
+                                         "no-signals",
+                                         "shutdown-timeout",
+                                         "remote",
+                                         "tls-certificate",
+                                         "tls-key",
+                                         "tls-ca",
+                                         "heartbeat-interval",
+                                         "connection-timeout"};
   for (const char* key : keys) {
     std::string env = "ACTIO_";
     for (const char* p = key; *p != '\0'; ++p)
@@ -99,7 +136,11 @@ void runtime_options::read_command_line(int& argc, char** argv) {
                                   "' (actio knows --actio-scheduler, "
                                   "--actio-threads, --actio-max-throughput, "
                                   "--actio-virtual-time, --actio-no-signals, "
-                                  "--actio-shutdown-timeout)");
+                                  "--actio-shutdown-timeout, --actio-remote, "
+                                  "--actio-tls-certificate, --actio-tls-key, "
+                                  "--actio-tls-ca, "
+                                  "--actio-heartbeat-interval, "
+                                  "--actio-connection-timeout)");
   }
   argv[out] = nullptr;
   argc = out;
@@ -109,6 +150,18 @@ std::size_t runtime_options::effective_threads() const noexcept {
   if (threads != 0)
     return threads;
   return std::max<std::size_t>(2, std::thread::hardware_concurrency());
+}
+
+std::string to_string(remote_mode mode) {
+  switch (mode) {
+  case remote_mode::off:
+    return "off";
+  case remote_mode::tls:
+    return "tls";
+  case remote_mode::insecure_loopback:
+    return "insecure";
+  }
+  return "off";
 }
 
 std::string to_string(scheduler_policy policy) {

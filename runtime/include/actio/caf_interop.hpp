@@ -11,6 +11,7 @@
 #include "actio/task_context.hpp"
 
 #include <caf/actor_cast.hpp>
+#include <caf/actor_control_block.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
@@ -50,10 +51,25 @@ caf::actor spawn_relay(caf::actor_system& sys, state_ptr<state_base> st,
 /// Turns a CAF error from a request into the matching actio exception.
 std::exception_ptr to_exception(const caf::error& err);
 
+/// If `dest` is the proxy of an actor on another node, monitors it until
+/// `unwatch_peer`: when the proxy dies first (the node's connection was
+/// lost, or the remote actor ended), calls `on_down` once on `self`'s
+/// thread with a `remote_error`. CAF 0.17 never answers a request that was
+/// already sent when a connection drops, so without this the request would
+/// wait for its full timeout. One watch per actor at a time (a task awaits
+/// one request at a time). Returns false, doing nothing, for a local actor.
+bool watch_peer(caf::event_based_actor* self, const caf::strong_actor_ptr& dest,
+                unique_function<void(std::exception_ptr)> on_down);
+
+/// Ends the watch of `watch_peer`.
+void unwatch_peer(caf::event_based_actor* self,
+                  const caf::strong_actor_ptr& dest);
+
 template <class R>
 struct request_slot {
   std::optional<R> value;
   std::exception_ptr error;
+  bool done = false;
 };
 
 } // namespace detail
@@ -73,19 +89,38 @@ public:
     auto* self = detail::context_actor(*s_.ctx);
     auto s = s_;
     auto slot = slot_;
+    auto peer = caf::actor_cast<caf::strong_actor_ptr>(dest_);
+    if (!detail::watch_peer(self, peer, [s, slot](std::exception_ptr e) {
+          if (slot->done)
+            return;
+          slot->done = true;
+          slot->error = std::move(e);
+          detail::resume_in_place(s);
+        }))
+      peer = nullptr;
+    auto settle = [self, s, slot, peer] {
+      slot->done = true;
+      if (peer)
+        detail::unwatch_peer(self, peer);
+      detail::resume_in_place(s);
+    };
     std::apply(
         [&](auto&... xs) {
           self->request(dest_,
                         std::chrono::duration_cast<caf::timespan>(timeout_),
                         xs...)
               .then(
-                  [s, slot](R& value) {
+                  [slot, settle](R& value) {
+                    if (slot->done)
+                      return;
                     slot->value.emplace(std::move(value));
-                    detail::resume_in_place(s);
+                    settle();
                   },
-                  [s, slot](caf::error& err) {
+                  [slot, settle](caf::error& err) {
+                    if (slot->done)
+                      return;
                     slot->error = detail::to_exception(err);
-                    detail::resume_in_place(s);
+                    settle();
                   });
         },
         msg_);
@@ -110,7 +145,9 @@ private:
 /// task and resumes with its response of type `R`. Always installs an error
 /// path (CAF 0.17 kills an actor whose `.then` has none when it times out):
 /// a timeout throws `timeout_error`, any other CAF error `runtime_error`
-/// with CAF's text. If the task is cancelled meanwhile, the late response
+/// with CAF's text. If `dest` is on another node and its connection is lost
+/// (or the actor ends) first, it throws `remote_error` at once rather than
+/// at the timeout. If the task is cancelled meanwhile, the late response
 /// is dropped.
 template <class R, class Handle, class Rep, class Period, class... Ts>
 auto request(Handle dest, std::chrono::duration<Rep, Period> timeout,

@@ -52,6 +52,15 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown when another node cannot be reached or is lost: remote actors are
+/// off or misconfigured, a connect or TLS handshake fails, or an actor on
+/// another node is awaited (`actio::request`) when its node's connection
+/// is lost or the actor ends (see actio/remote.hpp).
+class remote_error : public runtime_error {
+public:
+  using runtime_error::runtime_error;
+};
+
 /// Replaces what happens to a task's error that nobody retrieved (through
 /// `result()`, `exception()`, `co_await` or a combinator) by the time its
 /// last handle is gone: by default one line on stderr, "actio: Task

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actio/clock.hpp"
+#include "actio/remote_options.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -48,6 +49,11 @@ struct runtime_options {
   /// react to cancellation before it kills their actors, and then for the
   /// actors to end before it abandons them.
   duration shutdown_timeout = std::chrono::seconds(1);
+
+  /// Remote actors (`--actio-remote=...`, `--actio-tls-*`,
+  /// `--actio-heartbeat-interval`, `--actio-connection-timeout`); off by
+  /// default, so a runtime that does not ask loads no network module.
+  remote_options remote;
 
   /// Applies `ACTIO_*` environment variables. Throws `std::invalid_argument`
   /// on a malformed value.

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/remote.hpp"
+
+#include "actio/caf_interop.hpp"
+#include "actio/runtime.hpp"
+#include "remote/remote_config.hpp"
+#include "runtime_core.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/atom.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <charconv>
+#include <set>
+#include <stdexcept>
+
+namespace actio {
+
+namespace {
+
+constexpr auto middleman_reply_limit = std::chrono::seconds(30);
+
+/// The middleman interface of `rt`'s mode: caf::openssl's in tls mode,
+/// the plain one in insecure mode. Throws remote_error when remote is off.
+caf::io::middleman_actor middleman_of(detail::runtime_core& rt) {
+  switch (rt.options.remote.mode) {
+  case remote_mode::tls:
+    return rt.system->openssl_manager().actor_handle();
+  case remote_mode::insecure_loopback:
+    return rt.system->middleman().actor_handle();
+  case remote_mode::off:
+    break;
+  }
+  throw remote_error(
+      "remote actors are off: start the runtime with --actio-remote=tls "
+      "(and --actio-tls-certificate, --actio-tls-key, --actio-tls-ca) or "
+      "--actio-remote=insecure (loopback only)");
+}
+
+/// Refuses `host` in insecure mode unless it is a loopback address.
+void check_host(const detail::runtime_core& rt, const std::string& host,
+                const char* what) {
+  if (rt.options.remote.mode == remote_mode::insecure_loopback &&
+      !detail::is_loopback_host(host))
+    throw remote_error(std::string{what} + " '" + host +
+                       "' refused: insecure remote mode only uses loopback "
+                       "addresses (127.0.0.0/8, ::1, localhost); use "
+                       "--actio-remote=tls for other addresses");
+}
+
+std::string where(const std::string& host, std::uint16_t port) {
+  return host + ":" + std::to_string(port);
+}
+
+using connect_atom = caf::connect_atom;
+
+/// A one-shot actor between a task and the middleman: asks it to connect
+/// and answers with the remote actor's handle, then quits. (The middleman
+/// answers `connect` with three values; `actio::request` awaits one.)
+caf::behavior connector(caf::event_based_actor* self,
+                        caf::io::middleman_actor mm, caf::timespan limit) {
+  return {[self, mm, limit](connect_atom, const std::string& host,
+                            std::uint16_t port) -> caf::result<caf::actor> {
+    auto rp = self->make_response_promise<caf::actor>();
+    self->request(mm, limit, connect_atom::value, host, port)
+        .then(
+            [self, rp, host, port](caf::node_id&, caf::strong_actor_ptr& ptr,
+                                   std::set<std::string>&) mutable {
+              if (ptr)
+                rp.deliver(caf::actor_cast<caf::actor>(std::move(ptr)));
+              else
+                rp.deliver(caf::make_error(caf::sec::no_actor_published_at_port,
+                                           "no actor published at " +
+                                               where(host, port)));
+              self->quit();
+            },
+            [self, rp](caf::error& err) mutable {
+              rp.deliver(std::move(err));
+              self->quit();
+            });
+    return rp;
+  }};
+}
+
+} // namespace
+
+endpoint parse_endpoint(std::string_view text) {
+  auto bad = [&](const char* why) {
+    return std::invalid_argument("bad address '" + std::string{text} +
+                                 "': " + why + " (expected HOST:PORT)");
+  };
+  endpoint ep;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() ||
+        text[close + 1] != ':')
+      throw bad("unterminated [IPv6] address or no port");
+    ep.host = std::string{text.substr(1, close - 1)};
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos)
+      throw bad("no port");
+    ep.host = std::string{text.substr(0, colon)};
+    port = text.substr(colon + 1);
+  }
+  if (ep.host.empty())
+    throw bad("no host");
+  unsigned value = 0;
+  auto [end, ec] =
+      std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || end != port.data() + port.size() || value == 0 ||
+      value > 65535)
+    throw bad("the port must be a number from 1 to 65535");
+  ep.port = static_cast<std::uint16_t>(value);
+  return ep;
+}
+
+std::uint16_t publish(runtime& rt, const caf::actor& whom,
+                      const std::string& host, std::uint16_t port) {
+  auto& core = rt.core();
+  auto mm = middleman_of(core);
+  if (host.empty() &&
+      core.options.remote.mode == remote_mode::insecure_loopback)
+    throw remote_error("publish on all interfaces refused: insecure remote "
+                       "mode only binds loopback addresses");
+  check_host(core, host, "publish on");
+  if (!whom)
+    throw remote_error("publish: invalid actor handle");
+  auto& sys = *core.system;
+  caf::scoped_actor self{sys};
+  std::uint16_t bound = 0;
+  caf::error failure;
+  self->request(mm, middleman_reply_limit, caf::publish_atom::value, port,
+                caf::actor_cast<caf::strong_actor_ptr>(whom),
+                sys.message_types(whom), host, false)
+      .receive([&](std::uint16_t actual) { bound = actual; },
+               [&](caf::error& err) { failure = std::move(err); });
+  if (failure)
+    throw remote_error("cannot publish on " + where(host, port) + ": " +
+                       sys.render(failure));
+  return bound;
+}
+
+void unpublish(runtime& rt, const caf::actor& whom, std::uint16_t port) {
+  auto& core = rt.core();
+  auto mm = middleman_of(core);
+  if (!whom)
+    throw remote_error("unpublish: invalid actor handle");
+  auto& sys = *core.system;
+  caf::scoped_actor self{sys};
+  caf::error failure;
+  self->request(mm, middleman_reply_limit, caf::unpublish_atom::value,
+                whom.address(), port)
+      .receive([] {}, [&](caf::error& err) { failure = std::move(err); });
+  if (failure)
+    throw remote_error("cannot unpublish port " + std::to_string(port) + ": " +
+                       sys.render(failure));
+}
+
+task<caf::actor> remote_actor(std::string host, std::uint16_t port,
+                              duration timeout) {
+  auto& core = detail::ambient_runtime();
+  auto mm = middleman_of(core);
+  check_host(core, host, "connect to");
+  auto limit = std::chrono::duration_cast<caf::timespan>(timeout);
+  auto c = core.system->spawn<caf::hidden>(connector, mm, limit);
+  try {
+    co_return co_await request<caf::actor>(c, timeout, connect_atom::value,
+                                           host, port);
+  } catch (const timeout_error&) {
+    throw timeout_error("connecting to " + where(host, port) + " timed out");
+  } catch (const remote_error&) {
+    throw;
+  } catch (const actio::runtime_error& e) {
+    throw remote_error("cannot reach the actor at " + where(host, port) + ": " +
+                       e.what());
+  }
+}
+
+} // namespace actio

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "actio/runtime_options.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <string>
+
+namespace actio::detail {
+
+/// Checks `options.remote` before the actor system exists, so that CAF never
+/// sees a configuration it would accept silently (no certificates: an
+/// anonymous cipher at security level 0) or die on (a CA file without a
+/// certificate: an uncaught exception on its network thread). In `tls` mode
+/// it loads the certificate, key and CA file with OpenSSL and checks that the
+/// key matches the certificate and that the certificate verifies against the
+/// CA. Throws `std::invalid_argument` naming the option at fault.
+void validate_remote_options(const runtime_options& options);
+
+/// Loads CAF's middleman (and, in `tls` mode, `caf::openssl::manager`) into
+/// `config` and sets heartbeats, connection timeout and the `openssl.*`
+/// files. Does nothing when remote mode is off.
+void configure_remote(caf::actor_system_config& config,
+                      const remote_options& remote);
+
+/// Whether `host` is a loopback address: 127.0.0.0/8, ::1 or "localhost".
+bool is_loopback_host(const std::string& host);
+
+} // namespace actio::detail
