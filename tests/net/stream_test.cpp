@@ -178,42 +178,6 @@ TEST_CASE("a read cancelled by a timeout loses no data", "[stream]") {
   CHECK(rt.run_until_complete(client) == "timeout|late line\n");
 }
 
-TEST_CASE("drain waits while the peer does not read (backpressure)",
-          "[stream]") {
-  time_limit limit{20s, "backpressure"};
-  actio::runtime rt{real_time()};
-  std::atomic<std::size_t> received{0};
-  auto reader_done = std::make_shared<actio::promise<actio::none>>();
-  auto all_read = reader_done->get_future();
-  auto srv =
-      serve(rt, [&received, reader_done](actio::stream s) -> actio::task<> {
-        co_await actio::sleep(400ms); // a slow reader
-        for (;;) {
-          auto chunk = co_await s.read_some();
-          if (chunk.empty())
-            break;
-          received += chunk.size();
-        }
-        reader_done->set_value(actio::none{});
-      });
-  auto port = srv.port();
-  const std::size_t total = 32 * 1024 * 1024;
-  auto client = rt.create_task([port, total]() -> actio::task<double> {
-    auto s = co_await actio::open_connection("127.0.0.1", port);
-    auto t0 = std::chrono::steady_clock::now();
-    s.write(std::string(total, 'z'));
-    co_await s.drain();
-    auto waited =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-            .count();
-    s.write_eof();
-    co_return waited;
-  });
-  CHECK(rt.run_until_complete(client) >= 0.3);
-  rt.run_until_complete(all_read);
-  CHECK(received.load() == total);
-}
-
 TEST_CASE("a server runs at most max_connections handlers at once",
           "[stream][server]") {
   time_limit limit{20s, "max connections"};

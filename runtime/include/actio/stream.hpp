@@ -36,7 +36,9 @@ public:
       : h_(std::move(h)) {}
 
   /// Reads through the next `\n` (included); at EOF, whatever is left,
-  /// which is "" once everything was read.
+  /// which is "" once everything was read. If the connection breaks first
+  /// it fails with that error (e.g. `net_errc::reset`); bytes already
+  /// received stay buffered for `read_some`.
   future<std::string> read_line();
 
   /// Reads through the next `delim` (included). Fails with

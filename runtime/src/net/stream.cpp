@@ -130,7 +130,7 @@ void pump_reads(stream_state& st) {
       auto pos = st.rbuf.find('\n');
       if (pos != std::string::npos)
         take(pos + 1);
-      else if (st.eof || st.read_error)
+      else if (st.eof)
         take(st.rbuf.size());
       break;
     }
