@@ -254,3 +254,25 @@ TEST_CASE("network calls under virtual time are a clear error", "[stream]") {
   CHECK_THROWS_WITH(actio::open_connection("127.0.0.1", 1),
                     Catch::Contains("real-time runtime"));
 }
+
+TEST_CASE("stop_accepting refuses new clients and lets running handlers "
+          "finish",
+          "[stream][server][shutdown]") {
+  time_limit limit{10s, "stop accepting"};
+  actio::runtime rt{real_time()};
+  auto srv = serve(rt, echo_lines);
+  auto port = srv.port();
+  auto s = rt.run_until_complete(actio::open_connection("127.0.0.1", port));
+  rt.run_until_complete(srv.stop_accepting());
+  try {
+    rt.run_until_complete(actio::open_connection("127.0.0.1", port));
+    FAIL("connected after stop_accepting");
+  } catch (const actio::net_error& e) {
+    CHECK(e.code() == actio::net_errc::refused);
+  }
+  s.write("still served\n");
+  CHECK(rt.run_until_complete(s.read_line()) == "still served\n");
+  s.write_eof();
+  CHECK(rt.run_until_complete(s.read_line()).empty());
+  CHECK(srv.accepted() == 1);
+}

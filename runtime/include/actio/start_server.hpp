@@ -38,6 +38,12 @@ public:
   /// TLS clients dropped because their handshake failed or timed out.
   std::size_t tls_handshake_failures() const;
 
+  /// Closes the listening socket (new clients are refused) and leaves the
+  /// running handlers alone: the first step of a graceful shutdown. The
+  /// future completes, on the loop actor, once the socket is closed.
+  /// Idempotent; `close()` still cancels the handlers.
+  future<none> stop_accepting();
+
   /// Stops accepting and cancels every running handler; the returned
   /// future completes once all handlers have ended. Idempotent.
   future<none> close();

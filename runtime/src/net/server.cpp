@@ -64,6 +64,18 @@ public:
     maybe_closed();
   }
 
+  future<none> stop_accepting() {
+    auto p = std::make_shared<promise<none>>();
+    auto f = p->get_future();
+    asio::post(*io_, [self = shared_from_this(), p] {
+      self->listening_ = false;
+      std::error_code ignored;
+      self->acceptor_.close(ignored);
+      on_loop(self->rt_, [p] { p->set_value(none{}); });
+    });
+    return f;
+  }
+
   future<none> close() {
     auto f = closed_->get_future();
     asio::post(*io_, [self = shared_from_this()] { self->close_now(); });
@@ -82,7 +94,8 @@ private:
   }
 
   void accept_next() {
-    if (closing_ || accepting_ || active_.load() >= options_.max_connections)
+    if (closing_ || !listening_ || accepting_ ||
+        active_.load() >= options_.max_connections)
       return;
     accepting_ = true;
     auto conn = tls_ctx_ ? make_tls_transport(*io_, tls_ctx_)
@@ -182,6 +195,7 @@ private:
   server_options options_;
   std::uint16_t port_ = 0;
   bool closing_ = false;
+  bool listening_ = true;
   bool accepting_ = false;
   std::atomic<std::size_t> active_{0};
   std::atomic<std::size_t> accepted_{0};
@@ -211,6 +225,10 @@ std::size_t server::accepted() const {
 
 std::size_t server::tls_handshake_failures() const {
   return impl_->tls_failures();
+}
+
+future<none> server::stop_accepting() {
+  return impl_->stop_accepting();
 }
 
 future<none> server::close() {
