@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# Runs the example programs and checks what they print.
+# Runs the example programs and checks what they print. The service
+# examples run over TLS with a certificate the test generates.
 file(GLOB _example_srcs ${PROJECT_SOURCE_DIR}/examples/[0-9][0-9]_*.cpp)
 foreach(src IN LISTS _example_srcs)
   get_filename_component(name ${src} NAME_WE)
@@ -9,3 +10,7 @@ foreach(src IN LISTS _example_srcs)
 endforeach()
 target_compile_definitions(${TEST_TARGET} PRIVATE
   ACTIO_EXAMPLES_DIR="${CMAKE_BINARY_DIR}/examples")
+find_package(OpenSSL REQUIRED)
+target_sources(${TEST_TARGET} PRIVATE
+  ${CMAKE_CURRENT_SOURCE_DIR}/support/tls_self_signed.cpp)
+target_link_libraries(${TEST_TARGET} PRIVATE OpenSSL::SSL OpenSSL::Crypto)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "support/child_process.hpp"
 #include "support/run_program.hpp"
+#include "support/tls_self_signed.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -7,9 +9,15 @@
 #include <csignal>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 using namespace std::chrono_literals;
+using actio::test::child_process;
 using actio::test::run_program;
 
 namespace {
@@ -29,6 +37,52 @@ std::vector<std::string> lines(const std::string& text) {
 long count(const std::string& text, const std::string& what) {
   auto ls = lines(text);
   return std::count(ls.begin(), ls.end(), what);
+}
+
+/// The port in a "listening on host:port ..." line.
+std::string listening_port(const std::string& out) {
+  auto at = out.find("listening on ");
+  auto colon = out.find(':', at);
+  return out.substr(colon + 1, out.find(' ', colon) - colon - 1);
+}
+
+/// The number printed right before `label` in `text` (-1 if absent).
+long number_before(const std::string& text, const std::string& label) {
+  auto at = text.find(label);
+  if (at == std::string::npos || at < 2)
+    return -1;
+  auto start = text.find_last_of(' ', at - 2);
+  return std::stol(text.substr(start + 1, at - start - 2));
+}
+
+/// A blocking client socket to 127.0.0.1 (-1 if the connect fails).
+int connect_local(const std::string& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(port)));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+/// Reads from `fd` until `n` lines arrived (or 5 s without data).
+std::string read_lines(int fd, std::size_t n) {
+  std::string got;
+  char buf[1024];
+  while (static_cast<std::size_t>(std::count(got.begin(), got.end(), '\n')) <
+         n) {
+    auto r = ::recv(fd, buf, sizeof buf, 0);
+    if (r <= 0)
+      break;
+    got.append(buf, static_cast<std::size_t>(r));
+  }
+  return got;
 }
 
 } // namespace
@@ -173,4 +227,106 @@ TEST_CASE("example 10: a CAF actor awaits a task and a task awaits a CAF "
                             "actor: the task returned 21", "starter saw 21",
                             "task: the actor answered 42", "result 42",
                             "doubler got: hello after 1 s"});
+}
+
+TEST_CASE("example 11: the line-echo service's self-test echoes every line "
+          "of eight concurrent clients",
+          "[examples][stream]") {
+  auto r = run_program({example("11_line_echo_service"), "--self-test"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("(plain)"));
+  CHECK_THAT(r.out, Catch::Contains("self-test: 8 clients x 100 lines, 800 of "
+                                    "800 echoes matched, 8 connections "
+                                    "accepted"));
+}
+
+TEST_CASE("example 11: the self-test over TLS with a self-signed certificate",
+          "[examples][stream][tls]") {
+  actio::test::tls_self_signed cert;
+  auto r = run_program({example("11_line_echo_service"), "--self-test",
+                        "--clients", "4", "--lines", "50", "--tls-cert",
+                        cert.cert_file, "--tls-key", cert.key_file},
+                       30s);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("(tls)"));
+  CHECK_THAT(r.out, Catch::Contains("200 of 200 echoes matched"));
+}
+
+TEST_CASE("example 11: the service echoes a client and exits 0 on SIGTERM",
+          "[examples][stream][signals]") {
+  child_process svc({example("11_line_echo_service")});
+  REQUIRE(svc.wait_for_output("(plain)\n", 10s));
+  int fd = connect_local(listening_port(svc.output()));
+  REQUIRE(fd >= 0);
+  std::string hello = "hello\nworld\n";
+  REQUIRE(::send(fd, hello.data(), hello.size(), 0) ==
+          static_cast<ssize_t>(hello.size()));
+  CHECK(read_lines(fd, 2) == hello);
+  ::close(fd);
+  std::this_thread::sleep_for(100ms); // let the service see the EOF
+  svc.signal(SIGTERM);
+  CHECK(svc.wait(10s) == 0);
+  CHECK_THAT(svc.output(), Catch::Contains("echoed 2 lines on 1 connections"));
+}
+
+TEST_CASE("example 12: load from a second process gets every answer right, "
+          "malformed lines get an error line, and the in-flight limit holds",
+          "[examples][stream][service]") {
+  child_process svc({example("12_request_service"), "--workers", "2",
+                     "--max-in-flight", "4"});
+  REQUIRE(svc.wait_for_output("in flight)\n", 10s));
+  auto port = listening_port(svc.output());
+  auto load = run_program({example("12_request_service"), "--client", "400",
+                           "--connections", "4", "--port", port},
+                          60s);
+  CHECK(load.exit_code == 0);
+  CHECK_THAT(load.out, Catch::Contains("client: 400 sent, 400 answered "
+                                       "correctly, 0 wrong, 0 unanswered"));
+  int fd = connect_local(port);
+  REQUIRE(fd >= 0);
+  std::string bad = "7\n8 frob 1\n9 primes x\n10 primes 100\n";
+  REQUIRE(::send(fd, bad.data(), bad.size(), 0) ==
+          static_cast<ssize_t>(bad.size()));
+  auto answers = lines(read_lines(fd, 4));
+  std::sort(answers.begin(), answers.end());
+  CHECK(answers == std::vector<std::string>{
+                       "10 25", "7 error: expected '<id> <op> <arg>'",
+                       "8 error: unknown op 'frob' (primes N, sleep MS)",
+                       "9 error: argument 'x' is not a non-negative integer"});
+  ::close(fd);
+  svc.signal(SIGTERM);
+  REQUIRE(svc.wait(20s) == 0);
+  auto& out = svc.output();
+  CHECK(number_before(out, "requests, answered") == 404);
+  CHECK(number_before(out, "(3 malformed)") == 404);
+  CHECK(number_before(out, "(limit 4)") == 4); // most in flight
+  CHECK(number_before(out, "times\n") > 0);    // reads paused
+}
+
+TEST_CASE("example 12: SIGTERM mid-load refuses new connections, answers "
+          "every request already read and exits 0",
+          "[examples][stream][service][signals]") {
+  child_process svc({example("12_request_service"), "--workers", "2",
+                     "--max-in-flight", "4"});
+  REQUIRE(svc.wait_for_output("in flight)\n", 10s));
+  auto port = listening_port(svc.output());
+  // 200 of the 400 requests keep a worker busy 200 ms each: ~20 s of load
+  child_process load({example("12_request_service"), "--client", "400",
+                      "--connections", "4", "--port", port, "--sleep-ms",
+                      "200"});
+  std::this_thread::sleep_for(700ms);
+  svc.signal(SIGTERM);
+  REQUIRE(svc.wait_for_output("refusing new connections", 10s));
+  CHECK(connect_local(port) == -1);
+  CHECK(svc.wait(20s) == 0);
+  CHECK(load.wait(20s) == 0);
+  auto read = number_before(svc.output(), "requests, answered");
+  auto answered = number_before(svc.output(), "(0 malformed)");
+  CHECK(read > 0);
+  CHECK(read < 400);
+  CHECK(answered == read);
+  CHECK_THAT(load.output(),
+             Catch::Contains("client: 400 sent, " + std::to_string(read) +
+                             " answered correctly, 0 wrong, " +
+                             std::to_string(400 - read) + " unanswered"));
 }

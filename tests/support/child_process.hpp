@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace actio::test {
+
+/// A program running beside the test (a server, a load generator), its
+/// stdout captured; killed with SIGKILL if still running when destroyed.
+class child_process {
+public:
+  explicit child_process(std::vector<std::string> args) {
+    int fds[2];
+    if (pipe(fds) != 0)
+      return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], 1);
+      close(fds[0]);
+      close(fds[1]);
+      std::vector<char*> argv;
+      for (auto& a : args)
+        argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    out_fd_ = fds[0];
+    fcntl(out_fd_, F_SETFL, O_NONBLOCK);
+  }
+
+  ~child_process() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (out_fd_ >= 0)
+      close(out_fd_);
+  }
+
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  /// Waits up to `limit` until stdout holds `text`; true if it does.
+  bool wait_for_output(const std::string& text,
+                       std::chrono::milliseconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (out_.find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() >= end || !pump(10))
+        return out_.find(text) != std::string::npos;
+    }
+    return true;
+  }
+
+  void signal(int sig) { kill(pid_, sig); }
+
+  /// Waits up to `limit` for the exit; the exit code, or -1 if it was
+  /// killed by a signal or is still running (then it is killed).
+  int wait(std::chrono::milliseconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (!exited_ && std::chrono::steady_clock::now() < end) {
+      pump(10);
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+    }
+    while (pump(0)) {
+    }
+    return exited_ ? code_ : -1;
+  }
+
+  /// Everything it printed so far.
+  const std::string& output() const { return out_; }
+
+private:
+  /// Reads what is there (waiting up to `ms`); false at EOF.
+  bool pump(int ms) {
+    pollfd p{out_fd_, POLLIN, 0};
+    poll(&p, 1, ms);
+    char buf[4096];
+    ssize_t n;
+    bool open = true;
+    while ((n = read(out_fd_, buf, sizeof buf)) != 0) {
+      if (n < 0)
+        return open;
+      out_.append(buf, static_cast<std::size_t>(n));
+    }
+    return false;
+  }
+
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  bool exited_ = false;
+  int code_ = -1;
+  std::string out_;
+};
+
+} // namespace actio::test
