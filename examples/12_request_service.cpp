@@ -5,7 +5,8 @@
 //   request:  <id> <op> <arg>\n      op: primes N (count primes <= N, CPU)
 //                                        sleep MS (busy MS ms, no thread held)
 //   response: <id> <result>\n   or   <id> error: <why>\n  (the connection
-//             stays usable after a malformed request)
+//             stays usable after a malformed request; a line over 4096
+//             bytes gets "? error: ..." and the connection is closed)
 //
 // Backpressure: at most --max-in-flight requests are read and not yet
 // answered, over all connections; a connection reads its next request only
@@ -197,6 +198,9 @@ request parse_request(const std::string& line) {
   return r;
 }
 
+/// The longest request line the front end reads.
+constexpr std::size_t max_request_bytes = 4096;
+
 /// What the front end counts (read by main for the summary).
 struct service_stats {
   std::atomic<long> read{0};          // request lines read
@@ -235,8 +239,10 @@ actio::task<> answer(std::shared_ptr<service> svc, actio::stream s,
   }
   s.write(std::move(out));
   try {
-    co_await s.drain();
+    co_await actio::wait_for(s.drain(), 10s);
   } catch (const actio::net_error&) { // the client went away
+  } catch (const actio::timeout_error&) {
+    s.close(); // it does not read its answers: free the permit anyway
   }
   ++svc->stats.answered;
   --svc->stats.in_flight;
@@ -253,7 +259,7 @@ actio::task<> serve_connection(std::shared_ptr<service> svc, actio::stream s) {
     auto permit = co_await svc->permits.acquire();
     if (svc->stopped.done())
       break;
-    auto line = s.read_line();
+    auto line = s.read_until("\n", max_request_bytes);
     std::vector<actio::future<std::string>> either;
     either.push_back(line);
     either.push_back(svc->stopped);
@@ -263,13 +269,20 @@ actio::task<> serve_connection(std::shared_ptr<service> svc, actio::stream s) {
       break;
     }
     std::string text;
+    bool too_long = false;
     try {
       text = line.result();
-    } catch (const actio::net_error&) {
+    } catch (const actio::net_error& e) { // EOF, mid-line too, or reset
+      too_long = e.code() == actio::net_errc::limit_overrun;
+      if (!too_long)
+        break;
+    }
+    if (too_long) { // no way to find the next request: say so and hang up
+      s.write("? error: request longer than " +
+              std::to_string(max_request_bytes) + " bytes\n");
+      co_await s.drain();
       break;
     }
-    if (text.empty())
-      break; // EOF
     ++svc->stats.read;
     auto now = ++svc->stats.in_flight;
     for (auto seen = svc->stats.max_in_flight.load();

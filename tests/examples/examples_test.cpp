@@ -294,6 +294,13 @@ TEST_CASE("example 12: load from a second process gets every answer right, "
                        "8 error: unknown op 'frob' (primes N, sleep MS)",
                        "9 error: argument 'x' is not a non-negative integer"});
   ::close(fd);
+  fd = connect_local(port);
+  REQUIRE(fd >= 0);
+  std::string huge(5000, 'x');
+  REQUIRE(::send(fd, huge.data(), huge.size(), 0) ==
+          static_cast<ssize_t>(huge.size()));
+  CHECK(read_lines(fd, 2) == "? error: request longer than 4096 bytes\n");
+  ::close(fd);
   svc.signal(SIGTERM);
   REQUIRE(svc.wait(20s) == 0);
   auto& out = svc.output();
