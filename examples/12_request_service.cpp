@@ -318,6 +318,10 @@ actio::task<client_totals> load(std::string host, std::uint16_t port, int first,
     batch += id + " " + op + " " + std::to_string(arg) + "\n";
   }
   s.write(batch);
+  co_await s.drain();
+  std::printf("client: sent %d requests (r%d...) on one connection\n", count,
+              first);
+  std::fflush(stdout);
   client_totals t;
   t.sent = count;
   while (!expect.empty()) {

@@ -321,7 +321,8 @@ TEST_CASE("example 12: SIGTERM mid-load refuses new connections, answers "
   child_process load({example("12_request_service"), "--client", "400",
                       "--connections", "4", "--port", port, "--sleep-ms",
                       "200"});
-  std::this_thread::sleep_for(700ms);
+  REQUIRE(load.wait_for_output("sent 100 requests", 20s));
+  std::this_thread::sleep_for(300ms); // the service reads its first ones
   svc.signal(SIGTERM);
   REQUIRE(svc.wait_for_output("refusing new connections", 10s));
   CHECK(connect_local(port) == -1);
