@@ -218,6 +218,79 @@ TEST_CASE("Retry-After on a transient failure delays the host and retries the "
   CHECK(again->depth == 0);
 }
 
+TEST_CASE("a backed-off URL waits alone while its host serves the others",
+          "[frontier]") {
+  auto o = fast_options();
+  o.politeness.backoff_base = 10s;
+  o.politeness.backoff_max = 10s;
+  frontier f{o};
+  f.add(url("h.com", 0), 0);
+  f.add(url("h.com", 1), 0);
+  f.add(url("h.com", 2), 1);
+  auto l = f.next_ready(t0);
+  REQUIRE(l);
+  auto c = f.complete(*l, outcome::transient("HTTP 500"), t0);
+  REQUIRE(c.what == completion::kind::retry_scheduled);
+  CHECK(c.retry_at >= t0 + 5s);
+  CHECK(c.retry_at <= t0 + 10s);
+  CHECK(f.queued() == 3);
+  auto b = f.next_ready(t0 + 1ms);
+  REQUIRE(b);
+  CHECK(b->url == url("h.com", 1));
+  auto d = f.next_ready(t0 + 2ms);
+  REQUIRE(d);
+  CHECK(d->url == url("h.com", 2));
+  CHECK_FALSE(f.next_ready(t0 + 3ms));
+  CHECK(*f.next_wakeup() == c.retry_at);
+  CHECK_FALSE(f.idle());
+  CHECK_FALSE(f.next_ready(c.retry_at - 1ms));
+  auto again = f.next_ready(c.retry_at);
+  REQUIRE(again);
+  CHECK(again->url == url("h.com", 0));
+  CHECK(again->attempt == 2);
+}
+
+TEST_CASE("a due retry goes ahead of its depth-mates added after it",
+          "[frontier]") {
+  auto o = fast_options();
+  o.politeness.backoff_base = 1s;
+  o.politeness.backoff_max = 1s;
+  frontier f{o};
+  f.add(url("h.com", 0), 0);
+  auto l = f.next_ready(t0);
+  REQUIRE(l);
+  auto c = f.complete(*l, outcome::transient("reset"), t0);
+  f.add(url("h.com", 1), 0);
+  f.add(url("h.com", 2), 0);
+  auto first = f.next_ready(c.retry_at);
+  REQUIRE(first);
+  CHECK(first->url == url("h.com", 0));
+  auto second = f.next_ready(c.retry_at);
+  REQUIRE(second);
+  CHECK(second->url == url("h.com", 1));
+}
+
+TEST_CASE("attempts restored with add count against the retry limit",
+          "[frontier]") {
+  auto o = fast_options();
+  o.politeness.max_attempts = 3;
+  frontier f{o};
+  f.add(url("h.com", 0), 0, 2);
+  auto l = f.next_ready(t0);
+  REQUIRE(l);
+  CHECK(l->attempt == 3);
+  auto c = f.complete(*l, outcome::transient("timeout"), t0);
+  CHECK(c.what == completion::kind::gave_up);
+  CHECK(c.reason == "timeout (gave up after 3 tries)");
+  // More attempts than allowed already: one last try, then given up.
+  f.add(url("h.com", 1), 0, 7);
+  auto m = f.next_ready(t0);
+  REQUIRE(m);
+  CHECK(f.complete(*m, outcome::transient("timeout"), t0).what ==
+        completion::kind::gave_up);
+  CHECK(f.idle());
+}
+
 TEST_CASE("transient failures back off exponentially with jitter, then give "
           "up with the reason",
           "[frontier]") {

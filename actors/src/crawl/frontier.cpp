@@ -44,7 +44,8 @@ void frontier::place(std::uint32_t h) {
   s.where = place_kind::timed;
 }
 
-add_status frontier::add(std::string_view url, std::uint32_t depth) {
+add_status frontier::add(std::string_view url, std::uint32_t depth,
+                         std::uint32_t attempts) {
   auto host = host_of(url);
   if (host.empty())
     return add_status::invalid;
@@ -64,14 +65,28 @@ add_status frontier::add(std::string_view url, std::uint32_t depth) {
   bool new_head = s.queue.empty() || depth < s.queue.head_depth();
   if (was_ready && new_head)
     unplace(h);
-  s.queue.push(url, depth, 0, next_seq_++);
+  s.queue.push(url, depth, attempts, next_seq_++);
   ++queued_;
   if (s.where == place_kind::none)
     place(h);
   return add_status::added;
 }
 
+void frontier::release_due_retries(clock::time_point now) {
+  while (!retries_.empty() && retries_.front().due <= now) {
+    std::pop_heap(retries_.begin(), retries_.end(), due_later{});
+    auto r = std::move(retries_.back());
+    retries_.pop_back();
+    // The URL keeps its sequence number, so it may become its host's new
+    // head: take the host out of its place and put it back.
+    unplace(r.host);
+    hosts_[r.host].queue.push(r.url, r.depth, r.attempts, r.seq);
+    place(r.host);
+  }
+}
+
 std::optional<lease> frontier::next_ready(clock::time_point now) {
+  release_due_retries(now);
   while (!timed_.empty() && timed_.begin()->first <= now) {
     auto h = timed_.begin()->second;
     timed_.erase(timed_.begin());
@@ -131,14 +146,22 @@ completion frontier::complete(const lease& l, const outcome& result,
                  std::to_string(l.attempt) + " tries)";
       break;
     }
-    auto wait = result.retry_after
-                    ? retry_after_delay(*result.retry_after, opts_.politeness)
-                    : backoff_delay(l.attempt, opts_.politeness, rng_);
-    s.ready_at = std::max(s.ready_at, now + wait);
-    s.queue.push(l.url, l.depth, l.attempt, l.seq_);
     ++queued_;
     c.what = completion::kind::retry_scheduled;
-    c.retry_at = s.ready_at;
+    if (result.retry_after) {
+      // The server says it is overloaded: the whole host waits.
+      s.ready_at =
+          std::max(s.ready_at, now + retry_after_delay(*result.retry_after,
+                                                       opts_.politeness));
+      s.queue.push(l.url, l.depth, l.attempt, l.seq_);
+      c.retry_at = s.ready_at;
+      break;
+    }
+    // Only this URL waits; its host keeps serving the others.
+    c.retry_at = now + backoff_delay(l.attempt, opts_.politeness, rng_);
+    retries_.push_back(
+        delayed_retry{c.retry_at, l.url, h, l.depth, l.attempt, l.seq_});
+    std::push_heap(retries_.begin(), retries_.end(), due_later{});
     break;
   }
   place(h);
@@ -148,9 +171,12 @@ completion frontier::complete(const lease& l, const outcome& result,
 std::optional<frontier::clock::time_point> frontier::next_wakeup() const {
   if (!ready_.empty())
     return clock::time_point::min();
+  std::optional<clock::time_point> at;
   if (!timed_.empty())
-    return timed_.begin()->first;
-  return std::nullopt;
+    at = timed_.begin()->first;
+  if (!retries_.empty() && (!at || retries_.front().due < *at))
+    at = retries_.front().due;
+  return at;
 }
 
 void frontier::set_crawl_delay(std::string_view host,
@@ -177,7 +203,10 @@ std::size_t frontier::memory_bytes() const noexcept {
   std::size_t bytes =
       seen_.memory_bytes() + hosts_.capacity() * sizeof(host_state) +
       host_ids_.size() * (sizeof(std::string) + 32) +
-      (timed_.size() + ready_.size()) * 64 + leases_.size() * 32;
+      (timed_.size() + ready_.size()) * 64 + leases_.size() * 32 +
+      retries_.capacity() * sizeof(delayed_retry);
+  for (const auto& r : retries_)
+    bytes += r.url.capacity();
   for (const auto& s : hosts_)
     bytes += s.queue.memory_bytes() + s.name.capacity();
   return bytes;

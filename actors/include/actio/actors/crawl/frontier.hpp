@@ -98,14 +98,15 @@ struct completion {
   /// The four possible results.
   enum class kind {
     done,            ///< counted as done
-    retry_scheduled, ///< queued again; its host waits until `retry_at`
+    retry_scheduled, ///< queued again; due at `retry_at`
     gave_up,         ///< transient failure on the last allowed try
     failed,          ///< permanent failure
     unknown_lease,   ///< not a lease in flight (completed twice?): ignored
   };
   /// Which of them.
   kind what = kind::done;
-  /// For `retry_scheduled`: when the host may be asked again.
+  /// For `retry_scheduled`: when the URL may be fetched again (with a
+  /// Retry-After: when its host may be asked again).
   std::chrono::steady_clock::time_point retry_at{};
   /// For `gave_up` and `failed`: the outcome's reason and the try count.
   std::string reason;
@@ -116,8 +117,10 @@ struct completion {
 /// Keeps a seen-set of URL hashes (each URL is admitted once, ever), one
 /// queue per host ordered by depth then arrival, and per-host politeness:
 /// at most `max_in_flight_per_host` leases per host, `start_delay` between
-/// lease starts to a host, Retry-After and exponential backoff with jitter
-/// after transient failures (the whole host waits), a retry limit.
+/// lease starts to a host, exponential backoff with jitter after transient
+/// failures (only the failed URL waits; its host keeps serving the others),
+/// a Retry-After (429/503: the server says it is overloaded, so the whole
+/// host waits), a retry limit.
 /// `next_ready` hands out, among hosts that may start a request now, the URL
 /// of lowest depth (ties: earliest added), so the crawl is breadth-first.
 ///
@@ -132,8 +135,12 @@ public:
   /// An empty frontier.
   explicit frontier(frontier_options opts = {});
 
-  /// Admits a canonical URL (see `canonicalize`) found at `depth`.
-  add_status add(std::string_view url, std::uint32_t depth);
+  /// Admits a canonical URL (see `canonicalize`) found at `depth`;
+  /// `attempts` is the number of tries already made and failed (a URL
+  /// restored from a saved crawl), so it gets `max_attempts - attempts`
+  /// more. A URL with `attempts >= max_attempts` still gets one try.
+  add_status add(std::string_view url, std::uint32_t depth,
+                 std::uint32_t attempts = 0);
 
   /// The next URL to fetch at time `now`, or none when no host may start a
   /// request now (see `next_wakeup`). Counts the lease as in flight.
@@ -198,8 +205,24 @@ private:
 
   host_state* find_host(std::string_view host);
   std::uint32_t host_index(std::string_view host);
+  struct delayed_retry {
+    clock::time_point due;
+    std::string url;
+    std::uint32_t host = 0;
+    std::uint32_t depth = 0;
+    std::uint32_t attempts = 0;
+    std::uint64_t seq = 0;
+  };
+  struct due_later {
+    bool operator()(const delayed_retry& a,
+                    const delayed_retry& b) const noexcept {
+      return a.due > b.due;
+    }
+  };
+
   void unplace(std::uint32_t h);
   void place(std::uint32_t h);
+  void release_due_retries(clock::time_point now);
 
   frontier_options opts_;
   seen_set seen_;
@@ -209,6 +232,8 @@ private:
   std::set<std::pair<clock::time_point, std::uint32_t>> timed_;
   std::set<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t>> ready_;
   std::unordered_set<std::uint64_t> leases_;
+  // URLs waiting out their backoff, earliest due first (a min-heap).
+  std::vector<delayed_retry> retries_;
   std::mt19937_64 rng_;
   std::uint64_t next_seq_ = 0;
   std::uint64_t next_lease_ = 1;
