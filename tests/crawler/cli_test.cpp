@@ -3,10 +3,12 @@
 // SIGINT, and SIGKILL at random moments followed by resumes.
 #include "actio/actors/crawler/report.hpp"
 #include "crawler/crawler_fixture.hpp"
+#include "support/http_test_server.hpp"
 #include "support/run_program.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <random>
@@ -157,6 +159,56 @@ TEST_CASE("after SIGKILL at random moments and resumes the output holds "
   INFO(check.to_string());
   CHECK(check.ok());
   CHECK(records.size() == demo.expected().size());
+}
+
+TEST_CASE("retry counts survive SIGKILL: a URL failing every time gets at "
+          "most --retries + 1 tries over the killed run and the resume",
+          "[cli]") {
+  actio::test::http_test_server server;
+  std::atomic<int> failing_calls{0};
+  server.route("/", [](const actio::test::http_test_request&) {
+    std::string body = "<a href=\"/failing\">f</a>";
+    return actio::test::http_test_reply{
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body,
+        false};
+  });
+  server.route("/failing", [&](const actio::test::http_test_request&) {
+    ++failing_calls;
+    return actio::test::http_test_reply{
+        "HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n", false};
+  });
+  crawl_temp_dir dir;
+  std::vector<std::string> args{binary,
+                                server.url("/"),
+                                "--no-robots",
+                                "--state",
+                                dir.file("state.db"),
+                                "--out",
+                                dir.file("out.jsonl"),
+                                "--delay",
+                                "0",
+                                "--retries",
+                                "2",
+                                "--no-progress"};
+  // Tries at about 0 s, 1.5-3 s, then 3-6 s later: the kill at 4 s falls
+  // after the second try was saved and before the third.
+  auto killed_args = args;
+  killed_args.insert(killed_args.end(), {"--backoff", "3000"});
+  auto killed = run_program(killed_args, 4000ms);
+  CHECK(killed.timed_out);
+  CHECK(failing_calls == 2);
+  auto fast_args = args;
+  fast_args.insert(fast_args.end(), {"--backoff", "10"});
+  auto resumed = run_program(fast_args, 30s);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(failing_calls == 3);
+  auto records = jsonl_sink::read_records(dir.file("out.jsonl"));
+  REQUIRE(records.size() == 2);
+  const auto& failing =
+      records[0].url == server.url("/") ? records[1] : records[0];
+  REQUIRE(failing.error.has_value());
+  CHECK(failing.error->find("gave up after 3 attempts") != std::string::npos);
 }
 
 #endif

@@ -13,3 +13,6 @@ if(TARGET actio-crawl)
   target_compile_definitions(${TEST_TARGET} PRIVATE
     ACTIO_CRAWL_BINARY="$<TARGET_FILE:actio-crawl>")
 endif()
+# redirect_chain_test.cpp pins the crawler's private redirect follower.
+target_include_directories(${TEST_TARGET} PRIVATE
+  ${PROJECT_SOURCE_DIR}/actors/src)

@@ -121,7 +121,7 @@ void coordinator::start(actio::detail::sync_actor weak_self) {
     auto pending = std::move(loaded_.pending);
     loaded_ = {};
     for (const auto& e : pending)
-      admit(e.url, e.depth, true, nullptr);
+      admit(e.url, e.depth, true, nullptr, e.attempts);
     pending.clear();
     for (const auto& s : opts_.seeds)
       admit(s, 0, false, "seed");
@@ -132,7 +132,8 @@ void coordinator::start(actio::detail::sync_actor weak_self) {
 }
 
 void coordinator::admit(const std::string& url, std::uint32_t depth,
-                        bool recorded, const char* reason) {
+                        bool recorded, const char* reason,
+                        std::uint32_t attempts) {
   if (!recorded) {
     if (opts_.max_depth && depth > *opts_.max_depth)
       return;
@@ -156,14 +157,20 @@ void coordinator::admit(const std::string& url, std::uint32_t depth,
       store_->record_discovered({frontier_entry{url, depth, 0, 0, reason}});
   }
   ++admitted_;
-  enqueue(url, depth);
+  enqueue(url, depth, attempts);
 }
 
-void coordinator::enqueue(const std::string& url, std::uint32_t depth) {
-  open_inc(depth);
+void coordinator::enqueue(const std::string& url, std::uint32_t depth,
+                          std::uint32_t attempts) {
+  // A page that failed before (restored with its attempts) no longer holds
+  // deeper links back, as after a failure in this run.
+  bool counted = attempts == 0;
+  if (counted)
+    open_inc(depth);
   auto add = [&] {
-    if (frontier_.add(url, depth) != add_status::added) {
-      open_dec(depth);
+    if (frontier_.add(url, depth, attempts) != add_status::added) {
+      if (counted)
+        open_dec(depth);
       --admitted_;
     }
   };
@@ -178,7 +185,8 @@ void coordinator::enqueue(const std::string& url, std::uint32_t depth) {
     if (o.policy->allowed(path_of(url))) {
       add();
     } else {
-      open_dec(depth);
+      if (counted)
+        open_dec(depth);
       --admitted_;
       ++stats_.robots_disallowed;
       if (store_)
@@ -193,17 +201,57 @@ void coordinator::enqueue(const std::string& url, std::uint32_t depth) {
     p.record.error = "robots.txt unavailable: " + o.last_error;
     p.error_kind = "robots_unavailable";
     p.outcome = p.error_kind;
-    finish_page(std::move(p), depth, true);
+    finish_page(std::move(p), depth, counted);
     return;
   }
   default:
-    o.parked.emplace_back(url, depth);
+    o.parked.push_back(parked_url{url, depth, attempts});
     ++parked_;
     if (inserted) {
       o.host = std::string(host_of(url));
       start_robots(it->first);
     }
     return;
+  }
+}
+
+void coordinator::robots_allows(const std::string& url, promise<bool> p) {
+  if (finished_ || !opts_.obey_robots) {
+    p.set_value(!finished_);
+    return;
+  }
+  guarded([&] {
+    auto [it, inserted] = origins_.try_emplace(std::string(origin_of(url)));
+    auto& o = it->second;
+    if (!inserted && o.status == robots_status::ready) {
+      p.set_value(o.policy->allowed(path_of(url)));
+      return;
+    }
+    if (!inserted && o.status == robots_status::failed) {
+      p.set_value(false);
+      return;
+    }
+    o.checks.emplace_back(url, std::move(p));
+    if (inserted) {
+      o.host = std::string(host_of(url));
+      start_robots(it->first);
+    }
+  });
+}
+
+void coordinator::answer_checks(origin_state& o) {
+  auto checks = std::move(o.checks);
+  o.checks.clear();
+  for (auto& [url, p] : checks)
+    p.set_value(o.status == robots_status::ready &&
+                o.policy->allowed(path_of(url)));
+}
+
+void coordinator::answer_all_checks_false() {
+  for (auto& [origin, o] : origins_) {
+    for (auto& [url, p] : o.checks)
+      p.set_value(false);
+    o.checks.clear();
   }
 }
 
@@ -242,6 +290,7 @@ void coordinator::robots_fetched(const std::string& origin, http::result r) {
       frontier_.set_crawl_delay(o.host, policy.crawl_delay());
       o.policy = std::move(policy);
       release_parked(o);
+      answer_checks(o);
     } else {
       ++o.attempts;
       o.last_error =
@@ -260,10 +309,11 @@ void coordinator::robots_fetched(const std::string& origin, http::result r) {
                          });
       } else {
         o.status = robots_status::failed;
+        answer_checks(o);
         auto parked = std::move(o.parked);
         o.parked.clear();
         parked_ -= parked.size();
-        for (auto& [url, depth] : parked) {
+        for (auto& [url, depth, attempts] : parked) {
           finished_page p;
           p.record.url = url;
           p.record.final_url = url;
@@ -271,7 +321,7 @@ void coordinator::robots_fetched(const std::string& origin, http::result r) {
           p.record.error = "robots.txt unavailable: " + o.last_error;
           p.error_kind = "robots_unavailable";
           p.outcome = p.error_kind;
-          finish_page(std::move(p), depth, true);
+          finish_page(std::move(p), depth, attempts == 0);
         }
       }
     }
@@ -283,14 +333,16 @@ void coordinator::release_parked(origin_state& o) {
   auto parked = std::move(o.parked);
   o.parked.clear();
   parked_ -= parked.size();
-  for (auto& [url, depth] : parked) {
+  for (auto& [url, depth, attempts] : parked) {
     if (o.policy->allowed(path_of(url))) {
-      if (frontier_.add(url, depth) != add_status::added) {
-        open_dec(depth);
+      if (frontier_.add(url, depth, attempts) != add_status::added) {
+        if (attempts == 0)
+          open_dec(depth);
         --admitted_;
       }
     } else {
-      open_dec(depth);
+      if (attempts == 0)
+        open_dec(depth);
       --admitted_;
       ++stats_.robots_disallowed;
       if (store_)
@@ -463,7 +515,10 @@ void coordinator::maybe_flush() {
     flush();
     return;
   }
-  if (ready_.empty() || flush_armed_)
+  // Retry counts and in-flight marks are committed within the interval
+  // too, even while no page is finished.
+  bool store_pending = store_ && store_->pending_ops() > 0;
+  if ((ready_.empty() && !store_pending) || flush_armed_)
     return;
   flush_armed_ = true;
   self_.post_after(std::chrono::duration_cast<duration>(opts_.flush_interval),
@@ -477,8 +532,11 @@ void coordinator::maybe_flush() {
 }
 
 void coordinator::flush() {
-  if (ready_.empty())
+  if (ready_.empty()) {
+    if (store_)
+      store_->flush();
     return;
+  }
   // docs/crawl-state.md: links discovered (committed) before the output
   // line, the line flushed before the URL is marked done.
   if (store_)
@@ -535,6 +593,7 @@ void coordinator::finish(bool interrupted) {
     sink_.reset();
   }
   finished_ = true;
+  answer_all_checks_false();
   for (auto& w : waiters_)
     w.set_value(std::nullopt);
   waiters_.clear();
@@ -565,6 +624,7 @@ void coordinator::fail(std::exception_ptr error) {
     what = e.what();
   } catch (...) {
   }
+  answer_all_checks_false();
   for (auto& w : waiters_)
     w.set_value(std::nullopt);
   waiters_.clear();

@@ -79,6 +79,12 @@ public:
   /// A worker finished a job.
   void report(page_result r);
 
+  /// Completes `p` with whether robots.txt allows `url` (true when robots
+  /// are not obeyed; false when the origin's robots.txt is unavailable or
+  /// the crawl is over), fetching the origin's robots.txt first if needed.
+  /// For redirect targets, which are not frontier entries.
+  void robots_allows(const std::string& url, promise<bool> p);
+
   /// The robots.txt fetch of `origin` ended.
   void robots_fetched(const std::string& origin, http::result r);
 
@@ -87,10 +93,17 @@ public:
 
 private:
   enum class robots_status { fetching, waiting_retry, ready, failed };
+  /// A URL waiting for its origin's robots.txt.
+  struct parked_url {
+    std::string url;
+    std::uint32_t depth = 0;
+    std::uint32_t attempts = 0;
+  };
   struct origin_state {
     robots_status status = robots_status::fetching;
     std::optional<robots_policy> policy;
-    std::vector<std::pair<std::string, std::uint32_t>> parked;
+    std::vector<parked_url> parked;
+    std::vector<std::pair<std::string, promise<bool>>> checks;
     std::string host;
     std::uint32_t attempts = 0;
     std::string last_error;
@@ -105,10 +118,13 @@ private:
   template <class Fn>
   void guarded(Fn&& fn);
   void admit(const std::string& url, std::uint32_t depth, bool recorded,
-             const char* reason);
-  void enqueue(const std::string& url, std::uint32_t depth);
+             const char* reason, std::uint32_t attempts = 0);
+  void enqueue(const std::string& url, std::uint32_t depth,
+               std::uint32_t attempts);
   void start_robots(const std::string& origin);
   void release_parked(origin_state& o);
+  void answer_checks(origin_state& o);
+  void answer_all_checks_false();
   void open_inc(std::uint32_t depth);
   void open_dec(std::uint32_t depth);
   void finish_page(finished_page page, std::uint32_t depth, bool counted);

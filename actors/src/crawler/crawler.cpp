@@ -2,6 +2,7 @@
 #include "actio/actors/crawler/crawler.hpp"
 
 #include "coordinator.hpp"
+#include "redirect_chain.hpp"
 
 #include "actio/actors/crawl/url.hpp"
 #include "actio/errors.hpp"
@@ -24,21 +25,30 @@ struct worker_env {
   detail::coordinator* coordinator = nullptr;  // owned by that actor
   http_client* http = nullptr;
   http::request_options request;
+  long max_redirects = 5;
+  url_filter filter{{}, {}, false};
+  detail::robots_check robots; // empty when robots.txt is not obeyed
   link_options links;
 };
 
 /// One of the `concurrency` workers: asks the coordinator for a job,
-/// fetches it (curl works on the I/O thread meanwhile), extracts links here
-/// on the worker's own actor, reports, repeats. Ends when the coordinator
-/// answers "no more" or is gone; cancelling it cancels the fetch in flight.
+/// fetches it and each redirect target allowed (curl works on the I/O
+/// thread meanwhile), extracts links here on the worker's own actor,
+/// reports, repeats. Ends when the coordinator answers "no more" or is
+/// gone; cancelling it cancels the fetch in flight. A report and the
+/// request for the next job travel in one message.
 task<void> worker_loop(std::shared_ptr<const worker_env> env) {
+  std::optional<page_result> finished;
   for (;;) {
     promise<std::optional<detail::job>> p;
     auto next = p.get_future();
-    env->coordinator_actor.post(
-        [c = env->coordinator, p = std::move(p)]() mutable {
-          c->want_job(std::move(p));
-        });
+    env->coordinator_actor.post([c = env->coordinator, p = std::move(p),
+                                 page = std::move(finished)]() mutable {
+      if (page)
+        c->report(std::move(*page));
+      c->want_job(std::move(p));
+    });
+    finished.reset();
     std::optional<detail::job> j;
     try {
       j = co_await next;
@@ -50,15 +60,29 @@ task<void> worker_loop(std::shared_ptr<const worker_env> env) {
     if (!j)
       co_return;
     auto t0 = steady::now();
-    http::result fetched = co_await env->http->get(j->work.url, env->request);
+    std::optional<detail::chain_result> chain;
+    try {
+      // Named, not a temporary inside the co_await (GCC 12).
+      auto fetching = detail::fetch_redirect_chain(
+          *env->http, j->work.url, env->request, env->max_redirects,
+          env->filter, env->robots);
+      chain = co_await std::move(fetching);
+    } catch (const cancelled_error&) {
+      throw;
+    } catch (...) {
+      co_return; // a robots.txt question found the coordinator gone
+    }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         steady::now() - t0);
     auto page =
-        process_fetch(j->work, fetched, ms, j->follow_links, env->links);
-    env->coordinator_actor.post(
-        [c = env->coordinator, page = std::move(page)]() mutable {
-          c->report(std::move(page));
-        });
+        process_fetch(j->work, chain->result, ms, j->follow_links, env->links);
+    if (chain->refused) {
+      page.record.error = *chain->refused;
+      page.error_kind = "redirect_refused";
+      page.links.clear();
+      page.result = outcome::permanent(page.error_kind);
+    }
+    finished = std::move(page);
   }
 }
 
@@ -69,6 +93,7 @@ struct crawler::impl {
 
   runtime& rt;
   crawl_options opts;
+  url_filter filter{{}, {}, false};
   std::unique_ptr<detail::coordinator_setup> setup;
   std::unique_ptr<http_client> http;
   std::shared_ptr<detail::shared_progress> progress =
@@ -145,6 +170,7 @@ crawler::crawler(runtime& rt, crawl_options options)
   eo.max_body_bytes = o.max_page_bytes;
   impl_->http = std::make_unique<http_client>(rt, eo);
   setup->options = o;
+  impl_->filter = setup->filter;
   impl_->opts = std::move(o);
   impl_->progress->resumed.store(setup->resumed);
   impl_->setup = std::move(setup);
@@ -181,6 +207,17 @@ future<crawl_stats> crawler::run() {
   env->coordinator_actor = weak;
   env->coordinator = m.coordinator;
   env->http = m.http.get();
+  env->max_redirects = m.opts.max_redirects;
+  env->filter = m.filter;
+  if (m.opts.obey_robots)
+    env->robots = [weak, c = m.coordinator](const std::string& url) {
+      promise<bool> answer;
+      auto f = answer.get_future();
+      weak.post([c, url, answer = std::move(answer)]() mutable {
+        c->robots_allows(url, std::move(answer));
+      });
+      return f;
+    };
   for (std::size_t i = 0; i < m.opts.concurrency; ++i)
     m.workers.emplace_back(
         m.rt.create_task(worker_loop, std::shared_ptr<const worker_env>(env)));
