@@ -18,12 +18,29 @@ TEST_CASE("seen_set reports each URL new exactly once", "[seen_set]") {
   CHECK(s.size() == 2);
 }
 
-TEST_CASE("seen_set accepts the hash values 0 and 1 as one element",
+TEST_CASE("seen_set stores the hash value 0 (its empty-slot marker) like "
+          "any other",
           "[seen_set]") {
   seen_set s;
+  CHECK_FALSE(s.contains(std::uint64_t{0}));
   CHECK(s.insert(std::uint64_t{0}));
-  CHECK(s.contains(std::uint64_t{1}));
-  CHECK_FALSE(s.insert(std::uint64_t{1}));
+  CHECK(s.contains(std::uint64_t{0}));
+  CHECK_FALSE(s.insert(std::uint64_t{0}));
+  CHECK(s.insert(std::uint64_t{1}));
+  CHECK(s.size() == 2);
+}
+
+TEST_CASE("seen_set spreads hashes that differ only in their high bits",
+          "[seen_set]") {
+  // Picking slots by the low bits without mixing would put all of these
+  // in one probe chain (quadratic: this test would not finish).
+  seen_set s;
+  for (std::uint64_t i = 0; i < 200000; ++i)
+    REQUIRE(s.insert(i << 20));
+  for (std::uint64_t i = 0; i < 200000; ++i)
+    REQUIRE(s.contains(i << 20));
+  CHECK_FALSE(s.contains(std::uint64_t{200000} << 20));
+  CHECK(s.size() == 200000);
 }
 
 TEST_CASE("seen_set agrees with std::unordered_set over many inserts and "

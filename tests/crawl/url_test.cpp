@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -359,4 +361,29 @@ TEST_CASE("canonicalisation speed (informational)", "[.bench][url]") {
               "%.0f urls/s\n",
               s1 / n * 1e6, n / s1, s2 / n * 1e6, n / s2);
   CHECK(total > 0);
+}
+
+TEST_CASE("plain path links resolve exactly as through curl", "[url]") {
+  // A trailing '#' makes a reference take curl's path (the fragment is
+  // dropped), so both results must be equal.
+  std::mt19937 rng{11};
+  const std::string alphabet = "ab/./Z09-_";
+  for (const char* base :
+       {"http://h.example/", "http://h.example/dir/page.html",
+        "https://h.example:8443/a/b/?q=1/2", "http://h.example/a/b/c/"}) {
+    url_resolver r{base};
+    REQUIRE(r.valid());
+    for (int i = 0; i < 3000; ++i) {
+      std::string href;
+      auto len = 1 + rng() % 12;
+      for (std::size_t k = 0; k < len; ++k)
+        href.push_back(alphabet[rng() % alphabet.size()]);
+      auto fast = r.resolve(href);
+      auto slow = r.resolve(href + "#");
+      INFO(base << " + " << href);
+      REQUIRE(fast.has_value() == slow.has_value());
+      if (fast)
+        CHECK(fast.value() == slow.value());
+    }
+  }
 }

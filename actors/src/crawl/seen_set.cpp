@@ -44,11 +44,26 @@ std::uint64_t url_hash(std::string_view s) noexcept {
   return fmix(h);
 }
 
+namespace {
+
+/// The value a slot stores for hash `h`: `h` mixed again (a bijection, so
+/// no new collisions), because callers bring hashes of any quality (FNV-1a
+/// from the state store clusters in its low bits, which pick the slot), and
+/// never 0, the empty slot.
+std::uint64_t slot_value(std::uint64_t h) noexcept {
+  h = fmix(h);
+  return h == 0 ? 1 : h;
+}
+
+} // namespace
+
 bool seen_set::contains(std::uint64_t h) const noexcept {
   if (slots_.empty())
     return false;
-  if (h == 0)
-    h = 1;
+  return contains_slot_value(slot_value(h));
+}
+
+bool seen_set::contains_slot_value(std::uint64_t h) const noexcept {
   std::size_t i = h & mask_;
   for (std::size_t dist = 0;; ++dist, i = (i + 1) & mask_) {
     auto cur = slots_[i];
@@ -60,9 +75,8 @@ bool seen_set::contains(std::uint64_t h) const noexcept {
 }
 
 bool seen_set::insert(std::uint64_t h) {
-  if (h == 0)
-    h = 1;
-  if (contains(h))
+  h = slot_value(h);
+  if (!slots_.empty() && contains_slot_value(h))
     return false;
   if ((size_ + 1) * 8 > slots_.size() * 7)
     grow(slots_.empty() ? 16 : slots_.size() * 2);

@@ -263,7 +263,57 @@ url_resolver::~url_resolver() {
   curl_url_cleanup(base_handle_);
 }
 
+namespace {
+
+/// Whether `href`, a path reference, is already canonical when appended to
+/// a canonical base: only letters, digits and "-._/", no dot segment
+/// ("/." anywhere, or a leading "."), no empty segment ("//"). Such
+/// references (most links on most sites) skip curl entirely; the result is
+/// the same string curl's resolution gives (tested).
+bool plain_path_reference(std::string_view href) noexcept {
+  if (href.empty() || href.front() == '.')
+    return false;
+  char prev = 0;
+  for (char c : href) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+              c == '/';
+    if (!ok || (prev == '/' && (c == '.' || c == '/')))
+      return false;
+    prev = c;
+  }
+  return true;
+}
+
+} // namespace
+
 url_result url_resolver::resolve(std::string_view raw_href) const {
+  if (base_) {
+    auto href = raw_href;
+    // The fast path: a plain absolute or relative path on the base's origin.
+    if (plain_path_reference(href) && href.size() <= opts_->max_length) {
+      const auto& base = base_.value();
+      std::string_view prefix = origin_of(base);
+      if (href.front() != '/') {
+        auto path = path_of(base);
+        auto query = path.find('?');
+        auto dir = path.substr(0, query).rfind('/');
+        prefix = std::string_view{base}.substr(
+            0, prefix.size() + (dir == std::string_view::npos ? 0 : dir + 1));
+      }
+      if (prefix.size() + href.size() <= opts_->max_length) {
+        std::string out;
+        out.reserve(prefix.size() + href.size());
+        out.append(prefix);
+        out.append(href);
+        return url_result::ok(std::move(out));
+      }
+    }
+  }
+  return resolve_with_curl(raw_href);
+}
+
+url_result url_resolver::resolve_with_curl(std::string_view raw_href) const {
   if (!base_)
     return base_;
   thread_local std::string scratch;

@@ -43,6 +43,7 @@ public:
   }
 
 private:
+  bool contains_slot_value(std::uint64_t v) const noexcept;
   void grow(std::size_t new_capacity);
   void place(std::uint64_t h) noexcept;
   std::vector<std::uint64_t> slots_; // 0 = empty

@@ -104,6 +104,7 @@ public:
   url_result resolve(std::string_view href) const;
 
 private:
+  url_result resolve_with_curl(std::string_view href) const;
   url_result base_;
   const canonicalize_options* opts_;
   Curl_URL* base_handle_ = nullptr;
