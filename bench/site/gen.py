@@ -44,7 +44,7 @@ def render(i, links, rng):
     size = 0
     k = 0
     while size < 9500:
-        words = " ".join(rng.choice(WORDS) for _ in range(60))
+        words = " ".join(rng.choices(WORDS, k=60))
         para = f"<p>{words}"
         if k < len(links):
             para += f' <a href="{links[k]}">link {k}</a>'
@@ -65,7 +65,7 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     args = ap.parse_args()
     n, out = args.pages, args.out
-    stamp = f"pages={n} seed={args.seed} v=1\n"
+    stamp = f"pages={n} seed={args.seed} v=2\n"
     stamp_path = os.path.join(out, ".stamp")
     if os.path.exists(stamp_path) and open(stamp_path).read() == stamp:
         return
