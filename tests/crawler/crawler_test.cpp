@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <thread>
@@ -315,4 +316,55 @@ TEST_CASE("an output file that is not JSON Lines is refused, not truncated",
   std::string first;
   std::getline(in, first);
   CHECK(first == "not json");
+}
+
+TEST_CASE("a torn last output line is repaired on resume and its URL is "
+          "fetched again, once",
+          "[crawler]") {
+  time_limit limit{40s, "torn line"};
+  demo_fixture demo;
+  demo.server().set_latency(2ms);
+  crawl_temp_dir dir;
+  auto o = demo.options();
+  o.concurrency = 4;
+  o.out_path = dir.file("out.jsonl");
+  o.state_path = dir.file("state.db");
+  {
+    actio::runtime rt{actio::test::test_runtime_options()};
+    crawler c{rt, o};
+    auto done = c.run();
+    while (c.progress().pages < 40 && !done.done())
+      std::this_thread::sleep_for(5ms);
+    c.stop();
+    CHECK(rt.run_until_complete(done).interrupted);
+  }
+  // A kill in the middle of a write: half a line of a URL not output yet.
+  auto first = actio::crawl::jsonl_sink::read_records(o.out_path);
+  std::set<std::string> written;
+  for (const auto& r : first)
+    written.insert(r.url);
+  std::string victim;
+  for (const auto& e : demo.expected())
+    if (!written.count(e.url)) {
+      victim = e.url;
+      break;
+    }
+  REQUIRE_FALSE(victim.empty());
+  {
+    std::ofstream out(o.out_path, std::ios::app | std::ios::binary);
+    out << "{\"url\": \"" << victim << "\", \"final_url\": \"" << victim;
+  }
+  auto stats = run_crawl(o);
+  CHECK_FALSE(stats.interrupted);
+  auto all = actio::crawl::jsonl_sink::read_records(o.out_path);
+  auto check = check_demo_crawl(all, demo.expected());
+  INFO(check.to_string());
+  CHECK(check.ok());
+  record_index idx{all};
+  CHECK(idx.count.at(victim) == 1);
+  std::ifstream in(o.out_path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  REQUIRE_FALSE(text.empty());
+  CHECK(text.back() == '\n');
 }
