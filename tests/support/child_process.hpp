@@ -62,24 +62,46 @@ public:
     return true;
   }
 
-  void signal(int sig) { kill(pid_, sig); }
+  void signal(int sig) {
+    if (pid_ > 0 && !exited_)
+      kill(pid_, sig);
+  }
 
-  /// Waits up to `limit` for the exit; the exit code, or -1 if it was
-  /// killed by a signal or is still running (then it is killed).
-  int wait(std::chrono::milliseconds limit) {
+  /// Waits up to `limit` for the exit, collecting stdout; true once exited
+  /// (then all of stdout has been read).
+  bool wait_exit(std::chrono::milliseconds limit) {
+    if (pid_ <= 0)
+      return false;
     auto end = std::chrono::steady_clock::now() + limit;
-    while (!exited_ && std::chrono::steady_clock::now() < end) {
-      pump(10);
+    for (;;) {
       int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      if (!exited_ && waitpid(pid_, &status, WNOHANG) == pid_) {
         exited_ = true;
         code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        signal_ = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
       }
+      if (exited_ || std::chrono::steady_clock::now() >= end)
+        break;
+      if (!pump(10))
+        poll(nullptr, 0, 10); // stdout closed: do not spin until the exit
     }
-    while (pump(0)) {
-    }
-    return exited_ ? code_ : -1;
+    if (exited_)
+      while (pump(0)) {
+      }
+    return exited_;
   }
+
+  /// Waits up to `limit` for the exit; the exit code, or -1 if it was
+  /// killed by a signal or is still running (the destructor kills it).
+  int wait(std::chrono::milliseconds limit) {
+    return wait_exit(limit) ? code_ : -1;
+  }
+
+  /// The exit code once exited normally, else -1.
+  int exit_code() const { return exited_ ? code_ : -1; }
+
+  /// The signal that ended it, or 0.
+  int term_signal() const { return signal_; }
 
   /// Everything it printed so far.
   const std::string& output() const { return out_; }
@@ -104,6 +126,7 @@ private:
   int out_fd_ = -1;
   bool exited_ = false;
   int code_ = -1;
+  int signal_ = 0;
   std::string out_;
 };
 

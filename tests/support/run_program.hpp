@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "support/child_process.hpp"
+
+#include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <cstdio>
 #include <string>
 #include <vector>
-
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace actio::test {
 
@@ -30,58 +26,24 @@ inline program_result run_program(
     std::vector<std::string> args, std::chrono::milliseconds limit,
     int interrupt = 0,
     std::chrono::milliseconds interrupt_after = std::chrono::milliseconds{0}) {
+  using std::chrono::milliseconds;
+  using clock = std::chrono::steady_clock;
   program_result r;
-  int fds[2];
-  if (pipe(fds) != 0)
-    return r;
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+  auto start = clock::now();
+  child_process child{std::move(args)};
+  if (interrupt != 0 && !child.wait_exit(std::min(interrupt_after, limit)))
+    child.signal(interrupt);
+  auto left =
+      limit - std::chrono::duration_cast<milliseconds>(clock::now() - start);
+  if (!child.wait_exit(std::max(left, milliseconds{0}))) {
+    child.signal(SIGKILL);
+    r.timed_out = true;
+    child.wait_exit(milliseconds{5000});
   }
-  close(fds[1]);
-  fcntl(fds[0], F_SETFL, O_NONBLOCK);
-  bool interrupted = interrupt == 0;
-  int status = 0;
-  for (;;) {
-    auto now = std::chrono::steady_clock::now();
-    if (!interrupted && now - start >= interrupt_after) {
-      kill(pid, interrupt);
-      interrupted = true;
-    }
-    if (now - start >= limit) {
-      kill(pid, SIGKILL);
-      r.timed_out = true;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    poll(&p, 1, 10);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0)
-      r.out.append(buf, static_cast<std::size_t>(n));
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) {
-      while ((n = read(fds[0], buf, sizeof buf)) > 0)
-        r.out.append(buf, static_cast<std::size_t>(n));
-      break;
-    }
-  }
-  close(fds[0]);
-  r.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  if (WIFEXITED(status))
-    r.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
-    r.signal = WTERMSIG(status);
+  r.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  r.out = child.output();
+  r.exit_code = child.exit_code();
+  r.signal = child.term_signal();
   return r;
 }
 
