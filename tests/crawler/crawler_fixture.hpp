@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -115,6 +116,19 @@ inline crawl::crawl_stats run_crawl(const crawl::crawl_options& o) {
   runtime rt{test_runtime_options()};
   crawl::crawler c{rt, o};
   return rt.run_until_complete(c.run());
+}
+
+/// Runs one crawl on a fresh runtime and stops it (as SIGINT would) once
+/// `pages` pages are done, or lets it end if it finishes first.
+inline crawl::crawl_stats run_crawl_until(const crawl::crawl_options& o,
+                                          std::size_t pages) {
+  runtime rt{test_runtime_options()};
+  crawl::crawler c{rt, o};
+  auto done = c.run();
+  while (c.progress().pages < pages && !done.done())
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  c.stop();
+  return rt.run_until_complete(done);
 }
 
 /// Records by URL (the last one wins) and how many lines each URL has.

@@ -255,13 +255,7 @@ TEST_CASE("a crawl stopped midway resumes from its state file and ends with "
   o.out_path = dir.file("out.jsonl");
   o.state_path = dir.file("state.db");
   {
-    actio::runtime rt{actio::test::test_runtime_options()};
-    crawler c{rt, o};
-    auto done = c.run();
-    while (c.progress().pages < 60 && !done.done())
-      std::this_thread::sleep_for(5ms);
-    c.stop();
-    auto stats = rt.run_until_complete(done);
+    auto stats = actio::test::run_crawl_until(o, 60);
     CHECK(stats.interrupted);
     CHECK(stats.pages >= 60);
     CHECK(stats.pages < demo.expected().size());
@@ -329,15 +323,7 @@ TEST_CASE("a torn last output line is repaired on resume and its URL is "
   o.concurrency = 4;
   o.out_path = dir.file("out.jsonl");
   o.state_path = dir.file("state.db");
-  {
-    actio::runtime rt{actio::test::test_runtime_options()};
-    crawler c{rt, o};
-    auto done = c.run();
-    while (c.progress().pages < 40 && !done.done())
-      std::this_thread::sleep_for(5ms);
-    c.stop();
-    CHECK(rt.run_until_complete(done).interrupted);
-  }
+  CHECK(actio::test::run_crawl_until(o, 40).interrupted);
   // A kill in the middle of a write: half a line of a URL not output yet.
   auto first = actio::crawl::jsonl_sink::read_records(o.out_path);
   std::set<std::string> written;

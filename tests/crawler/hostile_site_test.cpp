@@ -5,6 +5,7 @@
 #include "actio/actors/crawler/crawler.hpp"
 
 #include "crawler/crawler_fixture.hpp"
+#include "crawler/site_replies.hpp"
 #include "support/http_test_server.hpp"
 #include "support/time_limit.hpp"
 
@@ -22,29 +23,14 @@ using actio::crawl::crawl_options;
 using actio::test::http_test_reply;
 using actio::test::http_test_request;
 using actio::test::http_test_server;
+using actio::test::links_to;
 using actio::test::record_index;
 using actio::test::run_crawl;
+using actio::test::site_reply;
 using actio::test::time_limit;
 using steady = std::chrono::steady_clock;
 
 namespace {
-
-http_test_reply reply(int status, const std::string& body,
-                      const std::string& type = "text/html",
-                      const std::string& extra = "") {
-  return {"HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: " + type +
-              "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
-              extra + "\r\n" + body,
-          false};
-}
-
-/// A page linking to each of `paths`.
-http_test_reply links_to(const std::vector<std::string>& paths) {
-  std::string body = "<html><head><title>index</title></head><body>";
-  for (const auto& p : paths)
-    body += "<a href=\"" + p + "\">" + p + "</a>";
-  return reply(200, body + "</body></html>");
-}
 
 crawl_options options_for(const http_test_server& s) {
   crawl_options o;
@@ -74,7 +60,7 @@ TEST_CASE("a robots.txt Crawl-delay spaces the requests to its host",
   http_test_server server;
   arrivals seen;
   server.route("/robots.txt", [](const http_test_request&) {
-    return reply(200, "User-agent: *\nCrawl-delay: 0.2\n", "text/plain");
+    return site_reply(200, "User-agent: *\nCrawl-delay: 0.2\n", "text/plain");
   });
   server.route("/", [&](const http_test_request&) {
     seen.add();
@@ -83,7 +69,7 @@ TEST_CASE("a robots.txt Crawl-delay spaces the requests to its host",
   for (auto p : {"/p1", "/p2", "/p3"})
     server.route(p, [&](const http_test_request&) {
       seen.add();
-      return reply(200, "<title>p</title>");
+      return site_reply(200, "<title>p</title>");
     });
   auto o = options_for(server);
   o.per_host = 4;
@@ -104,8 +90,8 @@ TEST_CASE("a 429 with Retry-After is retried after the server's delay and "
   server.route("/", [&](const http_test_request&) {
     seen.add();
     if (calls++ == 0)
-      return reply(429, "slow down", "text/plain", "Retry-After: 1\r\n");
-    return reply(200, "<title>finally</title>");
+      return site_reply(429, "slow down", "text/plain", "Retry-After: 1\r\n");
+    return site_reply(200, "<title>finally</title>");
   });
   auto o = options_for(server);
   o.obey_robots = false;
@@ -128,8 +114,8 @@ TEST_CASE("a robots.txt answering 503 is fetched again and its pages wait "
   std::atomic<int> page_calls{0};
   server.route("/robots.txt", [&](const http_test_request&) {
     if (robots_calls++ == 0)
-      return reply(503, "later", "text/plain");
-    return reply(200, "User-agent: *\nDisallow: /no\n", "text/plain");
+      return site_reply(503, "later", "text/plain");
+    return site_reply(200, "User-agent: *\nDisallow: /no\n", "text/plain");
   });
   server.route("/", [&](const http_test_request&) {
     ++page_calls;
@@ -137,11 +123,11 @@ TEST_CASE("a robots.txt answering 503 is fetched again and its pages wait "
   });
   server.route("/yes", [&](const http_test_request&) {
     ++page_calls;
-    return reply(200, "<title>yes</title>");
+    return site_reply(200, "<title>yes</title>");
   });
   server.route("/no", [&](const http_test_request&) {
     ++page_calls;
-    return reply(200, "<title>no</title>");
+    return site_reply(200, "<title>no</title>");
   });
   auto stats = run_crawl(options_for(server));
   CHECK(robots_calls == 2);
@@ -162,10 +148,10 @@ TEST_CASE("the robots.txt group naming the crawler's user agent wins over "
   std::string user_agent;
   std::mutex ua_mtx;
   server.route("/robots.txt", [](const http_test_request&) {
-    return reply(200,
-                 "User-agent: *\nDisallow: /\n\n"
-                 "User-agent: TestBot\nDisallow: /secret\n",
-                 "text/plain");
+    return site_reply(200,
+                      "User-agent: *\nDisallow: /\n\n"
+                      "User-agent: TestBot\nDisallow: /secret\n",
+                      "text/plain");
   });
   server.route("/", [&](const http_test_request& r) {
     std::lock_guard<std::mutex> g{ua_mtx};
@@ -173,11 +159,11 @@ TEST_CASE("the robots.txt group naming the crawler's user agent wins over "
     return links_to({"/public", "/secret"});
   });
   server.route("/public", [](const http_test_request&) {
-    return reply(200, "<title>public</title>");
+    return site_reply(200, "<title>public</title>");
   });
   server.route("/secret", [&](const http_test_request&) {
     ++secret_calls;
-    return reply(200, "<title>secret</title>");
+    return site_reply(200, "<title>secret</title>");
   });
   auto o = options_for(server);
   o.user_agent = "TestBot/2.0 (+http://example.org/bot)";
@@ -235,7 +221,7 @@ TEST_CASE("links wait for a slow page of a lower depth at most depth_wait",
   server.route("/c", [&](const http_test_request&) {
     std::lock_guard<std::mutex> g{mtx};
     c_at = steady::now();
-    return reply(200, "<title>c</title>");
+    return site_reply(200, "<title>c</title>");
   });
   auto o = options_for(server);
   o.obey_robots = false;

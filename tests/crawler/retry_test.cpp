@@ -5,6 +5,7 @@
 #include "actio/actors/crawler/crawler.hpp"
 
 #include "crawler/crawler_fixture.hpp"
+#include "crawler/site_replies.hpp"
 #include "support/http_test_server.hpp"
 #include "support/time_limit.hpp"
 
@@ -24,27 +25,14 @@ using actio::test::crawl_temp_dir;
 using actio::test::http_test_reply;
 using actio::test::http_test_request;
 using actio::test::http_test_server;
+using actio::test::links_to;
 using actio::test::record_index;
 using actio::test::run_crawl;
+using actio::test::site_reply;
 using actio::test::time_limit;
 using steady = std::chrono::steady_clock;
 
 namespace {
-
-http_test_reply reply(int status, const std::string& body,
-                      const std::string& extra = "") {
-  return {"HTTP/1.1 " + std::to_string(status) +
-              " X\r\nContent-Type: text/html\r\nContent-Length: " +
-              std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body,
-          false};
-}
-
-http_test_reply links_to(const std::vector<std::string>& paths) {
-  std::string body = "<html><head><title>index</title></head><body>";
-  for (const auto& p : paths)
-    body += "<a href=\"" + p + "\">" + p + "</a>";
-  return reply(200, body + "</body></html>");
-}
 
 /// Request times per path, recorded on the server thread.
 struct request_log {
@@ -91,13 +79,13 @@ TEST_CASE("a URL answering 500 backs off alone while its host serves the "
   std::atomic<int> flaky_calls{0};
   server.route("/flaky", [&](const http_test_request&) {
     log.add("/flaky");
-    return flaky_calls++ == 0 ? reply(500, "oops")
-                              : reply(200, "<title>ok</title>");
+    return flaky_calls++ == 0 ? site_reply(500, "oops")
+                              : site_reply(200, "<title>ok</title>");
   });
   for (std::string p : {"/a", "/b", "/c"})
     server.route(p, [&, p](const http_test_request&) {
       log.add(p);
-      return reply(200, "<title>p</title>");
+      return site_reply(200, "<title>p</title>");
     });
   auto o = options_for(server);
   o.backoff = 1000ms; // the retry waits 0.5-1 s
@@ -131,13 +119,14 @@ TEST_CASE("a 503 with Retry-After pauses its whole host for the server's "
   std::atomic<int> busy_calls{0};
   server.route("/busy", [&](const http_test_request&) {
     log.add("/busy");
-    return busy_calls++ == 0 ? reply(503, "later", "Retry-After: 1\r\n")
-                             : reply(200, "<title>ok</title>");
+    return busy_calls++ == 0
+               ? site_reply(503, "later", "text/html", "Retry-After: 1\r\n")
+               : site_reply(200, "<title>ok</title>");
   });
   for (std::string p : {"/a", "/b"})
     server.route(p, [&, p](const http_test_request&) {
       log.add(p);
-      return reply(200, "<title>p</title>");
+      return site_reply(200, "<title>p</title>");
     });
   auto o = options_for(server);
   o.backoff = 10ms;
@@ -164,7 +153,7 @@ TEST_CASE("retry counts survive a stop and resume: a URL gets at most "
                [](const http_test_request&) { return links_to({"/failing"}); });
   server.route("/failing", [&](const http_test_request&) {
     ++failing_calls;
-    return reply(500, "always");
+    return site_reply(500, "always");
   });
   crawl_temp_dir dir;
   auto o = options_for(server);
@@ -204,7 +193,8 @@ TEST_CASE("malformed HTML and binary pages do not stop the crawl",
     return links_to({"/broken", "/binary"});
   });
   server.route("/broken", [](const http_test_request&) {
-    return reply(200, "<html><title>broken<<body><div><p><a href='/after'>x"
+    return site_reply(200,
+                      "<html><title>broken<<body><div><p><a href='/after'>x"
                       "</i></b></table><a href=\"/after2\">y<!-- open "
                       "comment");
   });
@@ -212,11 +202,11 @@ TEST_CASE("malformed HTML and binary pages do not stop the crawl",
     std::string body = "<a href=\"/after3\">z</a>";
     body += std::string("\0\xff\xfe<<>>\x01\x02", 10);
     body += std::string(3000, '\0');
-    return reply(200, body);
+    return site_reply(200, body);
   });
   for (std::string p : {"/after", "/after2", "/after3"})
     server.route(p, [](const http_test_request&) {
-      return reply(200, "<title>after</title>");
+      return site_reply(200, "<title>after</title>");
     });
   auto o = options_for(server);
   o.concurrency = 4;

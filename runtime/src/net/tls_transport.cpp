@@ -163,6 +163,23 @@ constexpr auto protocol_floor =
     ssl::context::default_workarounds | ssl::context::no_sslv2 |
     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1;
 
+/// Runs the handshake as `side`; `done` gets null or the handshake error.
+void start_handshake(std::shared_ptr<tls_transport> tls,
+                     ssl::stream_base::handshake_type side,
+                     const std::string& where,
+                     std::function<void(std::exception_ptr)> done) {
+  auto& stream = tls->tls();
+  stream.async_handshake(side, [tls = std::move(tls), where,
+                                done = std::move(done)](std::error_code ec) {
+    if (ec) {
+      done(handshake_error(*tls, ec, where));
+      return;
+    }
+    tls->handshake_done();
+    done(nullptr);
+  });
+}
+
 } // namespace
 
 std::shared_ptr<transport>
@@ -229,32 +246,15 @@ void tls_client_handshake(const std::shared_ptr<transport>& t,
     else
       X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
   }
-  tls->tls().async_handshake(
-      ssl::stream_base::client,
-      [tls, where, done = std::move(done)](std::error_code ec) {
-        if (ec) {
-          done(handshake_error(*tls, ec, where));
-          return;
-        }
-        tls->handshake_done();
-        done(nullptr);
-      });
+  start_handshake(std::move(tls), ssl::stream_base::client, where,
+                  std::move(done));
 }
 
 void tls_server_handshake(const std::shared_ptr<transport>& t,
                           const std::string& where,
                           std::function<void(std::exception_ptr)> done) {
-  auto tls = std::static_pointer_cast<tls_transport>(t);
-  tls->tls().async_handshake(
-      ssl::stream_base::server,
-      [tls, where, done = std::move(done)](std::error_code ec) {
-        if (ec) {
-          done(handshake_error(*tls, ec, where));
-          return;
-        }
-        tls->handshake_done();
-        done(nullptr);
-      });
+  start_handshake(std::static_pointer_cast<tls_transport>(t),
+                  ssl::stream_base::server, where, std::move(done));
 }
 
 } // namespace actio::detail
