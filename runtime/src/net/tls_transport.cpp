@@ -36,8 +36,13 @@ public:
 
   void handshake_done() { established_ = true; }
 
+  // Each pending operation holds the transport: asio's SSL operations use
+  // the stream's state when they complete, even when cancelled by a close,
+  // so the stream must outlive them.
   void async_read_some(asio::mutable_buffer buf, io_handler h) override {
-    stream_.async_read_some(buf, std::move(h));
+    stream_.async_read_some(
+        buf, [self = shared_from_this(), h = std::move(h)](
+                 std::error_code ec, std::size_t n) { h(ec, n); });
   }
 
   void async_write(asio::const_buffer buf, io_handler h) override {
