@@ -7,3 +7,13 @@ if(ACTIO_SANITIZE)
   add_compile_options(-fsanitize=${ACTIO_SANITIZE} -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${ACTIO_SANITIZE})
 endif()
+
+# actio_sanitized_program(target): gives an executable of actio's own (tests,
+# examples, apps) the LeakSanitizer suppressions of two known CAF leaks (see
+# sanitize/caf_lsan_suppressions.cpp). Does nothing without AddressSanitizer.
+function(actio_sanitized_program target)
+  if(ACTIO_SANITIZE MATCHES "address")
+    target_sources(${target} PRIVATE
+      ${PROJECT_SOURCE_DIR}/cmake/sanitize/caf_lsan_suppressions.cpp)
+  endif()
+endfunction()
