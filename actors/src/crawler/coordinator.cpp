@@ -82,6 +82,7 @@ coordinator::coordinator(coordinator_setup setup, http_client& http,
   robots_request_.connect_timeout = opts_.connect_timeout;
   robots_request_.max_body_bytes = 4u << 20;
   robots_request_.max_redirects = 5;
+  robots_request_.refuse_private_addresses = !filter_.allows_private();
   stats_.resumed = setup.resumed;
 }
 

@@ -209,6 +209,9 @@ future<crawl_stats> crawler::run() {
   env->http = m.http.get();
   env->max_redirects = m.opts.max_redirects;
   env->filter = m.filter;
+  // The filter judges host names and literals; this judges the address
+  // each connection reaches, so a public name pointing inside is refused.
+  env->request.refuse_private_addresses = !m.filter.allows_private();
   if (m.opts.obey_robots)
     env->robots = [weak, c = m.coordinator](const std::string& url) {
       promise<bool> answer;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/actors/http/engine.hpp"
 
+#include "actio/actors/http/private_address.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -69,6 +71,9 @@ struct transfer {
   std::size_t max_body = 0;
   bool too_large = false;
   bool loop = false;
+  /// The address curl connected to, when `refuse_private_addresses` refused
+  /// it; empty otherwise.
+  std::string refused_address;
   /// The request sets only options that every transfer overwrites.
   bool plain = false;
   long last_status = 0;
@@ -139,6 +144,8 @@ error_kind classify(CURLcode rc, const transfer& t) {
     return error_kind::redirect_loop;
   if (t.too_large && rc == CURLE_WRITE_ERROR)
     return error_kind::too_large;
+  if (!t.refused_address.empty() && rc == CURLE_ABORTED_BY_CALLBACK)
+    return error_kind::private_address;
   switch (rc) {
   case CURLE_COULDNT_RESOLVE_HOST:
   case CURLE_COULDNT_RESOLVE_PROXY:
@@ -468,6 +475,9 @@ private:
         options_.allow_http2 && is_https(t.req.url) ? 1L : 0L);
     set(CURLOPT_PRIVATE, static_cast<void*>(&t));
     set(CURLOPT_ERRORBUFFER, t.errbuf);
+    set(CURLOPT_PREREQFUNCTION,
+        o.refuse_private_addresses ? &impl::prereq_cb : nullptr);
+    set(CURLOPT_PREREQDATA, static_cast<void*>(&t));
     set(CURLOPT_WRITEDATA, static_cast<void*>(&t));
     set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
     set(CURLOPT_CONNECTTIMEOUT_MS,
@@ -563,6 +573,9 @@ private:
         detail = "redirect revisits " + t.visited.back();
       else if (kind == error_kind::too_large)
         detail = "body exceeds " + std::to_string(t.max_body) + " bytes";
+      else if (kind == error_kind::private_address)
+        detail = "refused to send to " + t.refused_address +
+                 ", a loopback, private or link-local address";
       else if (t.errbuf[0] != '\0')
         detail += std::string(": ") + t.errbuf;
       return make_error(kind, std::move(detail), t.req.url,
@@ -979,6 +992,17 @@ private:
     } catch (...) {
       return CURL_SOCKET_BAD;
     }
+  }
+
+  /// Runs once per request (and per redirect hop curl follows) after the
+  /// connection is made or reused and before anything is sent: refuses a
+  /// private address when the request asks for it.
+  static int prereq_cb(void* clientp, char* primary_ip, char*, int, int) {
+    auto* t = static_cast<transfer*>(clientp);
+    if (primary_ip == nullptr || !is_private_address(primary_ip))
+      return CURL_PREREQFUNC_OK;
+    t->refused_address = primary_ip;
+    return CURL_PREREQFUNC_ABORT;
   }
 
   static int close_socket_cb(void* clientp, curl_socket_t fd) {

@@ -33,6 +33,8 @@ std::string_view to_string(error_kind kind) noexcept {
     return "shutdown";
   case error_kind::invalid_url:
     return "invalid_url";
+  case error_kind::private_address:
+    return "private_address";
   case error_kind::other:
     return "other";
   }

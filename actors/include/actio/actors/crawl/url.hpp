@@ -129,10 +129,10 @@ bool domain_allowed(std::string_view host,
                     const std::vector<std::string>& allowed) noexcept;
 
 /// True for hosts a public crawler must not visit: loopback, private,
-/// link-local and unspecified IP literals (127/8, 10/8, 172.16/12,
-/// 192.168/16, 169.254/16, 0/8, ::, ::1, fc00::/7, fe80::/10, IPv4-mapped
-/// forms of those) and `localhost` / `*.localhost`. Host names are not
-/// resolved: a DNS name that points at 127.0.0.1 is not detected here.
+/// shared, link-local and unspecified IP literals (`http::is_private_address`)
+/// and `localhost` / `*.localhost`. Host names are not resolved here: the
+/// crawler's requests set `request_options::refuse_private_addresses`, which
+/// checks the address each connection actually reaches.
 bool is_private_or_loopback_host(std::string_view host) noexcept;
 
 } // namespace actio::crawl

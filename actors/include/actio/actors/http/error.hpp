@@ -22,6 +22,7 @@ enum class error_kind {
   cancelled,          ///< `engine::cancel` aborted the request
   shutdown,           ///< the engine shut down before the request finished
   invalid_url,        ///< bad URL or a scheme that is not allowed
+  private_address,    ///< refused: the host resolved to a private address
   other,              ///< anything else curl reports
 };
 

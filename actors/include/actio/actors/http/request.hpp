@@ -44,6 +44,13 @@ struct request_options {
   std::string ca_file;
   /// Restricts the URL and every redirect target to http and https.
   bool http_only = true;
+  /// Refuses to send the request, and each redirect hop curl follows, when
+  /// the address the connection reached (after DNS, so a public name that
+  /// resolves to 127.0.0.1 is caught too) is loopback, private, shared,
+  /// link-local or unspecified (`is_private_address`): the request then
+  /// fails with `error_kind::private_address` naming the address, before
+  /// any byte of it is sent.
+  bool refuse_private_addresses = false;
 };
 
 /// One HTTP request as submitted to `engine::submit`.
