@@ -20,6 +20,9 @@ enum class net_errc {
   other,           ///< anything else; the message says what
 };
 
+/// The enumerator's name ("reset", "timeout", ...).
+std::string to_string(net_errc code);
+
 /// The error of every failed network operation, with a kind to branch on
 /// and a message naming the endpoint and the system's reason.
 class net_error : public std::runtime_error {

@@ -2,6 +2,8 @@
 #include "actio/start_server.hpp"
 
 #include "actio/any_future.hpp"
+#include "actio/connection.hpp"
+#include "net/connection_actor.hpp"
 #include "net/stream_actor.hpp"
 #include "net/transport.hpp"
 #include "runtime_core.hpp"
@@ -10,6 +12,9 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
 #include <atomic>
 #include <unordered_map>
 
@@ -17,8 +22,9 @@ namespace actio::detail {
 
 using tcp = asio::ip::tcp;
 
-/// A listening socket and its running handlers. Everything but the atomic
-/// counters is touched only on the I/O thread.
+/// A listening socket and its running handlers (coroutines, or actors
+/// from a behaviour). Everything but the atomic counters is touched only on
+/// the I/O thread.
 class server_impl : public net_object,
                     public std::enable_shared_from_this<server_impl> {
 public:
@@ -26,6 +32,11 @@ public:
               server_options options)
       : rt_(rt), io_(rt.io), acceptor_(*io_), handler_(std::move(handler)),
         options_(options) {}
+
+  server_impl(runtime_core& rt, std::shared_ptr<connection_behavior> behavior,
+              server_options options, connection_options input)
+      : rt_(rt), io_(rt.io), acceptor_(*io_), behavior_(std::move(behavior)),
+        input_(input), options_(options) {}
 
   /// Binds and listens; on the I/O thread.
   void open(const std::string& host, std::uint16_t port) {
@@ -57,8 +68,11 @@ public:
     closing_ = true;
     std::error_code ignored;
     acceptor_.close(ignored);
-    for (auto& [id, f] : running_)
-      f.cancel();
+    for (auto& [id, stop] : running_)
+      stop();
+    for (auto& weak : lingering_)
+      if (auto t = weak.lock())
+        t->abort();
     for (auto& [id, conn] : handshaking_)
       conn->abort();
     maybe_closed();
@@ -124,6 +138,13 @@ private:
       start_handler(std::move(conn));
   }
 
+  void start_handler(std::shared_ptr<transport> conn) {
+    if (behavior_)
+      start_actor(std::move(conn));
+    else
+      start_task(std::move(conn));
+  }
+
   /// Runs the TLS handshake under its deadline, then the handler; a client
   /// that fails it is dropped.
   void handshake(std::shared_ptr<transport> conn) {
@@ -158,7 +179,7 @@ private:
         });
   }
 
-  void start_handler(std::shared_ptr<transport> connection) {
+  void start_task(std::shared_ptr<transport> connection) {
     stream s{spawn_stream(rt_, std::move(connection))};
     future<none> f;
     try {
@@ -171,16 +192,44 @@ private:
       return;
     }
     auto id = next_id_++;
-    running_.emplace(id, any_future{f});
+    running_.emplace(id, [f = any_future{f}]() mutable { f.cancel(); });
     f.state()->add_callback([self = shared_from_this(), id, s]() mutable {
       s.close();
-      asio::post(*self->io_, [self, id] {
-        self->running_.erase(id);
-        --self->active_;
-        self->maybe_closed();
-        self->accept_next();
-      });
+      asio::post(*self->io_, [self, id] { self->handler_ended(id); });
     });
+  }
+
+  /// Spawns the client's actor; stopping it sends it an exit message and
+  /// aborts its socket.
+  void start_actor(std::shared_ptr<transport> connection) {
+    auto id = next_id_++;
+    std::weak_ptr<transport> weak_conn = connection;
+    caf::actor user;
+    try {
+      user = spawn_connection_actor(
+          rt_, connection, behavior_, input_, [self = shared_from_this(), id] {
+            asio::post(*self->io_, [self, id] { self->handler_ended(id); });
+          });
+    } catch (const std::exception&) { // the actor system is shutting down
+      --active_;
+      connection->abort();
+      return;
+    }
+    if (lingering_.size() >= 64 && lingering_.size() % 64 == 0)
+      std::erase_if(lingering_, [](auto& w) { return w.expired(); });
+    lingering_.push_back(weak_conn);
+    running_.emplace(id, [user, weak_conn] {
+      caf::anon_send_exit(user, caf::exit_reason::user_shutdown);
+      if (auto t = weak_conn.lock())
+        t->abort();
+    });
+  }
+
+  void handler_ended(std::uint64_t id) {
+    running_.erase(id);
+    --active_;
+    maybe_closed();
+    accept_next();
   }
 
   void maybe_closed() {
@@ -192,6 +241,8 @@ private:
   std::shared_ptr<asio::io_context> io_;
   tcp::acceptor acceptor_;
   std::shared_ptr<connection_handler> handler_;
+  std::shared_ptr<connection_behavior> behavior_;
+  connection_options input_;
   server_options options_;
   std::uint16_t port_ = 0;
   bool closing_ = false;
@@ -203,7 +254,11 @@ private:
   std::shared_ptr<asio::ssl::context> tls_ctx_;
   std::unordered_map<std::uint64_t, std::shared_ptr<transport>> handshaking_;
   std::uint64_t next_id_ = 0;
-  std::unordered_map<std::uint64_t, any_future> running_;
+  /// How to stop each running handler.
+  std::unordered_map<std::uint64_t, unique_function<void()>> running_;
+  /// Sockets of actor connections, which may outlive their actor while
+  /// their last data is sent (`connection_options::linger`).
+  std::vector<std::weak_ptr<transport>> lingering_;
   std::shared_ptr<promise<none>> closed_ = std::make_shared<promise<none>>();
 };
 
@@ -235,13 +290,12 @@ future<none> server::close() {
   return impl_->close();
 }
 
-future<server> start_server(std::string host, std::uint16_t port,
-                            connection_handler handler,
-                            server_options options) {
-  auto& rt = detail::ambient_runtime();
-  detail::require_real_time(rt, "start_server");
-  auto impl = std::make_shared<detail::server_impl>(
-      rt, std::make_shared<connection_handler>(std::move(handler)), options);
+namespace {
+
+/// Opens `impl` on the I/O thread; completes on the loop actor.
+future<server> open_server(detail::runtime_core& rt,
+                           std::shared_ptr<detail::server_impl> impl,
+                           std::string host, std::uint16_t port) {
   detail::register_net_object(rt, impl);
   auto p = std::make_shared<promise<server>>();
   auto f = p->get_future();
@@ -255,6 +309,48 @@ future<server> start_server(std::string host, std::uint16_t port,
     }
   });
   return f;
+}
+
+} // namespace
+
+future<server> start_server(std::string host, std::uint16_t port,
+                            connection_handler handler,
+                            server_options options) {
+  auto& rt = detail::ambient_runtime();
+  detail::require_real_time(rt, "start_server");
+  auto impl = std::make_shared<detail::server_impl>(
+      rt, std::make_shared<connection_handler>(std::move(handler)), options);
+  return open_server(rt, std::move(impl), std::move(host), port);
+}
+
+future<server> start_server(std::string host, std::uint16_t port,
+                            connection_behavior make, server_options options,
+                            connection_options input) {
+  auto& rt = detail::ambient_runtime();
+  detail::require_real_time(rt, "start_server");
+  auto impl = std::make_shared<detail::server_impl>(
+      rt, std::make_shared<connection_behavior>(std::move(make)), options,
+      input);
+  // Actors are not tasks: end them (and abort their lingering sockets)
+  // before the runtime waits for its actors to end.
+  detail::on_close(
+      rt, [weak = std::weak_ptr<detail::server_impl>(impl), io = rt.io] {
+        if (auto s = weak.lock())
+          asio::post(*io, [s] { s->close_now(); });
+      });
+  return open_server(rt, std::move(impl), std::move(host), port);
+}
+
+future<server> start_server(std::string host, std::uint16_t port,
+                            connection_behavior make, server_options options) {
+  return start_server(std::move(host), port, std::move(make), options,
+                      connection_options{});
+}
+
+future<server> start_server(std::string host, std::uint16_t port,
+                            connection_behavior make) {
+  return start_server(std::move(host), port, std::move(make), server_options{},
+                      connection_options{});
 }
 
 future<server> start_server(std::string host, std::uint16_t port,

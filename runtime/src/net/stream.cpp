@@ -3,6 +3,7 @@
 
 #include "messages.hpp"
 #include "net/stream_actor.hpp"
+#include "net/stream_state.hpp"
 #include "net/transport.hpp"
 #include "runtime_core.hpp"
 
@@ -22,13 +23,6 @@ namespace actio::detail {
 
 using tcp = asio::ip::tcp;
 
-struct read_request {
-  enum kind_t { line, until, exactly, some, all } kind;
-  std::size_t n = 0;
-  std::string delim;
-  promise<std::string> done;
-};
-
 /// Closes a stream's socket on the I/O thread when the runtime shuts down.
 class transport_closer : public net_object {
 public:
@@ -42,48 +36,24 @@ private:
   std::weak_ptr<transport> conn_;
 };
 
-/// The state of a stream's actor. Only that actor touches it; the I/O
-/// thread only runs socket operations and reports back by message.
-struct stream_state {
-  std::shared_ptr<asio::io_context> io;
-  std::shared_ptr<transport> conn;
-  std::shared_ptr<transport_closer> closer;
-  caf::weak_actor_ptr self_weak;
-  std::string peer;
-  std::string rbuf;
-  bool eof = false;
-  bool reading = false;
-  bool closed = false;
-  std::exception_ptr read_error;
-  std::deque<read_request> reads;
-  std::string pending_write;
-  bool writing = false;
-  bool want_eof = false;
-  std::exception_ptr write_error;
-  std::vector<promise<none>> drains;
-
-  ~stream_state() {
-    auto closed_error = std::make_exception_ptr(
-        net_error(net_errc::closed, "stream to " + peer + " was closed"));
-    for (auto& r : reads)
-      r.done.set_exception(closed_error);
-    for (auto& d : drains)
-      d.set_exception(closed_error);
-    if (conn && io)
-      asio::post(*io, [t = std::move(conn)] { t->close(); });
-  }
-};
+stream_state::~stream_state() {
+  auto closed_error = std::make_exception_ptr(
+      net_error(net_errc::closed, "stream to " + peer + " was closed"));
+  for (auto& r : reads)
+    r.done.set_exception(closed_error);
+  for (auto& d : drains)
+    d.set_exception(closed_error);
+  if (conn && io)
+    asio::post(*io, [t = std::move(conn)] { t->close(); });
+}
 
 using stream_actor_t = caf::stateful_actor<stream_state>;
 
-/// Sends `fn` to run on the stream's actor, if it still exists.
 void to_actor(const caf::weak_actor_ptr& weak, unique_function<void()> fn) {
   if (auto strong = weak.lock())
     caf::anon_send(caf::actor_cast<caf::actor>(std::move(strong)),
                    run_atom::value, make_closure(std::move(fn)));
 }
-
-void pump_reads(stream_state& st);
 
 void start_read(stream_state& owner) {
   if (owner.reading || owner.eof || owner.read_error || owner.closed)
@@ -111,8 +81,13 @@ void start_read(stream_state& owner) {
 }
 
 /// Serves queued reads from the buffer in order; asks for more data when
-/// the front one cannot be served yet.
+/// the front one cannot be served yet. In push mode the push function
+/// takes the input instead.
 void pump_reads(stream_state& st) {
+  if (st.push) {
+    st.push(st);
+    return;
+  }
   while (!st.reads.empty()) {
     auto& r = st.reads.front();
     if (auto f = r.done.get_future(); !f.valid() || f.done()) { // cancelled
@@ -192,8 +167,6 @@ void pump_reads(stream_state& st) {
   }
 }
 
-void pump_writes(stream_state& st);
-
 void finish_drains(stream_state& st) {
   for (auto& d : st.drains) {
     if (st.write_error)
@@ -204,12 +177,27 @@ void finish_drains(stream_state& st) {
   st.drains.clear();
 }
 
+/// Ends a graceful close once nothing is left to send: closes the socket
+/// and lets the actor go.
+void finish_close_after_flush(stream_state& st) {
+  if (!st.keep_alive)
+    return;
+  asio::post(*st.io, [conn = st.conn, timer = std::move(st.linger)] {
+    if (timer)
+      timer->cancel();
+    conn->close();
+  });
+  st.linger = nullptr;
+  st.keep_alive = nullptr; // this actor ends once its queue is empty
+}
+
 void pump_writes(stream_state& owner) {
   if (owner.writing)
     return;
   if (owner.write_error) {
     owner.pending_write.clear();
     finish_drains(owner);
+    finish_close_after_flush(owner);
     return;
   }
   if (owner.pending_write.empty()) {
@@ -218,9 +206,11 @@ void pump_writes(stream_state& owner) {
       owner.want_eof = false;
       asio::post(*owner.io, [conn = owner.conn] { conn->shutdown_send(); });
     }
+    finish_close_after_flush(owner);
     return;
   }
   owner.writing = true;
+  owner.writing_bytes = owner.pending_write.size();
   auto data = std::make_shared<std::string>(std::move(owner.pending_write));
   owner.pending_write.clear();
   auto* state = &owner;
@@ -231,13 +221,34 @@ void pump_writes(stream_state& owner) {
                         to_actor(block, [state, ec] {
                           auto& st = *state;
                           st.writing = false;
+                          st.writing_bytes = 0;
                           if (ec)
                             st.write_error =
                                 to_net_error(ec, "write to " + st.peer);
                           pump_writes(st);
+                          if (st.push)
+                            st.push(st);
                         });
                       });
   });
+}
+
+void close_after_flush(stream_state& st, duration linger) {
+  if (st.keep_alive || !st.conn)
+    return;
+  st.closed = true;
+  st.keep_alive = caf::actor_cast<caf::actor>(st.self_weak.lock());
+  st.linger = std::make_shared<asio::steady_timer>(*st.io);
+  asio::post(*st.io, [timer = st.linger,
+                      conn = std::weak_ptr<transport>(st.conn), linger] {
+    timer->expires_after(linger);
+    timer->async_wait([conn](std::error_code ec) {
+      if (auto t = conn.lock(); t && !ec)
+        t->abort(); // the pending write fails, which ends the close
+    });
+  });
+  pump_reads(st);
+  pump_writes(st);
 }
 
 caf::behavior stream_actor(stream_actor_t* self) {
@@ -248,33 +259,21 @@ caf::behavior stream_actor(stream_actor_t* self) {
   };
 }
 
-/// What an actio::stream holds: the owning actor (strong) and a pointer to
-/// its state, dereferenced only inside closures that run on that actor.
-class stream_handle {
-public:
-  caf::actor actor;
-  stream_state* state = nullptr;
-  std::string peer;
+stream_handle::~stream_handle() {
+  auto* st = state;
+  to_actor(
+      caf::weak_actor_ptr{caf::actor_cast<caf::actor_control_block*>(actor)},
+      [st] {
+        st->closed = true;
+        pump_reads(*st);
+      });
+}
 
-  ~stream_handle() {
-    // last handle gone: close now (the actor may live on briefly for
-    // messages already queued)
-    auto* st = state;
-    to_actor(
-        caf::weak_actor_ptr{caf::actor_cast<caf::actor_control_block*>(actor)},
-        [st] {
-          st->closed = true;
-          pump_reads(*st);
-        });
-  }
-
-  void run(unique_function<void(stream_state&)> fn) const {
-    auto* st = state;
-    caf::anon_send(
-        actor, run_atom::value,
-        make_closure([st, fn = std::move(fn)]() mutable { fn(*st); }));
-  }
-};
+void stream_handle::run(unique_function<void(stream_state&)> fn) const {
+  auto* st = state;
+  caf::anon_send(actor, run_atom::value,
+                 make_closure([st, fn = std::move(fn)]() mutable { fn(*st); }));
+}
 
 std::shared_ptr<stream_handle> spawn_stream(runtime_core& rt,
                                             std::shared_ptr<transport> conn) {
