@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // A line-echo TCP service on start_server: every line a client sends comes
 // back to it, until the client ends its side. Plain TCP, or TLS with
-// --tls-cert/--tls-key. Runs until SIGINT/SIGTERM, then stops accepting,
-// lets the connections finish and prints how many lines it echoed.
+// --tls-cert/--tls-key. Each client is served by a coroutine, or with
+// --actor by a plain CAF actor (the same service written as a behaviour).
+// Runs until SIGINT/SIGTERM, then stops accepting, lets the connections
+// finish and prints how many lines it echoed.
 //
-//   11_line_echo_service [--host H] [--port P] [--tls-cert F --tls-key F]
-//   11_line_echo_service --self-test [--clients N] [--lines M] [...]
+//   11_line_echo_service [--actor] [--host H] [--port P]
+//                        [--tls-cert F --tls-key F]
+//   11_line_echo_service --self-test [--actor] [--clients N] [--lines M] [...]
 //
 // --self-test starts the service, connects N clients at once (over TLS
 // too, trusting the given certificate as their CA), each sending M lines
 // and checking the echoes, prints a summary and exits 0 if every echo
 // matched (1 otherwise).
 #include <actio/actio.hpp>
+#include <actio/connection.hpp>
+
+#include <caf/event_based_actor.hpp>
 
 #include <atomic>
 #include <cstdio>
@@ -28,6 +34,7 @@ struct options {
   std::string tls_cert;
   std::string tls_key;
   bool self_test = false;
+  bool actor = false;
   int clients = 8;
   int lines = 100;
 };
@@ -51,6 +58,8 @@ options parse(int argc, char** argv) {
       o.tls_key = value();
     else if (a == "--self-test")
       o.self_test = true;
+    else if (a == "--actor")
+      o.actor = true;
     else if (a == "--clients")
       o.clients = std::stoi(value());
     else if (a == "--lines")
@@ -73,6 +82,19 @@ actio::task<> echo_lines(actio::stream s) {
     co_await s.drain();
     ++echoed;
   }
+}
+
+/// The same service as a CAF actor per client: input arrives as messages,
+/// and actio stops reading from a client that does not read its echoes
+/// (connection_options::high_water).
+caf::behavior echo_actor(caf::event_based_actor* self, actio::connection c) {
+  return {
+      [c](const actio::line& l) mutable {
+        c.write(l.text);
+        ++echoed;
+      },
+      [self](const actio::closed&) { self->quit(); },
+  };
 }
 
 /// One self-test client: sends its lines, reads the echoes, counts the
@@ -111,13 +133,14 @@ int main(int argc, char** argv) {
   actio::server srv;
   try {
     srv = rt.run_until_complete(
-        actio::start_server(o.host, o.port, echo_lines, so));
+        o.actor ? actio::start_server(o.host, o.port, echo_actor, so)
+                : actio::start_server(o.host, o.port, echo_lines, so));
   } catch (const actio::net_error& e) {
     std::cerr << "11_line_echo_service: " << e.what() << "\n";
     return 1;
   }
-  std::printf("listening on %s:%u (%s)\n", o.host.c_str(), srv.port(),
-              so.tls.enabled() ? "tls" : "plain");
+  std::printf("listening on %s:%u (%s, %s)\n", o.host.c_str(), srv.port(),
+              o.actor ? "actors" : "tasks", so.tls.enabled() ? "tls" : "plain");
   std::fflush(stdout);
 
   if (o.self_test) {

@@ -238,10 +238,29 @@ TEST_CASE("example 11: the line-echo service's self-test echoes every line "
           "[examples][stream]") {
   auto r = run_program({example("11_line_echo_service"), "--self-test"}, 30s);
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("(plain)"));
+  CHECK_THAT(r.out, Catch::Contains("(tasks, plain)"));
   CHECK_THAT(r.out, Catch::Contains("self-test: 8 clients x 100 lines, 800 of "
                                     "800 echoes matched, 8 connections "
                                     "accepted"));
+}
+
+TEST_CASE("example 11: the self-test with a CAF actor per client, plain and "
+          "TLS",
+          "[examples][stream][connection]") {
+  auto r = run_program(
+      {example("11_line_echo_service"), "--self-test", "--actor"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("(actors, plain)"));
+  CHECK_THAT(r.out, Catch::Contains("800 of 800 echoes matched"));
+  actio::test::tls_self_signed cert;
+  auto t =
+      run_program({example("11_line_echo_service"), "--self-test", "--actor",
+                   "--clients", "4", "--lines", "50", "--tls-cert",
+                   cert.cert_file, "--tls-key", cert.key_file},
+                  30s);
+  REQUIRE(t.exit_code == 0);
+  CHECK_THAT(t.out, Catch::Contains("(actors, tls)"));
+  CHECK_THAT(t.out, Catch::Contains("200 of 200 echoes matched"));
 }
 
 TEST_CASE("example 11: the self-test over TLS with a self-signed certificate",
@@ -252,25 +271,31 @@ TEST_CASE("example 11: the self-test over TLS with a self-signed certificate",
                         cert.cert_file, "--tls-key", cert.key_file},
                        30s);
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("(tls)"));
+  CHECK_THAT(r.out, Catch::Contains("(tasks, tls)"));
   CHECK_THAT(r.out, Catch::Contains("200 of 200 echoes matched"));
 }
 
 TEST_CASE("example 11: the service echoes a client and exits 0 on SIGTERM",
           "[examples][stream][signals]") {
-  child_process svc({example("11_line_echo_service")});
-  REQUIRE(svc.wait_for_output("(plain)\n", 10s));
-  int fd = connect_local(listening_port(svc.output()));
-  REQUIRE(fd >= 0);
-  std::string hello = "hello\nworld\n";
-  REQUIRE(::send(fd, hello.data(), hello.size(), 0) ==
-          static_cast<ssize_t>(hello.size()));
-  CHECK(read_lines(fd, 2) == hello);
-  ::close(fd);
-  std::this_thread::sleep_for(100ms); // let the service see the EOF
-  svc.signal(SIGTERM);
-  CHECK(svc.wait(10s) == 0);
-  CHECK_THAT(svc.output(), Catch::Contains("echoed 2 lines on 1 connections"));
+  for (bool actors : {false, true}) {
+    std::vector<std::string> args{example("11_line_echo_service")};
+    if (actors)
+      args.push_back("--actor");
+    child_process svc(args);
+    REQUIRE(svc.wait_for_output("plain)\n", 10s));
+    int fd = connect_local(listening_port(svc.output()));
+    REQUIRE(fd >= 0);
+    std::string hello = "hello\nworld\n";
+    REQUIRE(::send(fd, hello.data(), hello.size(), 0) ==
+            static_cast<ssize_t>(hello.size()));
+    CHECK(read_lines(fd, 2) == hello);
+    ::close(fd);
+    std::this_thread::sleep_for(100ms); // let the service see the EOF
+    svc.signal(SIGTERM);
+    CHECK(svc.wait(10s) == 0);
+    CHECK_THAT(svc.output(),
+               Catch::Contains("echoed 2 lines on 1 connections"));
+  }
 }
 
 TEST_CASE("example 12: load from a second process gets every answer right, "
