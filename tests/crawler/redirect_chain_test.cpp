@@ -191,3 +191,50 @@ TEST_CASE("a crawl does not follow redirects to robots-disallowed paths or "
   CHECK_FALSE(to_public.error.has_value());
   CHECK(stats.errors_by_kind["redirect_refused"] == 2);
 }
+
+TEST_CASE("a redirect to a host whose robots.txt cannot be fetched says so, "
+          "not that robots.txt disallowed it",
+          "[crawler][redirect]") {
+  time_limit limit{20s, "redirect with unavailable robots"};
+  http_test_server server;
+  http_test_server::options other_addr;
+  other_addr.address = "127.0.0.2";
+  http_test_server other{other_addr};
+  std::atomic<int> robots_calls{0};
+  std::atomic<int> page_calls{0};
+  server.route("/", [](const http_test_request&) {
+    return page("<a href=\"/to-other\">b</a>");
+  });
+  server.route("/to-other", [&](const http_test_request&) {
+    return redirect_to(other.url("/page"));
+  });
+  other.route("/robots.txt", [&](const http_test_request&) {
+    ++robots_calls;
+    return http_test_reply{"HTTP/1.1 503 Service Unavailable\r\n"
+                           "Content-Length: 0\r\n\r\n",
+                           false};
+  });
+  other.route("/page", [&](const http_test_request&) {
+    ++page_calls;
+    return page("<title>other</title>");
+  });
+  crawl_options o;
+  o.seeds = {server.url("/")};
+  o.allowed_domains = {"127.0.0.1", "127.0.0.2"};
+  o.delay = 0ms;
+  o.backoff = 10ms;
+  o.max_attempts = 2;
+  o.timeout = 2000ms;
+  o.keep_records = true;
+  auto stats = run_crawl(o);
+  CHECK(page_calls == 0);
+  CHECK(robots_calls == 2);
+  record_index idx{stats.records};
+  const auto& to_other = idx.by_url.at(server.url("/to-other"));
+  CHECK(to_other.status == 302);
+  REQUIRE(to_other.error.has_value());
+  CHECK_THAT(*to_other.error,
+             Catch::Contains("not followed: its robots.txt could not be "
+                             "fetched"));
+  CHECK(stats.errors_by_kind["redirect_refused"] == 1);
+}

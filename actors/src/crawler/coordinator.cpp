@@ -216,20 +216,21 @@ void coordinator::enqueue(const std::string& url, std::uint32_t depth,
   }
 }
 
-void coordinator::robots_allows(const std::string& url, promise<bool> p) {
+void coordinator::robots_allows(const std::string& url,
+                                promise<robots_answer> p) {
   if (finished_ || !opts_.obey_robots) {
-    p.set_value(!finished_);
+    p.set_value(finished_ ? robots_answer::stopping : robots_answer::allowed);
     return;
   }
   guarded([&] {
     auto [it, inserted] = origins_.try_emplace(std::string(origin_of(url)));
     auto& o = it->second;
     if (!inserted && o.status == robots_status::ready) {
-      p.set_value(o.policy->allowed(path_of(url)));
+      p.set_value(verdict(o, url));
       return;
     }
     if (!inserted && o.status == robots_status::failed) {
-      p.set_value(false);
+      p.set_value(robots_answer::unavailable);
       return;
     }
     o.checks.emplace_back(url, std::move(p));
@@ -240,18 +241,25 @@ void coordinator::robots_allows(const std::string& url, promise<bool> p) {
   });
 }
 
+robots_answer coordinator::verdict(const origin_state& o,
+                                   const std::string& url) {
+  if (o.status != robots_status::ready)
+    return robots_answer::unavailable;
+  return o.policy->allowed(path_of(url)) ? robots_answer::allowed
+                                         : robots_answer::disallowed;
+}
+
 void coordinator::answer_checks(origin_state& o) {
   auto checks = std::move(o.checks);
   o.checks.clear();
   for (auto& [url, p] : checks)
-    p.set_value(o.status == robots_status::ready &&
-                o.policy->allowed(path_of(url)));
+    p.set_value(verdict(o, url));
 }
 
-void coordinator::answer_all_checks_false() {
+void coordinator::answer_all_checks_stopping() {
   for (auto& [origin, o] : origins_) {
     for (auto& [url, p] : o.checks)
-      p.set_value(false);
+      p.set_value(robots_answer::stopping);
     o.checks.clear();
   }
 }
@@ -594,7 +602,7 @@ void coordinator::finish(bool interrupted) {
     sink_.reset();
   }
   finished_ = true;
-  answer_all_checks_false();
+  answer_all_checks_stopping();
   for (auto& w : waiters_)
     w.set_value(std::nullopt);
   waiters_.clear();
@@ -625,7 +633,7 @@ void coordinator::fail(std::exception_ptr error) {
     what = e.what();
   } catch (...) {
   }
-  answer_all_checks_false();
+  answer_all_checks_stopping();
   for (auto& w : waiters_)
     w.set_value(std::nullopt);
   waiters_.clear();

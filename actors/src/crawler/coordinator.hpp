@@ -17,6 +17,7 @@
 #include "actio/actors/http_client.hpp"
 #include "actio/actors/sync_actor.hpp"
 #include "actio/future.hpp"
+#include "redirect_chain.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -83,7 +84,7 @@ public:
   /// are not obeyed; false when the origin's robots.txt is unavailable or
   /// the crawl is over), fetching the origin's robots.txt first if needed.
   /// For redirect targets, which are not frontier entries.
-  void robots_allows(const std::string& url, promise<bool> p);
+  void robots_allows(const std::string& url, promise<robots_answer> p);
 
   /// The robots.txt fetch of `origin` ended.
   void robots_fetched(const std::string& origin, http::result r);
@@ -103,7 +104,7 @@ private:
     robots_status status = robots_status::fetching;
     std::optional<robots_policy> policy;
     std::vector<parked_url> parked;
-    std::vector<std::pair<std::string, promise<bool>>> checks;
+    std::vector<std::pair<std::string, promise<robots_answer>>> checks;
     std::string host;
     std::uint32_t attempts = 0;
     std::string last_error;
@@ -124,7 +125,9 @@ private:
   void start_robots(const std::string& origin);
   void release_parked(origin_state& o);
   void answer_checks(origin_state& o);
-  void answer_all_checks_false();
+  /// The answer for `url` of an origin whose robots.txt is ready or failed.
+  static robots_answer verdict(const origin_state& o, const std::string& url);
+  void answer_all_checks_stopping();
   void open_inc(std::uint32_t depth);
   void open_dec(std::uint32_t depth);
   void finish_page(finished_page page, std::uint32_t depth, bool counted);

@@ -214,7 +214,7 @@ future<crawl_stats> crawler::run() {
   env->request.refuse_private_addresses = !m.filter.allows_private();
   if (m.opts.obey_robots)
     env->robots = [weak, c = m.coordinator](const std::string& url) {
-      promise<bool> answer;
+      promise<detail::robots_answer> answer;
       auto f = answer.get_future();
       weak.post([c, url, answer = std::move(answer)]() mutable {
         c->robots_allows(url, std::move(answer));

@@ -104,6 +104,20 @@ hop_decision decide(const http::result& fetched, const std::string& url,
 
 } // namespace
 
+std::string refusal_reason(robots_answer answer) {
+  switch (answer) {
+  case robots_answer::allowed:
+    return {};
+  case robots_answer::disallowed:
+    return "disallowed by robots.txt";
+  case robots_answer::unavailable:
+    return "its robots.txt could not be fetched";
+  case robots_answer::stopping:
+    return "the crawl is stopping";
+  }
+  return {};
+}
+
 task<chain_result> fetch_redirect_chain(http_client& http, std::string url,
                                         http::request_options request,
                                         long max_redirects,
@@ -121,11 +135,11 @@ task<chain_result> fetch_redirect_chain(http_client& http, std::string url,
     if (d.what == action::finish)
       co_return chain_result{std::move(fetched), std::move(d.refused)};
     if (robots) {
-      future<bool> verdict = robots(d.next);
-      bool allowed = co_await verdict;
-      if (!allowed) {
-        std::string why =
-            "redirect to " + d.next + " not followed: disallowed by robots.txt";
+      future<robots_answer> verdict = robots(d.next);
+      robots_answer answer = co_await verdict;
+      if (answer != robots_answer::allowed) {
+        std::string why = "redirect to " + d.next +
+                          " not followed: " + refusal_reason(answer);
         co_return chain_result{std::move(fetched), std::move(why)};
       }
     }

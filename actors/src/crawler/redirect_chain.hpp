@@ -21,10 +21,22 @@ class http_client;
 
 namespace actio::crawl::detail {
 
-/// Asks whether robots.txt allows fetching a canonical URL; the future
-/// completes with true or false (false also when the policy is unknown
-/// because robots.txt could not be fetched).
-using robots_check = std::function<future<bool>(const std::string& url)>;
+/// What robots.txt says about one URL.
+enum class robots_answer {
+  allowed,     ///< fetch it
+  disallowed,  ///< the policy forbids it
+  unavailable, ///< robots.txt could not be fetched after its retries
+  stopping,    ///< the crawl ends before robots.txt was known
+};
+
+/// Why a redirect to a URL with `answer` is not followed ("disallowed by
+/// robots.txt", ...); empty for `allowed`.
+std::string refusal_reason(robots_answer answer);
+
+/// Asks robots.txt about a canonical URL; the future completes once with
+/// the answer.
+using robots_check =
+    std::function<future<robots_answer>(const std::string& url)>;
 
 /// The end of a redirect chain.
 struct chain_result {
