@@ -159,6 +159,46 @@ TEST_CASE("drain stays pending while the peer does not read and completes "
   CHECK(received.load() == total);
 }
 
+TEST_CASE("drain with a high-water mark completes while the unsent data is "
+          "within it, and waits like drain otherwise",
+          "[stream][backpressure]") {
+  time_limit limit{30s, "drain high water"};
+  actio::runtime rt{real_time()};
+  auto go = std::make_shared<actio::promise<actio::none>>();
+  auto may_read = go->get_future();
+  std::atomic<std::size_t> received{0};
+  auto srv = serve(rt, [may_read, &received](actio::stream s) -> actio::task<> {
+    co_await may_read; // read nothing until told
+    for (;;) {
+      auto chunk = co_await s.read_some();
+      if (chunk.empty())
+        break;
+      received += chunk.size();
+    }
+  });
+  // more than loopback's socket buffers on both sides can take
+  const std::size_t total = 48 * 1024 * 1024;
+  auto s =
+      rt.run_until_complete(actio::open_connection("127.0.0.1", srv.port()));
+  s.write(std::string(total, 'z'));
+  auto all = s.drain();
+  auto below_1m = s.drain(1024 * 1024);
+  auto below_64m = s.drain(64 * 1024 * 1024);
+  // the stream's actor served the drains in order: when the last one
+  // completes, the others were checked and are still waiting
+  rt.run_until_complete(below_64m);
+  CHECK_FALSE(all.done());
+  CHECK_FALSE(below_1m.done());
+  CHECK(received.load() == 0);
+  go->set_value(actio::none{});
+  rt.run_until_complete(below_1m);
+  rt.run_until_complete(all);
+  s.write_eof();
+  while (received.load() < total)
+    std::this_thread::sleep_for(5ms);
+  CHECK(received.load() == total);
+}
+
 TEST_CASE("a host name that does not resolve fails with resolve_failed",
           "[stream][dns]") {
   time_limit limit{30s, "dns"};

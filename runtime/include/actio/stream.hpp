@@ -65,6 +65,16 @@ public:
   /// write's error if the connection broke.
   future<none> drain();
 
+  /// asyncio's `drain()` with a high-water mark: completes as soon as at
+  /// most `high_water` bytes written so far are still unsent (at once if
+  /// that holds already), so a writer that awaits it after each write
+  /// keeps at most about `high_water` plus one write buffered without
+  /// waiting for the kernel on every write. Bytes of a write the kernel is
+  /// taking count as unsent until it has taken all of them. Completed
+  /// exactly once by the stream's actor; fails like `drain()`; cancelling
+  /// the future stops nothing.
+  future<none> drain(std::size_t high_water);
+
   /// Shuts the sending side down after the queued data (the peer reads EOF)
   /// but keeps reading.
   void write_eof();

@@ -42,7 +42,7 @@ stream_state::~stream_state() {
   for (auto& r : reads)
     r.done.set_exception(closed_error);
   for (auto& d : drains)
-    d.set_exception(closed_error);
+    d.done.set_exception(closed_error);
   if (conn && io)
     asio::post(*io, [t = std::move(conn)] { t->close(); });
 }
@@ -167,14 +167,18 @@ void pump_reads(stream_state& st) {
   }
 }
 
+/// Completes the drains whose limit the unsent data is within (all of
+/// them on a write error).
 void finish_drains(stream_state& st) {
-  for (auto& d : st.drains) {
+  std::erase_if(st.drains, [&](drain_request& d) {
     if (st.write_error)
-      d.set_exception(st.write_error);
+      d.done.set_exception(st.write_error);
+    else if (st.unsent() <= d.limit)
+      d.done.set_value(none{});
     else
-      d.set_value(none{});
-  }
-  st.drains.clear();
+      return false;
+    return true;
+  });
 }
 
 /// Ends a graceful close once nothing is left to send: closes the socket
@@ -192,6 +196,7 @@ void finish_close_after_flush(stream_state& st) {
 }
 
 void pump_writes(stream_state& owner) {
+  finish_drains(owner);
   if (owner.writing)
     return;
   if (owner.write_error) {
@@ -351,10 +356,14 @@ void stream::write(std::string data) {
 }
 
 future<none> stream::drain() {
+  return drain(0);
+}
+
+future<none> stream::drain(std::size_t high_water) {
   promise<none> p;
   auto f = p.get_future();
-  h_->run([p = std::move(p)](detail::stream_state& st) mutable {
-    st.drains.push_back(std::move(p));
+  h_->run([p = std::move(p), high_water](detail::stream_state& st) mutable {
+    st.drains.push_back(detail::drain_request{std::move(p), high_water});
     detail::pump_writes(st);
   });
   return f;

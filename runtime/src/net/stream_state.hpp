@@ -32,6 +32,12 @@ struct read_request {
 
 class transport_closer;
 
+/// A `drain` waiting until at most `limit` bytes are unsent.
+struct drain_request {
+  promise<none> done;
+  std::size_t limit = 0;
+};
+
 /// The state of a stream's actor. Only that actor touches it; the I/O
 /// thread only runs socket operations and reports back by message.
 struct stream_state {
@@ -51,7 +57,7 @@ struct stream_state {
   std::size_t writing_bytes = 0; // size of the write in flight
   bool want_eof = false;
   std::exception_ptr write_error;
-  std::vector<promise<none>> drains;
+  std::vector<drain_request> drains;
   /// Push mode (a connection served by an actor): runs instead of serving
   /// `reads` whenever input arrived or the stream closed, and after every
   /// write completes.
