@@ -234,14 +234,43 @@ caf::actor spawn_connection_actor(runtime_core& rt,
 
 namespace actio {
 
+namespace {
+
+/// Bytes of a `connection::write` on their way to the owner, counted in
+/// `in_transit` until the owner takes them or the message is dropped
+/// because the owner is gone.
+class counted_write {
+public:
+  counted_write(std::shared_ptr<detail::connection_shared> shared,
+                std::string data)
+      : shared_(std::move(shared)), data_(std::move(data)) {
+    shared_->in_transit.fetch_add(data_.size(), std::memory_order_acq_rel);
+  }
+  counted_write(counted_write&&) noexcept = default;
+  counted_write& operator=(counted_write&&) = delete;
+  ~counted_write() { take(); }
+
+  std::string take() noexcept {
+    if (shared_)
+      shared_->in_transit.fetch_sub(data_.size(), std::memory_order_acq_rel);
+    shared_ = nullptr;
+    return std::move(data_);
+  }
+
+private:
+  std::shared_ptr<detail::connection_shared> shared_;
+  std::string data_;
+};
+
+} // namespace
+
 void connection::write(std::string data) {
-  shared_->in_transit.fetch_add(data.size(), std::memory_order_acq_rel);
-  h_->run([data = std::move(data),
-           shared = shared_](detail::stream_state& st) mutable {
-    shared->in_transit.fetch_sub(data.size(), std::memory_order_acq_rel);
+  h_->run([w = counted_write{shared_, std::move(data)}](
+              detail::stream_state& st) mutable {
+    auto bytes = w.take();
     if (st.closed)
       return;
-    st.pending_write += data;
+    st.pending_write += bytes;
     detail::pump_writes(st);
     if (st.push)
       st.push(st);
