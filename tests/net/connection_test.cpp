@@ -7,6 +7,8 @@
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
@@ -122,6 +124,48 @@ TEST_CASE("an echo behaviour serves many clients at once, each its own lines",
   CHECK(srv.accepted() == 16);
   rt.run_until_complete(srv.close());
   CHECK(srv.active_connections() == 0);
+}
+
+TEST_CASE("the behaviour is made and runs on CAF workers, never on the I/O "
+          "thread",
+          "[connection]") {
+  time_limit limit{10s, "threads"};
+  actio::runtime rt{real_time()};
+  auto io_thread = std::make_shared<actio::promise<std::thread::id>>();
+  asio::post(rt.io_context(),
+             [io_thread] { io_thread->set_value(std::this_thread::get_id()); });
+  auto threads = std::make_shared<std::vector<std::thread::id>>();
+  auto mtx = std::make_shared<std::mutex>();
+  auto note = [threads, mtx] {
+    std::lock_guard<std::mutex> guard{*mtx};
+    threads->push_back(std::this_thread::get_id());
+  };
+  auto srv = serve(rt,
+                   [note](caf::event_based_actor* self,
+                          actio::connection c) -> caf::behavior {
+                     note();
+                     return {
+                         [note, c](const actio::line& l) mutable {
+                           note();
+                           c.write(l.text);
+                         },
+                         [note, self](const actio::closed&) {
+                           note();
+                           self->quit();
+                         },
+                     };
+                   });
+  auto s =
+      rt.run_until_complete(actio::open_connection("127.0.0.1", srv.port()));
+  s.write("a\n");
+  CHECK(rt.run_until_complete(s.read_line()) == "a\n");
+  s.write_eof();
+  CHECK(rt.run_until_complete(s.read_line()).empty());
+  auto io = rt.run_until_complete(io_thread->get_future());
+  std::lock_guard<std::mutex> guard{*mtx};
+  CHECK(threads->size() == 3); // made, one line, closed
+  for (auto id : *threads)
+    CHECK(id != io);
 }
 
 TEST_CASE("lines split across writes arrive whole, a last line without "
@@ -387,11 +431,13 @@ TEST_CASE("a behaviour server runs at most max_connections actors at once",
         int seen = most->load();
         while (now > seen && !most->compare_exchange_weak(seen, now)) {
         }
-        self->attach_functor([running] { --*running; });
         (*started)[static_cast<std::size_t>((*count)++)].set_value(
             caf::actor_cast<caf::actor>(self));
-        return {[self, c](const std::string& release) mutable {
+        return {[self, c, running](const std::string& release) mutable {
           c.write(release + "\n");
+          // counted out before it ends, so never later than the server
+          // counts it out
+          --*running;
           self->quit();
         }};
       },
