@@ -122,6 +122,10 @@ private:
               self->accept_next();
             return;
           }
+          if (self->closing_) { // accepted just before close: no handler
+            conn->abort();
+            return;
+          }
           self->on_accepted(conn);
           self->accept_next();
         });
