@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <map>
 #include <random>
 #include <set>
 #include <thread>
@@ -112,6 +113,28 @@ TEST_CASE("record_discovered adds only URLs never seen and keeps discovery "
   CHECK(hashes == std::set<std::uint64_t>{state_store::url_hash("http://x/1"),
                                           state_store::url_hash("http://x/2"),
                                           state_store::url_hash("http://x/3")});
+}
+
+TEST_CASE("the outbound log of a multi-node crawl survives a reopen, once "
+          "per URL, apart from the frontier and the seen set",
+          "[state_store]") {
+  temp_dir dir;
+  {
+    state_store s{dir.file("state.db")};
+    s.record_routed({fe("http://y/1", 2), fe("http://y/2", 3)});
+    s.record_routed({fe("http://y/1", 5)});
+    s.flush();
+  }
+  state_store s{dir.file("state.db")};
+  auto st = s.load();
+  REQUIRE(st.routed.size() == 2);
+  std::map<std::string, std::uint32_t> depth;
+  for (const auto& e : st.routed)
+    depth[e.url] = e.depth;
+  CHECK(depth == std::map<std::string, std::uint32_t>{{"http://y/1", 2},
+                                                      {"http://y/2", 3}});
+  CHECK(st.pending.empty());
+  CHECK(st.seen_hashes.empty());
 }
 
 TEST_CASE("url_hash is 64-bit FNV-1a", "[state_store]") {

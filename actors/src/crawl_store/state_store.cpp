@@ -39,6 +39,14 @@ CREATE TABLE IF NOT EXISTS retries(
 CREATE INDEX IF NOT EXISTS retries_url ON retries(url);
 )sql";
 
+/// The outbound log of a multi-node crawl (URLs sent to the nodes owning
+/// their hosts); created on open, so that files of older builds get it too.
+constexpr const char* routed_sql = R"sql(
+CREATE TABLE IF NOT EXISTS routed(
+  url TEXT PRIMARY KEY,
+  depth INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
 std::int64_t to_signed(std::uint64_t x) noexcept {
   std::int64_t r;
   std::memcpy(&r, &x, sizeof r);
@@ -74,12 +82,13 @@ struct state_store::statements {
   sqlite3_stmt* select_done = nullptr;
   sqlite3_stmt* count_retries = nullptr;
   sqlite3_stmt* upsert_meta = nullptr;
+  sqlite3_stmt* insert_routed = nullptr;
 
   ~statements() {
     for (auto* st :
          {insert_seen, insert_frontier, set_in_flight, update_retry,
           insert_retry, delete_frontier, upsert_done, insert_done_if_absent,
-          select_done, count_retries, upsert_meta})
+          select_done, count_retries, upsert_meta, insert_routed})
       sqlite3_finalize(st);
   }
 };
@@ -190,6 +199,7 @@ state_store::state_store(const std::string& path, state_store_options options)
         throw;
       }
     }
+    exec(routed_sql);
     auto prep = [this](sqlite3_stmt*& st, const char* sql) {
       int prc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
                                    nullptr);
@@ -213,6 +223,8 @@ state_store::state_store(const std::string& path, state_store_options options)
          "INSERT OR IGNORE INTO done(url, status, outcome) VALUES(?1, ?2, ?3)");
     prep(s.select_done, "SELECT 1 FROM done WHERE url=?1");
     prep(s.count_retries, "SELECT COUNT(*) FROM retries WHERE url=?1");
+    prep(s.insert_routed,
+         "INSERT OR IGNORE INTO routed(url, depth) VALUES(?1, ?2)");
     prep(s.upsert_meta,
          "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)");
   } catch (...) {
@@ -377,6 +389,24 @@ state_store::record_discovered(const std::vector<frontier_entry>& entries) {
   pending_ops_ += entries.empty() ? 0 : entries.size() - 1;
   after_op();
   return added;
+}
+
+void state_store::record_routed(const std::vector<frontier_entry>& entries) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  guarded(db_, in_txn_, pending_ops_, [&] {
+    begin_if_needed();
+    for (const auto& e : entries) {
+      auto* st = stmts_->insert_routed;
+      stmt_guard g{st};
+      bind_text(st, 1, e.url);
+      sqlite3_bind_int64(st, 2, e.depth);
+      int rc = sqlite3_step(st);
+      if (rc != SQLITE_DONE)
+        fail("cannot record routed URL", rc);
+    }
+  });
+  pending_ops_ += entries.empty() ? 0 : entries.size() - 1;
+  after_op();
 }
 
 void state_store::record_in_flight(std::string_view url) {
@@ -589,6 +619,13 @@ loaded_state state_store::load() {
         e.status = sqlite3_column_int(st, 1);
       e.outcome = column_text(st, 2);
       out.done.push_back(std::move(e));
+    });
+    query("SELECT url, depth FROM routed", [&](sqlite3_stmt* st) {
+      frontier_entry e;
+      e.url = column_text(st, 0);
+      e.depth = static_cast<std::uint32_t>(sqlite3_column_int64(st, 1));
+      e.reason = "routed";
+      out.routed.push_back(std::move(e));
     });
     commit_locked();
   });

@@ -2,6 +2,7 @@
 #include "coordinator.hpp"
 
 #include "actio/actors/crawl/url.hpp"
+#include "actio/actors/crawler/crawl_router.hpp"
 #include "actio/actors/crawler/crawler.hpp"
 #include "actio/errors.hpp"
 
@@ -135,6 +136,18 @@ void coordinator::start(actio::detail::sync_actor weak_self) {
 void coordinator::admit(const std::string& url, std::uint32_t depth,
                         bool recorded, const char* reason,
                         std::uint32_t attempts) {
+  if (opts_.router && !opts_.router->owns(url)) {
+    if (opts_.max_depth && depth > *opts_.max_depth)
+      return;
+    if (!filter_.allows(url) || !routed_.insert(state_store::url_hash(url)))
+      return;
+    // docs/crawler.md: logged (committed before the output line of the
+    // page it was found on) before it leaves.
+    if (store_)
+      store_->record_routed({frontier_entry{url, depth, 0, 0, "routed"}});
+    opts_.router->route(url, depth);
+    return;
+  }
   if (!recorded) {
     if (opts_.max_depth && depth > *opts_.max_depth)
       return;
@@ -577,16 +590,46 @@ void coordinator::flush() {
   progress_->errors.store(stats_.errors);
 }
 
+void coordinator::inject(const std::vector<frontier_entry>& urls) {
+  guarded([&] {
+    for (const auto& e : urls)
+      admit(e.url, e.depth, false, "routed");
+    settle();
+  });
+}
+
+void coordinator::mark_done(const std::vector<std::string>& urls) {
+  guarded([&] {
+    for (const auto& url : urls) {
+      if (!known_.insert(state_store::url_hash(url)))
+        continue;
+      if (store_)
+        store_->record_done(done_entry{url, std::nullopt, "handed_over"});
+    }
+    if (store_)
+      store_->flush();
+    settle();
+  });
+}
+
+void coordinator::finish_now() {
+  guarded([&] { finish(false); });
+}
+
 void coordinator::publish() {
   progress_->queued.store(frontier_.queued() + parked_ + held_pages_ +
                           ready_.size());
   progress_->in_flight.store(frontier_.in_flight());
   progress_->admitted.store(admitted_);
+  progress_->idle.store(frontier_.idle() && parked_ == 0 &&
+                        robots_pending_ == 0 && held_.empty());
 }
 
 void coordinator::check_done() {
   if (finished_)
     return;
+  if (opts_.router)
+    return; // the cluster decides (crawler::finish)
   if (frontier_.idle() && parked_ == 0 && robots_pending_ == 0 && held_.empty())
     finish(false);
 }

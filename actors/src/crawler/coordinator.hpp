@@ -41,6 +41,7 @@ struct shared_progress {
   std::atomic<std::uint64_t> admitted{0};
   std::atomic<std::uint64_t> resumed{0};
   std::atomic<std::int64_t> start_ns{0};
+  std::atomic<bool> idle{false};
 };
 
 /// One fetch handed to a worker.
@@ -91,6 +92,15 @@ public:
 
   /// Stop: flush what is finished, complete `done` as interrupted.
   void stop();
+
+  /// Admits URLs routed here by another node (see `crawler::inject`).
+  void inject(const std::vector<frontier_entry>& urls);
+
+  /// Marks URLs done that another node finished (`crawler::mark_done`).
+  void mark_done(const std::vector<std::string>& urls);
+
+  /// The cluster found the crawl complete: flush, complete `done`.
+  void finish_now();
 
 private:
   enum class robots_status { fetching, waiting_retry, ready, failed };
@@ -156,6 +166,7 @@ private:
 
   frontier frontier_;
   seen_set known_;
+  seen_set routed_;
   std::uint64_t admitted_ = 0;
   std::unordered_map<std::string, origin_state> origins_;
   std::vector<future<http::result>> robots_futures_;

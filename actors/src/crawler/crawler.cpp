@@ -155,7 +155,7 @@ crawler::crawler(runtime& rt, crawl_options options)
     throw crawl_error(e.what());
   }
   if (seeds.empty() && setup->loaded.pending.empty() &&
-      setup->loaded.done.empty())
+      setup->loaded.done.empty() && !o.router)
     throw crawl_error("no seed URL and no state to resume");
 
   http::engine_options eo;
@@ -238,6 +238,44 @@ void crawler::stop() {
     w.cancel();
 }
 
+future<none> crawler::inject(std::vector<frontier_entry> urls) {
+  auto& m = *impl_;
+  promise<none> p;
+  auto f = p.get_future();
+  if (!m.started) {
+    p.set_value(none{});
+    return f;
+  }
+  m.coordinator_actor.post(
+      [c = m.coordinator, urls = std::move(urls), p = std::move(p)]() mutable {
+        c->inject(urls);
+        p.set_value(none{});
+      });
+  return f;
+}
+
+future<none> crawler::mark_done(std::vector<std::string> urls) {
+  auto& m = *impl_;
+  promise<none> p;
+  auto f = p.get_future();
+  if (!m.started) {
+    p.set_value(none{});
+    return f;
+  }
+  m.coordinator_actor.post(
+      [c = m.coordinator, urls = std::move(urls), p = std::move(p)]() mutable {
+        c->mark_done(urls);
+        p.set_value(none{});
+      });
+  return f;
+}
+
+void crawler::finish() {
+  auto& m = *impl_;
+  if (m.started)
+    m.coordinator_actor.post([c = m.coordinator] { c->finish_now(); });
+}
+
 crawl_progress crawler::progress() const {
   const auto& p = *impl_->progress;
   crawl_progress out;
@@ -247,6 +285,7 @@ crawl_progress crawler::progress() const {
   out.in_flight = p.in_flight.load();
   out.admitted = p.admitted.load();
   out.resumed = p.resumed.load();
+  out.idle = p.idle.load();
   auto start = p.start_ns.load();
   if (start != 0)
     out.elapsed_s =

@@ -76,6 +76,9 @@ struct loaded_state {
   std::vector<std::uint64_t> seen_hashes;
   /// Every finished URL.
   std::vector<done_entry> done;
+  /// URLs this node sent to the node owning their host in a multi-node
+  /// crawl (its outbound log), with their depth.
+  std::vector<frontier_entry> routed;
 };
 
 /// Batching and locking parameters of a `state_store`.
@@ -134,6 +137,12 @@ public:
   /// to the frontier; returns how many were new. Entries already seen (or
   /// duplicated within `entries`) are ignored.
   std::size_t record_discovered(const std::vector<frontier_entry>& entries);
+
+  /// Adds URLs to the outbound log of a multi-node crawl: URLs handed to
+  /// the node owning their host instead of this store's frontier (batched
+  /// like every write; a URL already logged is ignored). `load` returns
+  /// them in `loaded_state::routed`.
+  void record_routed(const std::vector<frontier_entry>& entries);
 
   /// Marks a frontier URL as being fetched (no effect for unknown URLs);
   /// `load()` returns in-flight URLs as pending again.

@@ -5,11 +5,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace actio::crawl {
+
+class crawl_router;
 
 /// Everything a `crawler` is configured with; `actio-crawl`'s options map
 /// onto it one to one (see docs/crawler.md).
@@ -73,6 +76,12 @@ struct crawl_options {
   std::size_t flush_pages = 256;
   /// Keep every output record of this run in `crawl_stats::records`.
   bool keep_records = false;
+  /// Set: this crawler is one node of a multi-node crawl. URLs of hosts it
+  /// does not own go to the router instead of the frontier, seeds are
+  /// optional, and `crawler::run` does not complete when the node is idle
+  /// (other nodes may still send URLs) but on `crawler::finish` or `stop`.
+  /// `max_pages` then counts this node's pages only.
+  std::shared_ptr<crawl_router> router;
 };
 
 } // namespace actio::crawl

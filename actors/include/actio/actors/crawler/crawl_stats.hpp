@@ -28,6 +28,9 @@ struct crawl_progress {
   std::uint64_t resumed = 0;
   /// Seconds since `crawler::run`.
   double elapsed_s = 0;
+  /// Nothing queued, parked for robots.txt, held back for depth or in
+  /// flight: the crawler does nothing until new URLs are injected.
+  bool idle = false;
 };
 
 /// What a crawl did, once `crawler::run`'s future completes.

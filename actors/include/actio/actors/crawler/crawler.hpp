@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/actors/crawl/state_store.hpp"
 #include "actio/actors/crawler/crawl_options.hpp"
 #include "actio/actors/crawler/crawl_stats.hpp"
 #include "actio/future.hpp"
 
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace actio {
 class runtime;
@@ -61,6 +64,26 @@ public:
   /// written and marked done, and `run`'s future completes with
   /// `interrupted` set. Thread-safe, idempotent, returns at once.
   void stop();
+
+  /// Multi-node crawl: admits URLs routed here by other nodes as if they
+  /// had been found on a page (filters, seen set, robots.txt, frontier);
+  /// URLs seen before are dropped, and URLs of hosts this node does not own
+  /// go to the router. Thread-safe. The future completes (on the
+  /// coordinator's actor) once all are admitted or dropped, and the state
+  /// store holds them in its current batch; it completes as well, with
+  /// nothing admitted, when the crawl is over or `run` was not called.
+  future<none> inject(std::vector<frontier_entry> urls);
+
+  /// Multi-node crawl: marks URLs that another node already finished (its
+  /// output holds them) as done here, so that they are neither fetched nor
+  /// output by this node; recorded in the state store with outcome
+  /// "handed_over". Thread-safe; completes like `inject`.
+  future<none> mark_done(std::vector<std::string> urls);
+
+  /// Multi-node crawl: ends a crawl that the cluster found complete:
+  /// finished pages are written and marked done and `run`'s future
+  /// completes (not `interrupted`). Thread-safe, idempotent.
+  void finish();
 
   /// Live counters; thread-safe.
   crawl_progress progress() const;
