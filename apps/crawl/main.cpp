@@ -9,6 +9,8 @@
 #include <actio/actors/crawler/crawler.hpp>
 #include <actio/actors/crawler/report.hpp>
 
+#include "cluster_main.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -37,7 +39,10 @@ constexpr const char* exit_codes_text =
     "Exit codes:\n"
     "  0    the crawl completed (whatever statuses the pages returned)\n"
     "  1    fatal error: output or state file unwritable or unreadable, "
-    "demo server failed\n"
+    "demo server\n"
+    "       failed, --listen cannot bind, --join found no coordinator, a "
+    "worker\n"
+    "       lost its coordinator\n"
     "  2    bad arguments\n"
     "  130  interrupted (SIGINT/SIGTERM): finished pages were saved; rerun "
     "with the\n"
@@ -83,6 +88,7 @@ int main(int argc, char** argv) {
   std::uint16_t demo_port = 0;
   bool no_robots = false;
   bool no_progress = false;
+  cluster_cli cluster;
 
   CLI::App app{"actio-crawl: a polite, resumable web crawler built on actio's "
                "actors.\nWith no URL it starts the embedded demo site on "
@@ -168,6 +174,24 @@ int main(int argc, char** argv) {
                  "Port of the embedded demo site; 0 picks a free one (give a "
                  "fixed one to resume a demo crawl)")
       ->capture_default_str();
+  app.add_option("--listen", cluster.listen,
+                 "Multi-node crawl: be the coordinator (and a crawling node) "
+                 "on HOST:PORT; needs URLs, --nodes, --state, --out and "
+                 "--actio-remote=tls (with --actio-tls-certificate, "
+                 "--actio-tls-key, --actio-tls-ca) or --actio-remote=insecure "
+                 "(loopback only)");
+  app.add_option("--join", cluster.join,
+                 "Multi-node crawl: join the coordinator at HOST:PORT as a "
+                 "worker node; needs --state, --out and --actio-remote "
+                 "(as --listen); takes the crawl's URLs and domains from the "
+                 "coordinator");
+  app.add_option("--nodes", cluster.nodes,
+                 "Multi-node crawl: nodes (the coordinator included) that must "
+                 "join before the crawl starts")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
+  app.add_option("--node-name", cluster.node_name,
+                 "Multi-node crawl: this node's unique name (default: "
+                 "coordinator, or node-PID)");
   app.add_flag("--no-progress", no_progress,
                "No live progress line (it is shown only when stderr is a "
                "terminal)");
@@ -179,7 +203,32 @@ int main(int argc, char** argv) {
     return code == 0 ? exit_ok : exit_usage;
   }
 
-  bool demo = urls.empty();
+  bool clustered = !cluster.listen.empty() || !cluster.join.empty();
+  if (clustered) {
+    const char* problem = nullptr;
+    if (!cluster.listen.empty() && !cluster.join.empty())
+      problem = "--listen and --join exclude each other";
+    else if (opts.state_path.empty() || opts.out_path.empty())
+      problem = "a multi-node crawl needs --state and --out on every node";
+    else if (!cluster.listen.empty() && urls.empty())
+      problem = "--listen needs start URLs (the demo site is single-node)";
+    else if (!cluster.join.empty() && !urls.empty())
+      problem = "--join takes no URL: the coordinator has them";
+    else if (!cluster.join.empty() && app.count("--nodes") != 0)
+      problem = "--nodes is the coordinator's (--listen) option";
+    else if (max_pages != 0)
+      problem = "--max-pages is not supported in a multi-node crawl";
+    if (problem != nullptr) {
+      std::fprintf(stderr, "actio-crawl: %s\n", problem);
+      return exit_usage;
+    }
+  } else if (app.count("--nodes") != 0 || app.count("--node-name") != 0) {
+    std::fprintf(stderr,
+                 "actio-crawl: --nodes and --node-name need --listen or "
+                 "--join\n");
+    return exit_usage;
+  }
+  bool demo = urls.empty() && cluster.join.empty();
   for (const auto& u : urls)
     if (auto c = crawl::canonicalize(u); !c) {
       std::fprintf(stderr, "actio-crawl: invalid URL '%s': %s\n", u.c_str(),
@@ -210,6 +259,18 @@ int main(int argc, char** argv) {
   opts.delay = std::chrono::milliseconds{delay_ms};
   opts.backoff = std::chrono::milliseconds{backoff_ms};
   opts.depth_wait = std::chrono::milliseconds{depth_wait_ms};
+
+  if (clustered) {
+    opts.seeds = urls;
+    cluster.progress = !no_progress;
+    try {
+      return cluster.listen.empty() ? run_worker(*rt, opts, cluster)
+                                    : run_coordinator(*rt, opts, cluster);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "actio-crawl: fatal: %s\n", e.what());
+      return exit_fatal;
+    }
+  }
 
   std::unique_ptr<crawl::demo_server> server;
   if (demo) {

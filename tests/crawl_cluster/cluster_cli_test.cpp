@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: Apache-2.0
+// actio-crawl --listen/--join: three node processes on 127.0.0.1 crawl
+// several demo servers; the union of their outputs is exact, also when a
+// worker is killed with SIGKILL mid-crawl; bad addresses and a lost
+// coordinator end a node with a clear error.
+//
+// Size: 3 or more demo servers (each owned host counts). Optimised builds
+// crawl 3400-page sites, about 10k pages in all (the size; a few
+// seconds); sanitizer builds 400-page sites, about 1.2k pages, which keeps
+// each test within about 30 s under ASan on a loaded 2-core machine.
+#include "crawl_cluster/cluster_crawl_fixture.hpp"
+
+#include "actio/actors/crawler/report.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifdef ACTIO_CRAWL_BINARY
+
+using namespace std::chrono_literals;
+using actio::crawl::check_demo_crawl;
+using actio::test::child_process;
+using actio::test::cluster_output;
+using actio::test::cluster_site;
+using actio::test::crawl_temp_dir;
+using actio::test::node_args;
+
+namespace {
+
+const std::string binary = ACTIO_CRAWL_BINARY;
+#if defined(__SANITIZE_ADDRESS__) || !defined(NDEBUG)
+constexpr std::size_t pages_per_server = 400;
+#else
+constexpr std::size_t pages_per_server = 3400;
+#endif
+
+/// The coordinator's arguments: the seeds, --listen on an ephemeral port.
+std::vector<std::string> coordinator_args(const cluster_site& site,
+                                          const crawl_temp_dir& dir) {
+  auto args = node_args(binary, dir, "coordinator");
+  for (const auto& s : site.seeds())
+    args.push_back(s);
+  for (const char* a :
+       {"--listen", "127.0.0.1:0", "--nodes", "3", "--allow-domain",
+        "site.localhost", "--allow-domain", "docs.localhost"})
+    args.emplace_back(a);
+  return args;
+}
+
+/// Waits for the coordinator's "listening on 127.0.0.1:PORT" line; the
+/// address to join, or empty.
+std::string listening_address(child_process& coordinator) {
+  if (!coordinator.wait_for_output("waiting for", 20s))
+    return {};
+  const auto& out = coordinator.output();
+  auto at = out.find("listening on ");
+  auto end = out.find(',', at);
+  if (at == std::string::npos || end == std::string::npos)
+    return {};
+  at += std::string("listening on ").size();
+  return out.substr(at, end - at);
+}
+
+std::vector<std::string> worker_args(const crawl_temp_dir& dir,
+                                     const std::string& name,
+                                     const std::string& address) {
+  auto args = node_args(binary, dir, name);
+  args.emplace_back("--join");
+  args.push_back(address);
+  return args;
+}
+
+/// The union of the outputs against the expected set: every page, none
+/// twice, no other URL, same statuses (depths are not checked: see
+/// docs/crawler.md).
+void check_union(const cluster_output& out, const cluster_site& site) {
+  auto check = check_demo_crawl(out.records, site.expected());
+  INFO(check.to_string());
+  CHECK(check.found == check.expected);
+  CHECK(check.unexpected == 0);
+  CHECK(check.duplicates == 0);
+  CHECK(check.mismatched == 0);
+}
+
+} // namespace
+
+TEST_CASE("three actio-crawl nodes crawl the hosts they own and their "
+          "outputs together hold every page exactly once",
+          "[crawl_cluster][cli]") {
+  cluster_site site{pages_per_server};
+  crawl_temp_dir dir;
+  child_process coordinator{coordinator_args(site, dir)};
+  auto address = listening_address(coordinator);
+  REQUIRE(!address.empty());
+  child_process w1{worker_args(dir, "w1", address)};
+  child_process w2{worker_args(dir, "w2", address)};
+
+  CHECK(coordinator.wait(120s) == 0);
+  CHECK(w1.wait(20s) == 0);
+  CHECK(w2.wait(20s) == 0);
+  INFO(coordinator.output());
+  CHECK(coordinator.output().find("cluster crawl complete") !=
+        std::string::npos);
+  CHECK(coordinator.output().find("nodes: 3, lost: 0") != std::string::npos);
+
+  cluster_output out{dir, actio::test::cluster_node_names()};
+  check_union(out, site);
+  // Every host is crawled by the one node owning it, and each node owns
+  // some (the fixture made sure of that).
+  for (const auto& [host, writers] : out.writers_by_host) {
+    INFO(host);
+    CHECK(writers.size() == 1);
+  }
+  for (const auto& [node, pages] : out.pages_by_node) {
+    INFO(node);
+    CHECK(pages > 0);
+  }
+}
+
+TEST_CASE("a worker killed with SIGKILL mid-crawl has its hosts handed over "
+          "and the union of the outputs is still exact",
+          "[crawl_cluster][cli]") {
+  cluster_site site{pages_per_server};
+  site.set_latency(5ms);
+  crawl_temp_dir dir;
+  child_process coordinator{coordinator_args(site, dir)};
+  auto address = listening_address(coordinator);
+  REQUIRE(!address.empty());
+  child_process w1{worker_args(dir, "w1", address)};
+  child_process w2{worker_args(dir, "w2", address)};
+
+  // Kill w1 once it has written some pages.
+  auto w1_out = dir.file("w1.jsonl");
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (actio::crawl::jsonl_sink::read_urls(w1_out).size() < 20 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  auto before_kill = actio::crawl::jsonl_sink::read_urls(w1_out).size();
+  REQUIRE(before_kill >= 20);
+  w1.signal(SIGKILL);
+  CHECK(w1.wait_exit(10s));
+  CHECK(w1.term_signal() == SIGKILL);
+  site.set_latency(0ms);
+
+  CHECK(coordinator.wait(120s) == 0);
+  CHECK(w2.wait(20s) == 0);
+  INFO(coordinator.output());
+  CHECK(coordinator.output().find("lost: 1 w1") != std::string::npos);
+  CHECK(coordinator.output().find("problem:") == std::string::npos);
+
+  cluster_output out{dir, actio::test::cluster_node_names()};
+  check_union(out, site);
+  // A host changes hands only if w1 owned it.
+  for (const auto& [host, writers] : out.writers_by_host) {
+    INFO(host);
+    CHECK((writers.size() == 1 || writers.count("w1") == 1));
+  }
+}
+
+TEST_CASE("actio-crawl --join without a coordinator, --listen on a bad "
+          "address and a worker losing its coordinator end with a clear "
+          "error",
+          "[crawl_cluster][cli]") {
+  crawl_temp_dir dir;
+  SECTION("nothing listens where --join points") {
+    // Port 1 on loopback: connection refused.
+    child_process w{worker_args(dir, "w1", "127.0.0.1:1")};
+    CHECK(w.wait(30s) == 1);
+  }
+  SECTION("--listen on a malformed or non-loopback address") {
+    cluster_site site{40};
+    for (const char* bad : {"127.0.0.1", "127.0.0.1:99999", "10.1.2.3:4000"}) {
+      auto args = node_args(binary, dir, "coordinator");
+      args.push_back(site.seeds().front());
+      for (const char* a : {"--listen", bad, "--nodes", "2"})
+        args.emplace_back(a);
+      child_process c{args};
+      INFO(bad);
+      auto code = c.wait(30s);
+      CHECK((code == 1 || code == 2));
+    }
+  }
+  SECTION("the coordinator is killed while a worker crawls") {
+    cluster_site site{pages_per_server};
+    site.set_latency(20ms);
+    auto args = node_args(binary, dir, "coordinator");
+    for (const auto& s : site.seeds())
+      args.push_back(s);
+    for (const char* a :
+         {"--listen", "127.0.0.1:0", "--nodes", "2", "--allow-domain",
+          "site.localhost", "--allow-domain", "docs.localhost"})
+      args.emplace_back(a);
+    child_process coordinator{args};
+    auto address = listening_address(coordinator);
+    REQUIRE(!address.empty());
+    child_process w{worker_args(dir, "w1", address)};
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (actio::crawl::jsonl_sink::read_urls(dir.file("w1.jsonl")).empty() &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(10ms);
+    coordinator.signal(SIGKILL);
+    CHECK(w.wait(30s) == 1);
+  }
+}
+
+TEST_CASE("actio-crawl refuses inconsistent multi-node options",
+          "[crawl_cluster][cli]") {
+  crawl_temp_dir dir;
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{binary, "--actio-remote=insecure"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    child_process p{args};
+    return p.wait(30s);
+  };
+  auto state = dir.file("s.db");
+  auto out = dir.file("o.jsonl");
+  // No --state/--out; both roles; --join with URLs; --listen without.
+  CHECK(with({"http://127.0.0.1:1/", "--listen", "127.0.0.1:0"}) == 2);
+  CHECK(with({"http://127.0.0.1:1/", "--listen", "127.0.0.1:0", "--join",
+              "127.0.0.1:1", "--state", state, "--out", out}) == 2);
+  CHECK(with({"http://127.0.0.1:1/", "--join", "127.0.0.1:1", "--state", state,
+              "--out", out}) == 2);
+  CHECK(with({"--listen", "127.0.0.1:0", "--state", state, "--out", out}) == 2);
+  CHECK(with({"--nodes", "3"}) == 2);
+}
+
+#endif
