@@ -227,6 +227,17 @@ TEST_CASE("actio-crawl refuses inconsistent multi-node options",
               "--out", out}) == 2);
   CHECK(with({"--listen", "127.0.0.1:0", "--state", state, "--out", out}) == 2);
   CHECK(with({"--nodes", "3"}) == 2);
+  CHECK(with({"http://127.0.0.1:1/", "--listen", "127.0.0.1:0", "--state",
+              state, "--out", out, "--max-pages", "5"}) == 2);
+}
+
+TEST_CASE("actio-crawl --help explains the multi-node options",
+          "[crawl_cluster][cli]") {
+  child_process p{{binary, "--help"}};
+  REQUIRE(p.wait(30s) == 0);
+  for (const char* opt : {"--listen", "--join", "--nodes", "--node-name",
+                          "--actio-remote=insecure", "lost its coordinator"})
+    CHECK(p.output().find(opt) != std::string::npos);
 }
 
 #endif

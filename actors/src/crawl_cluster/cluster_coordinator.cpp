@@ -13,8 +13,10 @@
 
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 namespace actio::crawl {
@@ -252,6 +254,9 @@ struct dead_node_state {
 };
 
 dead_node_state read_dead_node(const member& m) {
+  // Never create a file at a path a peer sent.
+  if (!std::filesystem::is_regular_file(m.state_path))
+    throw std::runtime_error("state file " + m.state_path + " not found");
   dead_node_state out;
   auto written = jsonl_sink::read_urls(m.out_path);
   out.pages = written.size();
