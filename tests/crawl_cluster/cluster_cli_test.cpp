@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // actio-crawl --listen/--join: three node processes on 127.0.0.1 crawl
 // several demo servers; the union of their outputs is exact, also when a
-// worker is killed with SIGKILL mid-crawl; bad addresses and a lost
+// worker is killed with SIGKILL mid-crawl, and over TLS (a node certified
+// by another CA cannot join); bad addresses, a lost or interrupted
 // coordinator end a node with a clear error.
 //
 // Size: 3 or more demo servers (each owned host counts). Optimised builds
@@ -11,6 +12,7 @@
 #include "crawl_cluster/cluster_crawl_fixture.hpp"
 
 #include "actio/actors/crawler/report.hpp"
+#include "support/tls_test_ca.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -162,6 +164,53 @@ TEST_CASE("a worker killed with SIGKILL mid-crawl has its hosts handed over "
   }
 }
 
+namespace {
+
+/// `args` with TLS from `files` instead of insecure loopback mode.
+std::vector<std::string> with_tls(std::vector<std::string> args,
+                                  const actio::test::tls_node_files& files) {
+  std::vector<std::string> out;
+  for (auto& a : args) {
+    if (a != "--actio-remote=insecure") {
+      out.push_back(std::move(a));
+      continue;
+    }
+    out.emplace_back("--actio-remote=tls");
+    out.push_back("--actio-tls-certificate=" + files.certificate);
+    out.push_back("--actio-tls-key=" + files.key);
+    out.push_back("--actio-tls-ca=" + files.ca_file);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a multi-node crawl over TLS is exact, and a node with a "
+          "certificate of another CA cannot join",
+          "[crawl_cluster][cli]") {
+  actio::test::tls_test_ca ca;
+  actio::test::tls_test_ca rogue{"rogue CA"};
+  cluster_site site{400};
+  crawl_temp_dir dir;
+  child_process coordinator{
+      with_tls(coordinator_args(site, dir), ca.issue("coordinator"))};
+  auto address = listening_address(coordinator);
+  REQUIRE(!address.empty());
+  {
+    child_process intruder{
+        with_tls(worker_args(dir, "intruder", address), rogue.issue("x"))};
+    CHECK(intruder.wait(30s) == 1);
+  }
+  child_process w1{with_tls(worker_args(dir, "w1", address), ca.issue("w1"))};
+  child_process w2{with_tls(worker_args(dir, "w2", address), ca.issue("w2"))};
+  CHECK(coordinator.wait(120s) == 0);
+  CHECK(w1.wait(20s) == 0);
+  CHECK(w2.wait(20s) == 0);
+  INFO(coordinator.output());
+  CHECK(coordinator.output().find("nodes: 3, lost: 0") != std::string::npos);
+  check_union(cluster_output{dir, actio::test::cluster_node_names()}, site);
+}
+
 TEST_CASE("actio-crawl --join without a coordinator, --listen on a bad "
           "address and a worker losing its coordinator end with a clear "
           "error",
@@ -204,6 +253,28 @@ TEST_CASE("actio-crawl --join without a coordinator, --listen on a bad "
            std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(10ms);
     coordinator.signal(SIGKILL);
+    CHECK(w.wait(30s) == 1);
+  }
+  SECTION("SIGINT stops the coordinator (130) and then its worker (1)") {
+    cluster_site site{pages_per_server};
+    site.set_latency(20ms);
+    auto args = node_args(binary, dir, "coordinator");
+    for (const auto& s : site.seeds())
+      args.push_back(s);
+    for (const char* a :
+         {"--listen", "127.0.0.1:0", "--nodes", "2", "--allow-domain",
+          "site.localhost", "--allow-domain", "docs.localhost"})
+      args.emplace_back(a);
+    child_process coordinator{args};
+    auto address = listening_address(coordinator);
+    REQUIRE(!address.empty());
+    child_process w{worker_args(dir, "w1", address)};
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (actio::crawl::jsonl_sink::read_urls(dir.file("w1.jsonl")).empty() &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(10ms);
+    coordinator.signal(SIGINT);
+    CHECK(coordinator.wait(30s) == 130);
     CHECK(w.wait(30s) == 1);
   }
 }
