@@ -262,7 +262,7 @@ int main(int argc, char** argv) {
 
   if (clustered) {
     opts.seeds = urls;
-    cluster.progress = !no_progress;
+    cluster.progress = !no_progress && isatty(2) != 0;
     try {
       return cluster.listen.empty() ? run_worker(*rt, opts, cluster)
                                     : run_coordinator(*rt, opts, cluster);
