@@ -24,7 +24,7 @@ class stream_handle;
 /// to that actor, which completes the returned futures (so no user code
 /// ever runs on the I/O thread). Operations of one kind are served in the
 /// order they were issued. Copies refer to the same connection; the last
-/// copy to go closes it.
+/// copy to go closes it like `close()`, data already written included.
 ///
 /// Cancelling a read's future (for example by cancelling the task awaiting
 /// it) loses no data: bytes it would have taken stay buffered for the next
@@ -79,8 +79,20 @@ public:
   /// but keeps reading.
   void write_eof();
 
-  /// Closes the connection: pending reads fail with `net_errc::closed`.
+  /// Closes the connection like asyncio's `transport.close()`: pending
+  /// reads fail with `net_errc::closed` and later writes are dropped, but
+  /// data already written is still sent, for at most `close_linger`, after
+  /// which the socket is aborted (await `drain()` first to learn whether it
+  /// arrived). The runtime's close, and the server's for its clients, abort
+  /// at once. Idempotent.
   void close();
+
+  /// Closes the connection at once, discarding data not yet sent (asyncio's
+  /// `transport.abort()`); pending reads fail with `net_errc::closed`.
+  void abort();
+
+  /// How long `close()` keeps sending data already written.
+  static constexpr duration close_linger = std::chrono::seconds(5);
 
   /// "address:port" of the peer.
   std::string peer() const;

@@ -183,7 +183,11 @@ private:
         });
   }
 
+  /// Runs the user's coroutine on the client's stream; when it ends the
+  /// stream closes gracefully (data it wrote is still sent), and stopping it
+  /// cancels the task and aborts the socket.
   void start_task(std::shared_ptr<transport> connection) {
+    std::weak_ptr<transport> weak_conn = connection;
     stream s{spawn_stream(rt_, std::move(connection))};
     future<none> f;
     try {
@@ -196,7 +200,12 @@ private:
       return;
     }
     auto id = next_id_++;
-    running_.emplace(id, [f = any_future{f}]() mutable { f.cancel(); });
+    remember_lingering(weak_conn);
+    running_.emplace(id, [f = any_future{f}, weak_conn]() mutable {
+      f.cancel();
+      if (auto t = weak_conn.lock())
+        t->abort();
+    });
     f.state()->add_callback([self = shared_from_this(), id, s]() mutable {
       s.close();
       asio::post(*self->io_, [self, id] { self->handler_ended(id); });
@@ -219,14 +228,20 @@ private:
       connection->abort();
       return;
     }
-    if (lingering_.size() >= 64 && lingering_.size() % 64 == 0)
-      std::erase_if(lingering_, [](auto& w) { return w.expired(); });
-    lingering_.push_back(weak_conn);
+    remember_lingering(weak_conn);
     running_.emplace(id, [user, weak_conn] {
       caf::anon_send_exit(user, caf::exit_reason::user_shutdown);
       if (auto t = weak_conn.lock())
         t->abort();
     });
+  }
+
+  /// Keeps `conn` for `close_now` to abort while it still sends what its
+  /// ended handler wrote.
+  void remember_lingering(std::weak_ptr<transport> conn) {
+    if (lingering_.size() >= 64 && lingering_.size() % 64 == 0)
+      std::erase_if(lingering_, [](auto& w) { return w.expired(); });
+    lingering_.push_back(std::move(conn));
   }
 
   void handler_ended(std::uint64_t id) {

@@ -269,8 +269,13 @@ stream_handle::~stream_handle() {
   to_actor(
       caf::weak_actor_ptr{caf::actor_cast<caf::actor_control_block*>(actor)},
       [st] {
-        st->closed = true;
-        pump_reads(*st);
+        if (st->closed)
+          return;
+        close_after_flush(*st, stream::close_linger);
+        if (!st->closed) { // no socket to flush
+          st->closed = true;
+          pump_reads(*st);
+        }
       });
 }
 
@@ -380,8 +385,21 @@ void stream::close() {
   h_->run([](detail::stream_state& st) {
     if (st.closed)
       return;
+    detail::close_after_flush(st, close_linger);
+    if (!st.closed) { // no socket to flush
+      st.closed = true;
+      detail::pump_reads(st);
+    }
+  });
+}
+
+void stream::abort() {
+  h_->run([](detail::stream_state& st) {
+    if (st.conn)
+      asio::post(*st.io, [conn = st.conn] { conn->abort(); });
+    if (st.closed)
+      return;
     st.closed = true;
-    asio::post(*st.io, [conn = st.conn] { conn->close(); });
     detail::pump_reads(st);
   });
 }
