@@ -3,6 +3,9 @@
 
 #include "actio/actors/http/private_address.hpp"
 
+#include "request_defaults.hpp"
+#include "speed_check.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -15,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -76,6 +80,8 @@ struct transfer {
   std::string refused_address;
   /// The request sets only options that every transfer overwrites.
   bool plain = false;
+  /// The low-speed rule, checked by the engine (see speed_check).
+  detail::speed_check speed;
   long last_status = 0;
   /// "METHOD URL" of each hop that answered with a redirect.
   std::vector<std::string> visited;
@@ -119,7 +125,7 @@ bool is_https(std::string_view url) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
+inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' ||
@@ -243,7 +249,7 @@ class engine::impl : public std::enable_shared_from_this<impl> {
 public:
   impl(asio::io_context& io, engine_options options)
       : io_(io), strand_(asio::make_strand(io)), options_(std::move(options)),
-        timer_(io) {
+        defaults_(options_.user_agent), timer_(io), speed_timer_(io) {
     ensure_curl_global();
     multi_ = curl_multi_init();
     if (multi_ == nullptr)
@@ -417,6 +423,77 @@ private:
     }
     ++active_;
     in_flight_.fetch_add(1, std::memory_order_relaxed);
+    if (t.speed.active() && ++speed_watched_ == 1)
+      arm_speed_timer();
+  }
+
+  /// Samples every active transfer with a low-speed rule once a second
+  /// while there are any, and fails those that broke it with `timeout`.
+  void arm_speed_timer() {
+    if (speed_armed_ || down_)
+      return;
+    speed_armed_ = true;
+    speed_timer_.expires_after(std::chrono::seconds(1));
+    std::weak_ptr<impl> weak = weak_from_this();
+    speed_timer_.async_wait(
+        asio::bind_executor(strand_, [weak](asio::error_code ec) {
+          if (auto self = weak.lock()) {
+            self->speed_armed_ = false;
+            if (!ec)
+              self->check_speeds();
+            else if (self->speed_watched_ > 0) // cancelled, then watched again
+              self->arm_speed_timer();
+          }
+        }));
+  }
+
+  void check_speeds() {
+    if (down_)
+      return;
+    auto now = detail::speed_check::clock::now();
+    std::vector<request_id> slow;
+    for (auto& [id, tp] : transfers_) {
+      auto& t = *tp;
+      if (t.easy == nullptr || !t.speed.active())
+        continue;
+      curl_off_t sent_us = 0;
+      curl_easy_getinfo(t.easy, CURLINFO_PRETRANSFER_TIME_T, &sent_us);
+      if (sent_us == 0)
+        continue; // still connecting: the connect timeout applies
+      curl_off_t down = 0;
+      curl_off_t up = 0;
+      curl_easy_getinfo(t.easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
+      curl_easy_getinfo(t.easy, CURLINFO_SIZE_UPLOAD_T, &up);
+      auto moved = static_cast<std::uint64_t>(std::max<curl_off_t>(down, 0)) +
+                   static_cast<std::uint64_t>(std::max<curl_off_t>(up, 0));
+      if (t.speed.too_slow(moved, now))
+        slow.push_back(id);
+    }
+    for (auto id : slow)
+      fail_too_slow(id);
+    if (speed_watched_ > 0)
+      arm_speed_timer();
+    if (!slow.empty()) {
+      pump();
+      deliver();
+    }
+  }
+
+  void fail_too_slow(request_id id) {
+    auto it = transfers_.find(id);
+    auto& t = *it->second;
+    release_transfer_handles(t, true);
+    --active_;
+    in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    auto e = make_error(error_kind::timeout,
+                        "Operation too slow. Less than " +
+                            std::to_string(t.speed.limit) +
+                            " bytes/sec transferred the last " +
+                            std::to_string(t.speed.time.count()) + " seconds",
+                        t.req.url, CURLE_OPERATION_TIMEDOUT);
+    auto owned = std::move(it->second);
+    transfers_.erase(it);
+    ready_.emplace_back(std::move(owned), std::move(e));
   }
 
   /// Options that are the same for every transfer: set once per easy
@@ -434,7 +511,14 @@ private:
     set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(this));
     set(CURLOPT_CLOSESOCKETFUNCTION, &impl::close_socket_cb);
     set(CURLOPT_CLOSESOCKETDATA, static_cast<void*>(this));
-    set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+    // The User-Agent line is in the engine's constant header list (see
+    // request_defaults); curl needs the option only for a proxy's CONNECT.
+    if (defaults_.proxy_from_environment())
+      set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+    else {
+      set(CURLOPT_PROXY, "");
+      set(CURLOPT_NOPROXY, "");
+    }
     set(CURLOPT_DNS_CACHE_TIMEOUT,
         static_cast<long>(options_.dns_cache_timeout.count()));
     set(CURLOPT_HTTP_VERSION, options_.allow_http2
@@ -484,15 +568,17 @@ private:
         ms(o.connect_timeout.value_or(options_.connect_timeout)));
     set(CURLOPT_TIMEOUT_MS,
         ms(o.total_timeout.value_or(options_.total_timeout)));
-    set(CURLOPT_LOW_SPEED_LIMIT,
-        o.low_speed_limit.value_or(options_.low_speed_limit));
-    set(CURLOPT_LOW_SPEED_TIME,
-        static_cast<long>(
-            o.low_speed_time.value_or(options_.low_speed_time).count()));
+    // The engine checks the low-speed rule itself (see speed_check); curl's
+    // own check stays off.
+    t.speed.limit = o.low_speed_limit.value_or(options_.low_speed_limit);
+    t.speed.time = o.low_speed_time.value_or(options_.low_speed_time);
+    set(CURLOPT_LOW_SPEED_LIMIT, 0L);
+    set(CURLOPT_LOW_SPEED_TIME, 0L);
     long redirects = o.max_redirects.value_or(options_.max_redirects);
     set(CURLOPT_FOLLOWLOCATION, redirects > 0 ? 1L : 0L);
     set(CURLOPT_MAXREDIRS, redirects);
-    set(CURLOPT_ACCEPT_ENCODING, o.accept_compressed ? "" : nullptr);
+    set(CURLOPT_ACCEPT_ENCODING,
+        o.accept_compressed ? defaults_.encodings().c_str() : nullptr);
     set(CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
     set(CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
     if (!o.ca_file.empty())
@@ -515,15 +601,21 @@ private:
       if (m != "POST")
         set(CURLOPT_CUSTOMREQUEST, m.c_str());
     }
-    for (const auto& [name, value] : t.req.headers) {
-      std::string line = value.empty() ? name + ";" : name + ": " + value;
-      auto* list = curl_slist_append(t.header_list, line.c_str());
-      if (list == nullptr)
+    if (t.req.headers.empty()) {
+      set(CURLOPT_HTTPHEADER, defaults_.headers(o.accept_compressed));
+    } else {
+      for (const auto& [name, value] : t.req.headers) {
+        std::string line = value.empty() ? name + ";" : name + ": " + value;
+        auto* list = curl_slist_append(t.header_list, line.c_str());
+        if (list == nullptr)
+          return CURLE_OUT_OF_MEMORY;
+        t.header_list = list;
+      }
+      if (!defaults_.append_missing(t.header_list, t.req.headers,
+                                    o.accept_compressed))
         return CURLE_OUT_OF_MEMORY;
-      t.header_list = list;
-    }
-    if (t.header_list != nullptr)
       set(CURLOPT_HTTPHEADER, t.header_list);
+    }
     t.max_body = o.max_body_bytes.value_or(options_.max_body_bytes);
     return rc;
   }
@@ -548,6 +640,9 @@ private:
   /// transfer could not be configured).
   void release_transfer_handles(transfer& t, bool in_multi) {
     if (t.easy != nullptr) {
+      // Nothing left to watch: no tick keeps the io_context busy.
+      if (in_multi && t.speed.active() && --speed_watched_ == 0)
+        speed_timer_.cancel();
       if (in_multi)
         curl_multi_remove_handle(multi_, t.easy);
       bool keep = !down_ && pool_.size() < options_.max_in_flight;
@@ -691,6 +786,7 @@ private:
       curl_easy_cleanup(e);
     pool_.clear();
     timer_.cancel();
+    speed_timer_.cancel();
     close_watched();
     poller_.reset(); // closes the epoll set; a pending wait is aborted
     deliver();
@@ -1056,9 +1152,12 @@ private:
         return len;
       // Repeated fields keep their arrival order (a multimap inserts equal
       // keys at the upper bound, with or without the hint).
-      t->resp.headers.emplace_hint(t->resp.headers.end(),
-                                   std::string(trim(line.substr(0, colon))),
-                                   std::string(trim(line.substr(colon + 1))));
+      auto name = trim(line.substr(0, colon));
+      auto value = trim(line.substr(colon + 1));
+      t->resp.headers.emplace_hint(
+          t->resp.headers.end(), std::piecewise_construct,
+          std::forward_as_tuple(name.data(), name.size()),
+          std::forward_as_tuple(value.data(), value.size()));
     } catch (...) {
       return 0;
     }
@@ -1103,7 +1202,16 @@ private:
   asio::io_context& io_;
   asio::strand<asio::io_context::executor_type> strand_;
   engine_options options_;
+  /// Header lines and proxy settings shared by every transfer; outlives
+  /// the easy handles that point at its lists.
+  detail::request_defaults defaults_;
   asio::steady_timer timer_;
+  /// Ticks once a second while a transfer has a low-speed rule.
+  asio::steady_timer speed_timer_;
+  /// A wait on `speed_timer_` is pending.
+  bool speed_armed_ = false;
+  /// Transfers with curl whose low-speed rule is on.
+  std::size_t speed_watched_ = 0;
   /// When curl wants its next timeout action (none: it wants none).
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   /// When `timer_` expires (none: no wait pending).
