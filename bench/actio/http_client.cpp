@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // N GETs of one page through actio's http_client (libcurl multi on the
 // runtime's asio reactor) by `--concurrency` worker tasks; ok if every
-// answer is 200 with `--expect-len` bytes.
+// answer is 200 with `--expect-len` bytes. `--engines E` (default 2, as
+// wrk runs with two threads here) spreads them over E curl engines, the
+// first on the runtime's I/O thread and the others on threads of their own.
 #include "report.hpp"
 
 #include <actio/actio.hpp>
@@ -51,11 +53,12 @@ int main(int argc, char** argv) {
   auto url = option(argc, argv, "--url", "http://127.0.0.1:8080/");
   long concurrency = std::stol(option(argc, argv, "--concurrency", "64"));
   long expect_len = std::stol(option(argc, argv, "--expect-len", "-1"));
-  actio::http::engine_options eo;
-  eo.max_in_flight = static_cast<std::size_t>(concurrency);
-  eo.max_host_connections = concurrency;
-  eo.max_total_connections = concurrency;
-  actio::http_client client{rt, eo};
+  actio::http_client_options co;
+  co.engine.max_in_flight = static_cast<std::size_t>(concurrency);
+  co.engine.max_host_connections = concurrency;
+  co.engine.max_total_connections = concurrency;
+  co.engines = std::stoul(option(argc, argv, "--engines", "2"));
+  actio::http_client client{rt, co};
   auto counts = std::make_shared<shared_counts>();
   actio::bench::stopwatch clock;
   std::vector<actio::future<actio::none>> workers;
@@ -64,8 +67,9 @@ int main(int argc, char** argv) {
         rt.create_task(worker, &client, url, n, expect_len, counts));
   rt.run_until_complete(actio::gather(std::move(workers)));
   double wall = clock.seconds();
-  actio::bench::report("http_client", n,
-                       counts->ok.load() == n && counts->bad.load() == 0, wall,
-                       static_cast<double>(n),
-                       "{\"bad\": " + std::to_string(counts->bad.load()) + "}");
+  actio::bench::report(
+      "http_client", n, counts->ok.load() == n && counts->bad.load() == 0, wall,
+      static_cast<double>(n),
+      "{\"bad\": " + std::to_string(counts->bad.load()) +
+          ", \"engines\": " + std::to_string(client.engines()) + "}");
 }
