@@ -62,6 +62,32 @@ actio::task<caf::actor> connect(std::string host, std::uint16_t port) {
   co_return co_await actio::remote_actor(std::move(host), port, 10s);
 }
 
+/// Gives `opts` the crawl-wide settings every node of the crawl shares; the
+/// seeds go to their owners instead.
+void apply_settings(crawl::crawl_options& opts,
+                    const crawl::crawl_settings& settings) {
+  opts.seeds.clear();
+  opts.allowed_domains = settings.allowed_domains;
+  opts.allow_private = settings.allow_private;
+  opts.obey_robots = settings.obey_robots;
+  opts.max_depth = settings.max_depth;
+  opts.user_agent = settings.user_agent;
+}
+
+/// This node's crawler, routing other nodes' hosts through `node`; null
+/// (after saying why) when the options are refused.
+std::unique_ptr<crawl::crawler> make_crawler(actio::runtime& rt,
+                                             crawl::crawl_options& opts,
+                                             crawl::cluster_node& node) {
+  opts.router = node.router();
+  try {
+    return std::make_unique<crawl::crawler>(rt, opts);
+  } catch (const std::exception& e) {
+    say(e.what());
+    return nullptr;
+  }
+}
+
 } // namespace
 
 int run_coordinator(actio::runtime& rt, crawl::crawl_options opts,
@@ -79,21 +105,15 @@ int run_coordinator(actio::runtime& rt, crawl::crawl_options opts,
   settings.max_depth = opts.max_depth;
   settings.user_agent = opts.user_agent;
   auto seeds = std::move(opts.seeds);
-  opts.seeds.clear();
-  opts.allowed_domains = settings.allowed_domains;
-  opts.allow_private = settings.allow_private;
+  apply_settings(opts, settings);
 
   // The crawler outlives the node (destroyed in reverse order), which may
   // call it until it is destroyed.
   std::unique_ptr<crawl::crawler> c;
   crawl::cluster_node node{rt, name};
-  opts.router = node.router();
-  try {
-    c = std::make_unique<crawl::crawler>(rt, opts);
-  } catch (const std::exception& e) {
-    say(e.what());
+  c = make_crawler(rt, opts, node);
+  if (!c)
     return exit_fatal;
-  }
   crawl::coordinator_config cfg;
   cfg.nodes = cli.nodes;
   cfg.settings = settings;
@@ -190,24 +210,15 @@ int run_worker(actio::runtime& rt, crawl::crawl_options opts,
     say("cannot join " + cli.join + ": " + failure);
     return exit_fatal;
   }
-  opts.seeds.clear();
-  opts.allowed_domains = settings->allowed_domains;
-  opts.allow_private = settings->allow_private;
-  opts.obey_robots = settings->obey_robots;
-  opts.max_depth = settings->max_depth;
-  opts.user_agent = settings->user_agent;
+  apply_settings(opts, *settings);
 
   // The crawler outlives the node (destroyed in reverse order), which may
   // call it until it is destroyed.
   std::unique_ptr<crawl::crawler> c;
   crawl::cluster_node node{rt, name};
-  opts.router = node.router();
-  try {
-    c = std::make_unique<crawl::crawler>(rt, opts);
-  } catch (const std::exception& e) {
-    say(e.what());
+  c = make_crawler(rt, opts, node);
+  if (!c)
     return exit_fatal;
-  }
   auto done = c->run();
   node.attach(*c, done, coordinator);
   bool joined = false;

@@ -238,8 +238,9 @@ void crawler::stop() {
     w.cancel();
 }
 
-future<none> crawler::inject(std::vector<frontier_entry> urls) {
-  auto& m = *impl_;
+/// Runs `fn` with the coordinator on its actor; the future completes once
+/// it ran, at once (without running it) when the crawl has not started.
+future<none> run_on_coordinator(auto& m, auto fn) {
   promise<none> p;
   auto f = p.get_future();
   if (!m.started) {
@@ -247,27 +248,25 @@ future<none> crawler::inject(std::vector<frontier_entry> urls) {
     return f;
   }
   m.coordinator_actor.post(
-      [c = m.coordinator, urls = std::move(urls), p = std::move(p)]() mutable {
-        c->inject(urls);
+      [c = m.coordinator, fn = std::move(fn), p = std::move(p)]() mutable {
+        fn(*c);
         p.set_value(none{});
       });
   return f;
 }
 
-future<none> crawler::mark_done(std::vector<std::string> urls) {
-  auto& m = *impl_;
-  promise<none> p;
-  auto f = p.get_future();
-  if (!m.started) {
-    p.set_value(none{});
-    return f;
-  }
-  m.coordinator_actor.post(
-      [c = m.coordinator, urls = std::move(urls), p = std::move(p)]() mutable {
-        c->mark_done(urls);
-        p.set_value(none{});
+future<none> crawler::inject(std::vector<frontier_entry> urls) {
+  return run_on_coordinator(
+      *impl_, [urls = std::move(urls)](detail::coordinator& c) mutable {
+        c.inject(urls);
       });
-  return f;
+}
+
+future<none> crawler::mark_done(std::vector<std::string> urls) {
+  return run_on_coordinator(
+      *impl_, [urls = std::move(urls)](detail::coordinator& c) mutable {
+        c.mark_done(urls);
+      });
 }
 
 void crawler::finish() {
