@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,15 +42,19 @@ constexpr std::size_t pages_per_server = 400;
 constexpr std::size_t pages_per_server = 3400;
 #endif
 
-/// The coordinator's arguments: the seeds, --listen on an ephemeral port.
+/// The coordinator's arguments: the seeds, --listen on an ephemeral port,
+/// a crawl of `nodes` nodes.
 std::vector<std::string> coordinator_args(const cluster_site& site,
-                                          const crawl_temp_dir& dir) {
+                                          const crawl_temp_dir& dir,
+                                          int nodes = 3) {
   auto args = node_args(binary, dir, "coordinator");
   for (const auto& s : site.seeds())
     args.push_back(s);
+  for (const char* a : {"--listen", "127.0.0.1:0", "--nodes"})
+    args.emplace_back(a);
+  args.push_back(std::to_string(nodes));
   for (const char* a :
-       {"--listen", "127.0.0.1:0", "--nodes", "3", "--allow-domain",
-        "site.localhost", "--allow-domain", "docs.localhost"})
+       {"--allow-domain", "site.localhost", "--allow-domain", "docs.localhost"})
     args.emplace_back(a);
   return args;
 }
@@ -87,6 +92,24 @@ void check_union(const cluster_output& out, const cluster_site& site) {
   CHECK(check.unexpected == 0);
   CHECK(check.duplicates == 0);
   CHECK(check.mismatched == 0);
+}
+
+/// Starts a two-node crawl of a slow site (the coordinator and worker w1)
+/// and calls `act` once w1 has written its first page.
+void with_worker_crawling(const crawl_temp_dir& dir,
+                          const std::function<void(child_process& coordinator,
+                                                   child_process& w)>& act) {
+  cluster_site site{pages_per_server};
+  site.set_latency(20ms);
+  child_process coordinator{coordinator_args(site, dir, 2)};
+  auto address = listening_address(coordinator);
+  REQUIRE(!address.empty());
+  child_process w{worker_args(dir, "w1", address)};
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (actio::crawl::jsonl_sink::read_urls(dir.file("w1.jsonl")).empty() &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  act(coordinator, w);
 }
 
 } // namespace
@@ -235,47 +258,17 @@ TEST_CASE("actio-crawl --join without a coordinator, --listen on a bad "
     }
   }
   SECTION("the coordinator is killed while a worker crawls") {
-    cluster_site site{pages_per_server};
-    site.set_latency(20ms);
-    auto args = node_args(binary, dir, "coordinator");
-    for (const auto& s : site.seeds())
-      args.push_back(s);
-    for (const char* a :
-         {"--listen", "127.0.0.1:0", "--nodes", "2", "--allow-domain",
-          "site.localhost", "--allow-domain", "docs.localhost"})
-      args.emplace_back(a);
-    child_process coordinator{args};
-    auto address = listening_address(coordinator);
-    REQUIRE(!address.empty());
-    child_process w{worker_args(dir, "w1", address)};
-    auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (actio::crawl::jsonl_sink::read_urls(dir.file("w1.jsonl")).empty() &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(10ms);
-    coordinator.signal(SIGKILL);
-    CHECK(w.wait(30s) == 1);
+    with_worker_crawling(dir, [](child_process& coordinator, child_process& w) {
+      coordinator.signal(SIGKILL);
+      CHECK(w.wait(30s) == 1);
+    });
   }
   SECTION("SIGINT stops the coordinator (130) and then its worker (1)") {
-    cluster_site site{pages_per_server};
-    site.set_latency(20ms);
-    auto args = node_args(binary, dir, "coordinator");
-    for (const auto& s : site.seeds())
-      args.push_back(s);
-    for (const char* a :
-         {"--listen", "127.0.0.1:0", "--nodes", "2", "--allow-domain",
-          "site.localhost", "--allow-domain", "docs.localhost"})
-      args.emplace_back(a);
-    child_process coordinator{args};
-    auto address = listening_address(coordinator);
-    REQUIRE(!address.empty());
-    child_process w{worker_args(dir, "w1", address)};
-    auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (actio::crawl::jsonl_sink::read_urls(dir.file("w1.jsonl")).empty() &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(10ms);
-    coordinator.signal(SIGINT);
-    CHECK(coordinator.wait(30s) == 130);
-    CHECK(w.wait(30s) == 1);
+    with_worker_crawling(dir, [](child_process& coordinator, child_process& w) {
+      coordinator.signal(SIGINT);
+      CHECK(coordinator.wait(30s) == 130);
+      CHECK(w.wait(30s) == 1);
+    });
   }
 }
 

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,6 +75,52 @@ int raw_connect(std::uint16_t port) {
   return fd;
 }
 
+/// A server whose one client's handler reads nothing until `release()`,
+/// then counts every byte it reads until EOF.
+class held_reader {
+public:
+  /// More than loopback's socket buffers on both sides can take.
+  static constexpr std::size_t total = 48 * 1024 * 1024;
+
+  explicit held_reader(actio::runtime& rt)
+      : srv_(serve(rt,
+                   [may_read = go_->get_future(),
+                    received = received_](actio::stream s) -> actio::task<> {
+                     co_await may_read; // read nothing until told
+                     for (;;) {
+                       auto chunk = co_await s.read_some();
+                       if (chunk.empty())
+                         break;
+                       *received += chunk.size();
+                     }
+                   })) {}
+
+  /// Connects to the server and writes `total` bytes without draining.
+  actio::stream connect_and_write(actio::runtime& rt) {
+    auto s =
+        rt.run_until_complete(actio::open_connection("127.0.0.1", srv_.port()));
+    s.write(std::string(total, 'z'));
+    return s;
+  }
+
+  std::size_t received() const { return received_->load(); }
+  void release() { go_->set_value(actio::none{}); }
+
+  /// Waits until the handler has read all `total` bytes.
+  void wait_for_everything() const {
+    while (received() < total)
+      std::this_thread::sleep_for(5ms);
+    CHECK(received() == total);
+  }
+
+private:
+  std::shared_ptr<actio::promise<actio::none>> go_ =
+      std::make_shared<actio::promise<actio::none>>();
+  std::shared_ptr<std::atomic<std::size_t>> received_ =
+      std::make_shared<std::atomic<std::size_t>>(0);
+  actio::server srv_;
+};
+
 } // namespace
 
 TEST_CASE("reads that span pieces arriving apart return the same bytes as "
@@ -128,35 +175,18 @@ TEST_CASE("drain stays pending while the peer does not read and completes "
           "[stream][backpressure]") {
   time_limit limit{30s, "backpressure"};
   actio::runtime rt{real_time()};
-  auto go = std::make_shared<actio::promise<actio::none>>();
-  auto may_read = go->get_future();
-  std::atomic<std::size_t> received{0};
-  auto srv = serve(rt, [may_read, &received](actio::stream s) -> actio::task<> {
-    co_await may_read; // read nothing until told
-    for (;;) {
-      auto chunk = co_await s.read_some();
-      if (chunk.empty())
-        break;
-      received += chunk.size();
-    }
-  });
-  // more than loopback's socket buffers on both sides can take
-  const std::size_t total = 48 * 1024 * 1024;
-  auto s =
-      rt.run_until_complete(actio::open_connection("127.0.0.1", srv.port()));
-  s.write(std::string(total, 'z'));
+  held_reader peer{rt};
+  auto s = peer.connect_and_write(rt);
   auto drained = s.drain();
   auto [done, pending] = rt.run_until_complete(
       actio::wait(std::vector<actio::future<actio::none>>{drained},
                   actio::return_when::all_completed, 300ms));
   CHECK(done.empty());
-  CHECK(received.load() == 0);
-  go->set_value(actio::none{});
+  CHECK(peer.received() == 0);
+  peer.release();
   rt.run_until_complete(drained);
   s.write_eof();
-  while (received.load() < total)
-    std::this_thread::sleep_for(5ms);
-  CHECK(received.load() == total);
+  peer.wait_for_everything();
 }
 
 TEST_CASE("drain with a high-water mark completes while the unsent data is "
@@ -164,23 +194,8 @@ TEST_CASE("drain with a high-water mark completes while the unsent data is "
           "[stream][backpressure]") {
   time_limit limit{30s, "drain high water"};
   actio::runtime rt{real_time()};
-  auto go = std::make_shared<actio::promise<actio::none>>();
-  auto may_read = go->get_future();
-  std::atomic<std::size_t> received{0};
-  auto srv = serve(rt, [may_read, &received](actio::stream s) -> actio::task<> {
-    co_await may_read; // read nothing until told
-    for (;;) {
-      auto chunk = co_await s.read_some();
-      if (chunk.empty())
-        break;
-      received += chunk.size();
-    }
-  });
-  // more than loopback's socket buffers on both sides can take
-  const std::size_t total = 48 * 1024 * 1024;
-  auto s =
-      rt.run_until_complete(actio::open_connection("127.0.0.1", srv.port()));
-  s.write(std::string(total, 'z'));
+  held_reader peer{rt};
+  auto s = peer.connect_and_write(rt);
   auto all = s.drain();
   auto below_1m = s.drain(1024 * 1024);
   auto below_64m = s.drain(64 * 1024 * 1024);
@@ -189,14 +204,12 @@ TEST_CASE("drain with a high-water mark completes while the unsent data is "
   rt.run_until_complete(below_64m);
   CHECK_FALSE(all.done());
   CHECK_FALSE(below_1m.done());
-  CHECK(received.load() == 0);
-  go->set_value(actio::none{});
+  CHECK(peer.received() == 0);
+  peer.release();
   rt.run_until_complete(below_1m);
   rt.run_until_complete(all);
   s.write_eof();
-  while (received.load() < total)
-    std::this_thread::sleep_for(5ms);
-  CHECK(received.load() == total);
+  peer.wait_for_everything();
 }
 
 TEST_CASE("a host name that does not resolve fails with resolve_failed",
