@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -317,4 +319,33 @@ TEST_CASE("unreadable certificate, key or CA files are clear errors",
   auto srv = serve(rt, echo_lines, tls_server(cert));
   CHECK_THAT(connect_error(rt, srv.port(), tls_client("/nonexistent/ca.pem")),
              Catch::Contains("CA file /nonexistent/ca.pem"));
+}
+
+TEST_CASE("client contexts are shared, and a CA file changed on disk is "
+          "loaded again",
+          "[net][tls]") {
+  time_limit limit{30s, "tls context cache"};
+  tls_self_signed a;
+  tls_self_signed b;
+  actio::runtime rt{real_time()};
+  auto srv = serve(rt, echo_lines, tls_server(a));
+  // The client trusts whatever `trusted` holds: first a's certificate.
+  auto trusted = a.cert_file + ".trusted";
+  auto write_file = [&trusted](const std::string& pem) {
+    std::ofstream out{trusted, std::ios::trunc};
+    out << pem;
+  };
+  write_file(a.cert_pem);
+  for (int i = 0; i < 3; ++i) // the same context serves every connect
+    CHECK(connect_error(rt, srv.port(), tls_client(trusted)).empty());
+  // b's certificate twice: another size, so the next connect loads the
+  // file again and no longer trusts a's server.
+  write_file(b.cert_pem + b.cert_pem);
+  actio::net_errc code{};
+  auto what = connect_error(rt, srv.port(), tls_client(trusted), &code);
+  CHECK(code == actio::net_errc::tls_failed);
+  CHECK_THAT(what, Catch::Contains("certificate verify failed"));
+  write_file(a.cert_pem);
+  CHECK(connect_error(rt, srv.port(), tls_client(trusted)).empty());
+  std::remove(trusted.c_str());
 }

@@ -12,6 +12,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
 namespace actio::detail {
 
 namespace {
@@ -192,8 +200,11 @@ make_tls_transport(asio::io_context& io, std::shared_ptr<ssl::context> ctx) {
   return std::make_shared<tls_transport>(io, std::move(ctx));
 }
 
+namespace {
+
+/// A fresh client context for `options` (see make_client_tls_context).
 std::shared_ptr<ssl::context>
-make_client_tls_context(const tls_client_options& options) {
+load_client_tls_context(const tls_client_options& options) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   std::error_code ec;
   ctx->set_options(protocol_floor, ec);
@@ -212,6 +223,44 @@ make_client_tls_context(const tls_client_options& options) {
       throw_tls("TLS: cannot load CA file " + options.ca_file, ec);
   }
   return ctx;
+}
+
+/// What a cached client context was made from: the verification switch and
+/// the CA file with its size and modification time, so that a CA file that
+/// changes is loaded again.
+using client_context_key =
+    std::tuple<bool, std::string, std::int64_t, std::int64_t>;
+
+client_context_key key_of(const tls_client_options& options) {
+  struct stat st {};
+  if (!options.ca_file.empty() && ::stat(options.ca_file.c_str(), &st) == 0)
+    return {options.verify, options.ca_file,
+            static_cast<std::int64_t>(st.st_size),
+            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                st.st_mtim.tv_nsec};
+  return {options.verify, options.ca_file, -1, -1};
+}
+
+} // namespace
+
+std::shared_ptr<ssl::context>
+make_client_tls_context(const tls_client_options& options) {
+  // Never destroyed: freeing SSL contexts during exit could run after
+  // OpenSSL's own atexit clean-up.
+  static auto* mtx = new std::mutex;
+  static auto* cache =
+      new std::map<client_context_key, std::shared_ptr<ssl::context>>;
+  auto key = key_of(options);
+  {
+    std::lock_guard<std::mutex> guard{*mtx};
+    if (auto it = cache->find(key); it != cache->end())
+      return it->second;
+  }
+  auto ctx = load_client_tls_context(options); // throws: nothing cached
+  std::lock_guard<std::mutex> guard{*mtx};
+  if (cache->size() >= 16)
+    cache->clear(); // a handful of CA files in practice; never unbounded
+  return cache->try_emplace(std::move(key), std::move(ctx)).first->second;
 }
 
 std::shared_ptr<ssl::context>

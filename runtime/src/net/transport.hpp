@@ -62,7 +62,13 @@ make_tls_transport(asio::io_context& io,
 
 /// The client context for `options`: verification on unless switched off,
 /// the CA file or the system trust store. Throws net_error (tls_failed)
-/// naming the file it cannot load.
+/// naming the file it cannot load. Contexts are shared by every connection
+/// with the same options (per process, thread-safe): loading Debian's
+/// system trust store takes ~30 ms, which each connect used to pay on the
+/// I/O thread; a CA file whose size or modification time changed is loaded
+/// again (one rewritten to the same size within the file system's time
+/// stamp granularity is not noticed), the system store is read once per
+/// process.
 std::shared_ptr<asio::ssl::context>
 make_client_tls_context(const tls_client_options& options);
 
