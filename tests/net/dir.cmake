@@ -6,3 +6,7 @@ target_sources(${TEST_TARGET} PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}/support/tls_self_signed.cpp)
 target_link_libraries(${TEST_TARGET} PRIVATE
   actio::runtime OpenSSL::SSL OpenSSL::Crypto)
+# tls_context_cache_test.cpp looks at the runtime's private TLS context cache.
+find_package(Asio REQUIRED)
+target_include_directories(${TEST_TARGET} PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
+target_link_libraries(${TEST_TARGET} PRIVATE Asio::asio)
