@@ -46,15 +46,14 @@ void deliver_all(caf::stateful_actor<relay_state>* self) {
   self->quit();
 }
 
-caf::behavior relay(caf::stateful_actor<relay_state>* self, state_base* raw,
-                    void* to_message_box) {
+caf::behavior
+relay(caf::stateful_actor<relay_state>* self, state_ptr<state_base> st,
+      std::shared_ptr<unique_function<caf::message(state_base&)>> to_message) {
+  // Both arguments are owned by the spawn until this runs: the future's
+  // state stays alive however early it completes.
   auto& rs = self->state;
-  rs.st = state_ptr<state_base>(raw);
-  rs.to_message =
-      std::move(*static_cast<unique_function<caf::message(state_base&)>*>(
-          to_message_box));
-  delete static_cast<unique_function<caf::message(state_base&)>*>(
-      to_message_box);
+  rs.st = std::move(st);
+  rs.to_message = std::move(*to_message);
   auto me = caf::actor_cast<caf::actor>(self);
   rs.st->add_callback([me] { caf::anon_send(me, ready_atom::value); });
   return {
@@ -79,9 +78,9 @@ caf::event_based_actor* context_actor(task_context& ctx) noexcept {
 
 caf::actor spawn_relay(caf::actor_system& sys, state_ptr<state_base> st,
                        unique_function<caf::message(state_base&)> to_message) {
-  auto* box =
-      new unique_function<caf::message(state_base&)>(std::move(to_message));
-  return sys.spawn(relay, st.get(), static_cast<void*>(box));
+  return sys.spawn(relay, std::move(st),
+                   std::make_shared<unique_function<caf::message(state_base&)>>(
+                       std::move(to_message)));
 }
 
 bool watch_peer(caf::event_based_actor* self, const caf::strong_actor_ptr& dest,

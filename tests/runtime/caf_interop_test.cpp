@@ -2,6 +2,7 @@
 #include "actio/caf_interop.hpp"
 
 #include "actio/actio.hpp"
+#include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
 #include <caf/actor_registry.hpp>
@@ -11,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +43,27 @@ caf::behavior failing(caf::event_based_actor*) {
 actio::task<int> compute(int x, int y) {
   co_await actio::sleep(1s);
   co_return x + y;
+}
+
+actio::task<int> quick(int x) {
+  co_return x + 1;
+}
+
+/// For each int it receives, starts `quick` and lets its future go at once,
+/// as example 10 does: only actio::then keeps the future's state.
+caf::behavior quick_starter(caf::event_based_actor* self,
+                            std::shared_ptr<std::atomic<int>> answered,
+                            std::shared_ptr<actio::promise<int>> all_done,
+                            int expected) {
+  return {[=](int x) {
+    actio::then(
+        self, actio::create_task(quick, x),
+        [=](int& v) {
+          if (v == x + 1 && answered->fetch_add(1) + 1 == expected)
+            all_done->set_value(expected);
+        },
+        [](caf::error&) {});
+  }};
 }
 
 } // namespace
@@ -121,6 +144,31 @@ TEST_CASE("actio::then reports a failed task as a CAF error", "[caf_interop]") {
         });
   });
   CHECK(rt.run_until_complete(result) == "runtime_error");
+}
+
+TEST_CASE("actio::then keeps a task's state alive when the task finishes "
+          "before the relay starts, on real threads under every policy",
+          "[caf_interop][threads]") {
+  for (auto policy :
+       {actio::scheduler_policy::sharing, actio::scheduler_policy::stealing}) {
+    for (std::size_t threads :
+         {std::size_t{1}, std::size_t{2}, std::size_t{4}}) {
+      actio::test::time_limit limit{60s, "then on real threads"};
+      auto opts = actio::test::real_time();
+      opts.policy = policy;
+      opts.threads = threads;
+      actio::runtime rt{opts};
+      constexpr int n = 2000;
+      auto answered = std::make_shared<std::atomic<int>>(0);
+      auto all_done = std::make_shared<actio::promise<int>>();
+      auto done = all_done->get_future();
+      auto a = rt.system().spawn(quick_starter, answered, all_done, n);
+      for (int i = 0; i < n; ++i)
+        caf::anon_send(a, i);
+      CHECK(rt.run_until_complete(done) == n);
+      CHECK(answered->load() == n);
+    }
+  }
 }
 
 TEST_CASE("send_later delivers a message to a CAF actor at the deadline",

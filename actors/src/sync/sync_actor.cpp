@@ -56,12 +56,12 @@ namespace {
 using sync_run_atom = caf::atom_constant<caf::atom("s_run")>;
 
 struct sync_actor_state {
-  std::unique_ptr<sync_body> body;
+  std::shared_ptr<sync_body> body;
 };
 
 caf::behavior sync_actor_impl(caf::stateful_actor<sync_actor_state>* self,
-                              sync_body* body) {
-  self->state.body.reset(body);
+                              std::shared_ptr<sync_body> body) {
+  self->state.body = std::move(body);
   return {
       [](sync_run_atom, const sync_job_ptr& job) {
         try {
@@ -100,9 +100,10 @@ sync_body::~sync_body() = default;
 sync_actor sync_actor::spawn(runtime& rt, std::unique_ptr<sync_body> body) {
   if (rt.closed())
     throw actio::runtime_error("the runtime is closed");
-  // The actor adopts the body right away in its init function; a raw
-  // pointer keeps the spawn argument copyable.
-  auto hdl = rt.system().spawn(sync_actor_impl, body.release());
+  // The spawn owns the body until the actor's init function takes it, so
+  // an actor that never starts (the system shuts down first) frees it.
+  auto hdl = rt.system().spawn(sync_actor_impl,
+                               std::shared_ptr<sync_body>(std::move(body)));
   sync_actor result;
   result.ref_ =
       actor_ref::adopt(caf::actor_cast<caf::actor_control_block*>(hdl), false);
