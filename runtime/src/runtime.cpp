@@ -5,6 +5,7 @@
 #include "net/net_object.hpp"
 #include "remote/remote_config.hpp"
 #include "runtime_core.hpp"
+#include "scheduler_module.hpp"
 #include "task_context.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -104,14 +105,7 @@ runtime_core* current_core() noexcept {
 }
 
 runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
-  const char* policy = options.virtual_time ? "testing"
-                       : options.policy == scheduler_policy::sharing
-                           ? "sharing"
-                           : "stealing";
-  config.set("scheduler.policy", caf::atom_from_string(policy));
-  config.set("scheduler.max-threads", options.effective_threads());
-  if (options.max_throughput != 0)
-    config.set("scheduler.max-throughput", options.max_throughput);
+  install_scheduler(config, options);
   validate_remote_options(options);
   configure_remote(config, options.remote);
   system = std::make_unique<caf::actor_system>(config);
@@ -180,6 +174,7 @@ std::size_t runtime_core::cancel_all_tasks() {
 }
 
 bool runtime_core::drive_once() {
+  driving_scope driving;
   auto& sched = test_scheduler(*system);
   if (sched.run() > 0)
     return true;
@@ -290,7 +285,24 @@ void runtime_core::close() noexcept {
   }
 }
 
+void refuse_empty_future() {
+  throw invalid_state_error(
+      "run_until_complete: the future refers to no result (default-"
+      "constructed or moved from)");
+}
+
+void refuse_inside_runtime(const char* what) {
+  if (current_context() != nullptr || inside_scheduler())
+    throw actio::runtime_error(
+        std::string{what} +
+        ": called from inside a runtime (a task, a callback or an actor), "
+        "where blocking would stall the scheduler (asyncio: \"this event loop "
+        "is already running\"); co_await the future, or use actio::then in a "
+        "CAF actor");
+}
+
 void wait_on(runtime_core& rt, state_base& st) {
+  refuse_inside_runtime("run_until_complete");
   rt.waiters.fetch_add(1, std::memory_order_acq_rel);
   struct leave {
     runtime_core& rt;
@@ -370,6 +382,7 @@ runtime::~runtime() {
 }
 
 void runtime::run_forever() {
+  detail::refuse_inside_runtime("run_forever");
   auto& rt = *core_;
   rt.waiters.fetch_add(1, std::memory_order_acq_rel);
   struct leave {

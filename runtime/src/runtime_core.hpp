@@ -103,6 +103,11 @@ void runtime_core::drive(Pred done) {
   }
 }
 
+/// Throws actio::runtime_error naming `what` when called on a thread that
+/// runs a task, a callback or an actor (blocking there stalls the
+/// scheduler).
+void refuse_inside_runtime(const char* what);
+
 /// The runtime core of the process's current runtime, or null.
 runtime_core* current_core() noexcept;
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -21,9 +22,27 @@ std::size_t parse_count(std::string_view name, std::string_view text) {
       throw std::invalid_argument(std::string{name} +
                                   ": expected a number, got '" +
                                   std::string{text} + "'");
-    value = value * 10 + static_cast<std::size_t>(c - '0');
+    auto digit = static_cast<std::size_t>(c - '0');
+    if (value > (std::numeric_limits<std::size_t>::max() - digit) / 10)
+      throw std::invalid_argument(std::string{name} + ": '" +
+                                  std::string{text} + "' is too large");
+    value = value * 10 + digit;
   }
   return value;
+}
+
+/// At least one thread: 0 would only mean "the default", which leaving
+/// the option out says.
+std::size_t parse_threads(std::string_view name, std::string_view text) {
+  auto n = parse_count(name, text);
+  if (n == 0)
+    throw std::invalid_argument(
+        std::string{name} +
+        ": expected at least 1 (leave it out for one thread per core)");
+  if (n > 1024)
+    throw std::invalid_argument(std::string{name} + ": at most 1024, got " +
+                                std::string{text});
+  return n;
 }
 
 scheduler_policy parse_policy(std::string_view name, std::string_view text) {
@@ -67,7 +86,7 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
   if (key == "scheduler")
     o.policy = parse_policy(shown, value);
   else if (key == "threads")
-    o.threads = parse_count(shown, value);
+    o.threads = parse_threads(shown, value);
   else if (key == "max-throughput")
     o.max_throughput = parse_count(shown, value);
   else if (key == "virtual-time")

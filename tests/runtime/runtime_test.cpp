@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <typeinfo>
 #include <vector>
 
 #include <sys/wait.h>
@@ -33,10 +34,14 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
       .count();
 }
 
+/// Whether `rt`'s scheduler runs on CAF's `Policy` (actio extends the
+/// policy, so the coordinator's type names it as a template argument).
 template <class Policy>
 bool uses(actio::runtime& rt) {
-  return dynamic_cast<caf::scheduler::coordinator<Policy>*>(
-             &rt.system().scheduler()) != nullptr;
+  std::string name = typeid(rt.system().scheduler()).name();
+  std::string policy = typeid(Policy).name();
+  // Itanium mangling: the policy's own name appears inside the coordinator's.
+  return name.find(policy.substr(policy.find("policy"))) != std::string::npos;
 }
 
 actio::task<int> sleep_for(std::chrono::seconds d) {
@@ -108,6 +113,16 @@ TEST_CASE("a malformed or unknown actio option is a clear error",
   argc = 2;
   CHECK_THROWS_WITH(o.read_command_line(argc, argv.data()),
                     Catch::Contains("'sharing' or 'stealing'"));
+  args[1] = "--actio-threads=0";
+  argv[1] = args[1].data();
+  argc = 2;
+  CHECK_THROWS_WITH(o.read_command_line(argc, argv.data()),
+                    Catch::Contains("expected at least 1"));
+  args[1] = "--actio-max-throughput=99999999999999999999999";
+  argv[1] = args[1].data();
+  argc = 2;
+  CHECK_THROWS_WITH(o.read_command_line(argc, argv.data()),
+                    Catch::Contains("too large"));
 }
 
 TEST_CASE("options are read from ACTIO_ environment variables",
@@ -314,4 +329,72 @@ TEST_CASE("close hooks run once when the runtime begins to close, before "
   }
   CHECK(log == std::vector<std::string>{"task still running"});
   CHECK(f.cancelled());
+}
+
+namespace {
+
+/// Calls run_until_complete where it must not be called, and returns the
+/// error's text (empty if it did not throw).
+std::string nested_run(actio::runtime& rt) {
+  try {
+    rt.run_until_complete(rt.create_task(sleep_for, 0s));
+  } catch (const actio::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+} // namespace
+
+TEST_CASE("run_until_complete inside a task, a callback or an actor raises "
+          "at once instead of blocking the scheduler",
+          "[runtime][threads]") {
+  for (bool virtual_clock : {true, false}) {
+    for (auto policy : {actio::scheduler_policy::sharing,
+                        actio::scheduler_policy::stealing}) {
+      actio::test::time_limit limit{30s, "nested run_until_complete"};
+      auto opts = virtual_clock ? actio::test::virtual_time()
+                                : actio::test::real_time();
+      opts.policy = policy;
+      opts.threads = 1; // the one thread the nested call would block
+      actio::runtime rt{opts};
+      auto from_task = rt.create_task(
+          [&rt]() -> actio::task<std::string> { co_return nested_run(rt); });
+      CHECK_THAT(rt.run_until_complete(from_task),
+                 Catch::Contains("inside a runtime"));
+
+      actio::promise<std::string> from_callback;
+      rt.call_soon([&] { from_callback.set_value(nested_run(rt)); });
+      CHECK_THAT(rt.run_until_complete(from_callback.get_future()),
+                 Catch::Contains("already running"));
+
+      auto from_actor = std::make_shared<actio::promise<std::string>>();
+      rt.system().spawn([&rt, from_actor](caf::event_based_actor*) {
+        from_actor->set_value(nested_run(rt));
+      });
+      CHECK_THAT(rt.run_until_complete(from_actor->get_future()),
+                 Catch::Contains("co_await the future"));
+      CHECK_THROWS_WITH(
+          rt.run_until_complete(rt.create_task([&rt]() -> actio::task<> {
+            rt.run_forever();
+            co_return;
+          })),
+          Catch::Contains("run_forever"));
+    }
+  }
+}
+
+TEST_CASE("run_until_complete from a thread outside the runtime still works "
+          "while a task runs",
+          "[runtime][threads]") {
+  actio::test::time_limit limit{30s, "outside run_until_complete"};
+  auto opts = actio::test::real_time();
+  opts.threads = 1;
+  actio::runtime rt{opts};
+  auto long_task = rt.create_task(sleep_for, 1s);
+  int other = 0;
+  std::thread t{[&] { other = rt.run_until_complete(sleep_for(0s)); }};
+  t.join();
+  CHECK(other == 1);
+  long_task.cancel();
 }

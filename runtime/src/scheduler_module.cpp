@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scheduler_module.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/policy/work_sharing.hpp>
+#include <caf/policy/work_stealing.hpp>
+#include <caf/scheduler/coordinator.hpp>
+
+namespace actio::detail {
+
+namespace {
+
+thread_local bool tl_running_actor = false;
+thread_local bool tl_driving = false;
+
+/// `Policy` with the running-actor mark set around every resume.
+template <class Policy>
+class marking : public Policy {
+public:
+  template <class Worker>
+  void before_resume(Worker* w, caf::resumable* job) {
+    Policy::before_resume(w, job);
+    tl_running_actor = true;
+  }
+
+  template <class Worker>
+  void after_resume(Worker* w, caf::resumable* job) {
+    tl_running_actor = false;
+    Policy::after_resume(w, job);
+  }
+};
+
+template <class Policy>
+caf::actor_system::module* make_coordinator(caf::actor_system& sys) {
+  return new caf::scheduler::coordinator<marking<Policy>>(sys);
+}
+
+} // namespace
+
+void install_scheduler(caf::actor_system_config& config,
+                       const runtime_options& options) {
+  config.set("scheduler.max-threads", options.effective_threads());
+  if (options.max_throughput != 0)
+    config.set("scheduler.max-throughput", options.max_throughput);
+  if (options.virtual_time) {
+    config.set("scheduler.policy", caf::atom("testing"));
+    return;
+  }
+  config.module_factories.push_back(
+      options.policy == scheduler_policy::sharing
+          ? &make_coordinator<caf::policy::work_sharing>
+          : &make_coordinator<caf::policy::work_stealing>);
+}
+
+bool inside_scheduler() noexcept {
+  return tl_running_actor || tl_driving;
+}
+
+driving_scope::driving_scope() noexcept : prev_(tl_driving) {
+  tl_driving = true;
+}
+
+driving_scope::~driving_scope() {
+  tl_driving = prev_;
+}
+
+} // namespace actio::detail
