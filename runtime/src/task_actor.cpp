@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <iostream>
+#include <stdexcept>
 
 namespace actio::detail {
 
@@ -253,6 +254,13 @@ actor_ref spawn_task(runtime_core& rt, std::unique_ptr<task_driver_base> d) {
   caf::anon_send(self, start_atom::value,
                  driver_ptr{new driver_box(std::move(d)), false});
   return ref;
+}
+
+void refuse_borrowed_closure() {
+  throw std::invalid_argument(
+      "create_task(f()) where f is a lambda with captures: the lambda is gone "
+      "before the task runs, and the coroutine reads its captures from it; "
+      "pass the lambda itself: create_task(f) or create_task(f, args...)");
 }
 
 runtime_core& ambient_runtime() {

@@ -10,11 +10,15 @@ if(rc)
 endif()
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build
                         -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release
+                        -DACTIO_EXAMPLES_DIR=${EXAMPLES_DIR}
                 RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "configuring the consumer failed: ${rc}")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build RESULT_VARIABLE rc)
+include(ProcessorCount)
+ProcessorCount(jobs)
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build -j${jobs}
+                RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "building the consumer failed: ${rc}")
 endif()
@@ -23,4 +27,12 @@ execute_process(COMMAND ${WORK_DIR}/build/consumer --actio-virtual-time
 if(rc OR NOT out STREQUAL "consumer: 3\n")
   message(FATAL_ERROR "consumer ran with ${rc} and printed '${out}'")
 endif()
+foreach(level 2 3)
+  execute_process(COMMAND ${WORK_DIR}/build/uses_everything_O${level}
+                          --actio-virtual-time
+                  OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+  if(rc OR NOT out STREQUAL "uses everything: 15\n")
+    message(FATAL_ERROR "uses_everything_O${level} ran with ${rc} and printed '${out}'")
+  endif()
+endforeach()
 message(STATUS "consumer project linked the installed actio::runtime: ${out}")

@@ -80,6 +80,46 @@ TEST_CASE("a coroutine object can be passed to create_task directly",
   CHECK(rt.run_until_complete(compute(3, 4)) == 7);
 }
 
+namespace {
+
+/// A coroutine that takes a callable by value: the copy lives in its frame.
+template <class F>
+actio::task<int> call_later_in_task(F f) {
+  co_await actio::sleep(1s);
+  co_return f();
+}
+
+} // namespace
+
+TEST_CASE("create_task refuses a capturing lambda's coroutine, whose "
+          "captures would die before the task runs",
+          "[task]") {
+  actio::runtime rt{virtual_time()};
+  int base = 40;
+  auto add = [base](int x) -> actio::task<int> {
+    co_await actio::sleep(1s);
+    co_return base + x;
+  };
+  CHECK_THROWS_WITH(rt.create_task(add(2)),
+                    Catch::Contains("pass the lambda itself"));
+  CHECK_THROWS_AS(
+      actio::create_task([base]() -> actio::task<int> { co_return base; }()),
+      std::invalid_argument);
+  // the safe forms: the task owns the lambda, or the caller blocks while
+  // the lambda lives, or the coroutine is awaited inline
+  CHECK(rt.run_until_complete(rt.create_task(add, 2)) == 42);
+  CHECK(rt.run_until_complete(add(1)) == 41);
+  CHECK(rt.run_until_complete(rt.create_task([&add]() -> actio::task<int> {
+    co_return co_await add(3);
+  })) == 43);
+  // a lambda without captures has nothing to lose
+  CHECK(rt.run_until_complete(
+            rt.create_task([]() -> actio::task<int> { co_return 7; }())) == 7);
+  // a coroutine that takes a lambda by value holds its own copy
+  CHECK(rt.run_until_complete(rt.create_task(
+            call_later_in_task([base] { return base + 4; }))) == 44);
+}
+
 TEST_CASE("ten concurrent 2 s sleeps take 2 s, not 20 s", "[task]") {
   actio::runtime rt{virtual_time()};
   auto start = rt.time();

@@ -33,6 +33,10 @@ namespace detail {
 /// done; throws keyboard_interrupt on SIGINT/SIGTERM.
 void wait_on(runtime_core& rt, state_base& st);
 
+/// Throws invalid_state_error: `run_until_complete` of a future that
+/// refers to no result (default-constructed or moved from).
+[[noreturn]] void refuse_empty_future();
+
 /// Runs `fn` once when `rt` begins to close, on the closing thread, before
 /// its tasks are cancelled (for components that own tasks or actors).
 /// Runs it at once if `rt` is already closing.
@@ -69,7 +73,8 @@ public:
   ~runtime();
 
   /// Runs `fn(args...)`, a function returning `task<T>`, as a new task in
-  /// its own actor; returns its future. Thread-safe.
+  /// its own actor; returns its future. Thread-safe. As `actio::create_task`
+  /// (a capturing lambda is passed itself, not called).
   template <class Fn, class... Args>
   auto create_task(Fn&& fn, Args&&... args) {
     if constexpr (sizeof...(Args) == 0 &&
@@ -87,6 +92,8 @@ public:
   /// running so that the caller can cancel them.
   template <class T>
   T run_until_complete(const future<T>& f) {
+    if (!f.valid())
+      detail::refuse_empty_future();
     detail::wait_on(core(), *f.state());
     f.state()->check_result();
     if constexpr (std::is_copy_constructible_v<T>)
@@ -100,15 +107,20 @@ public:
   T run_until_complete(future<T>&& f) {
     auto st = f.state();
     f = future<T>{};
+    if (!st)
+      detail::refuse_empty_future();
     detail::wait_on(core(), *st);
     st->check_result();
     return st->consume();
   }
 
-  /// Spawns the coroutine as a task and runs until it completes.
+  /// Spawns the coroutine as a task and runs until it completes. A
+  /// capturing lambda may be called here (`run_until_complete(f())`): the
+  /// call blocks until the task ends, while the lambda is still alive.
   template <class T>
   value_or_none<T> run_until_complete(task<T>&& coro) {
-    return run_until_complete(create_task(std::move(coro)));
+    return run_until_complete(detail::spawn_coroutine(
+        core(), std::move(coro), detail::closure_use::caller_outlives));
   }
 
   /// Runs until `stop()` is called (from any thread or actor). Throws

@@ -4,8 +4,12 @@
 #include "actio/outcome.hpp"
 
 #include <coroutine>
+#include <cstddef>
+#include <cstdint>
 #include <exception>
+#include <new>
 #include <optional>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -16,9 +20,65 @@ class task;
 
 namespace detail {
 
+/// Whether `T` is the closure type of a lambda, read from the compiler's
+/// name for it (GCC: `f()::<lambda(int)>`, Clang: `(lambda at f.cpp:3:7)`).
+template <class T>
+constexpr bool is_lambda_closure() noexcept {
+  std::string_view name = __PRETTY_FUNCTION__;
+  if (name.find("(lambda at ") != std::string_view::npos)
+    return true;
+  auto at = name.rfind("<lambda(");
+  if (at == std::string_view::npos)
+    return false;
+  // The closure itself, not a template instantiated with one: from
+  // `<lambda(` to the end the angle brackets balance.
+  int depth = 0;
+  for (auto c : name.substr(at))
+    depth += c == '<' ? 1 : c == '>' ? -1 : 0;
+  return depth == 0;
+}
+
+/// Where the coroutine frame allocated last on this thread lies; read by
+/// the promise's constructor, which runs right after the allocation.
+struct frame_bounds {
+  std::uintptr_t begin = 0;
+  std::size_t size = 0;
+};
+
+inline thread_local frame_bounds last_frame;
+
 template <class T>
 class task_promise_base {
 public:
+  task_promise_base() noexcept = default;
+
+  /// Sees the coroutine's parameters; for a lambda's call operator the
+  /// first is the closure object, outside the frame.
+  template <class Self, class... Args>
+  explicit task_promise_base(Self& self, Args&...) noexcept {
+    if constexpr (std::is_class_v<Self> && !std::is_empty_v<Self> &&
+                  is_lambda_closure<Self>()) {
+      auto at = reinterpret_cast<std::uintptr_t>(std::addressof(self));
+      auto frame = last_frame;
+      borrows_closure_ = frame.begin != 0 &&
+                         (at < frame.begin || at >= frame.begin + frame.size);
+    }
+  }
+
+  static void* operator new(std::size_t size) {
+    void* p = ::operator new(size);
+    last_frame = {reinterpret_cast<std::uintptr_t>(p), size};
+    return p;
+  }
+
+  static void operator delete(void* p, std::size_t size) noexcept {
+    ::operator delete(p, size);
+  }
+
+  /// Whether this coroutine is a capturing lambda's call: its captures
+  /// live in the lambda object, which the frame only refers to.
+  bool borrows_closure() const noexcept { return borrows_closure_; }
+
   std::suspend_always initial_suspend() noexcept { return {}; }
 
   auto final_suspend() noexcept {
@@ -46,11 +106,14 @@ public:
 protected:
   std::coroutine_handle<> continuation_;
   std::exception_ptr error_;
+  bool borrows_closure_ = false;
 };
 
 template <class T>
 class task_promise : public task_promise_base<T> {
 public:
+  using task_promise_base<T>::task_promise_base;
+
   task<T> get_return_object() noexcept;
 
   template <class U>
@@ -72,6 +135,8 @@ private:
 template <>
 class task_promise<void> : public task_promise_base<void> {
 public:
+  using task_promise_base<void>::task_promise_base;
+
   task<void> get_return_object() noexcept;
 
   void return_void() noexcept {}

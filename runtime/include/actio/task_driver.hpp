@@ -173,9 +173,22 @@ auto spawn_call(runtime_core& rt, Fn&& fn, Args&&... args) {
   return future<V>{std::move(st)};
 }
 
+/// Whether a coroutine object handed to a task may refer to a lambda it
+/// was called on: only where the caller blocks until it ends.
+enum class closure_use { must_own, caller_outlives };
+
+/// Throws std::invalid_argument for a coroutine made by calling a lambda
+/// with captures (`create_task(f())`): the lambda is a temporary, gone
+/// before the task runs, and the coroutine reads its captures from it.
+void refuse_borrowed_closure();
+
 /// Spawns an already created coroutine object as a task on `rt`.
 template <class T>
-auto spawn_coroutine(runtime_core& rt, task<T>&& coro) {
+auto spawn_coroutine(runtime_core& rt, task<T>&& coro,
+                     closure_use use = closure_use::must_own) {
+  if (use == closure_use::must_own && coro.valid() &&
+      coro.handle().promise().borrows_closure())
+    refuse_borrowed_closure();
   return spawn_call(rt,
                     [c = std::make_shared<task<T>>(std::move(coro))]() mutable {
                       return std::move(*c);
@@ -190,6 +203,12 @@ namespace actio {
 /// own actor and returns its future. Inside a task or actor it spawns on
 /// that actor's runtime; elsewhere on the process's current runtime. The
 /// arguments are moved into the task and live as long as it runs.
+///
+/// Also takes a coroutine object, `create_task(f(x))`, as asyncio does; the
+/// object's parameters live in it, but a lambda's captures do not: pass a
+/// lambda itself (`create_task(lambda)`, `create_task(lambda, args...)`),
+/// which the task then owns. `create_task(lambda())` with a capturing
+/// lambda throws `std::invalid_argument` rather than run on a dead lambda.
 template <class Fn, class... Args>
 auto create_task(Fn&& fn, Args&&... args) {
   if constexpr (sizeof...(Args) == 0 &&
