@@ -108,6 +108,32 @@ TEST_CASE("a gather of gathers groups results", "[gather]") {
   CHECK(r2 == std::vector<int>{3});
 }
 
+TEST_CASE("gather takes a vector of coroutine objects and runs them as "
+          "concurrent tasks",
+          "[gather]") {
+  actio::runtime rt{virtual_time()};
+  auto start = rt.time();
+  auto f = rt.create_task([]() -> actio::task<std::vector<int>> {
+    std::vector<actio::task<int>> coros;
+    for (int i = 0; i < 5; ++i)
+      coros.push_back(value_after(i, std::chrono::milliseconds(100 * (5 - i))));
+    co_return co_await actio::gather(std::move(coros));
+  });
+  CHECK(rt.run_until_complete(f) == std::vector<int>{0, 1, 2, 3, 4});
+  CHECK(actio::test::elapsed(rt, start) == Approx(0.5));
+
+  auto g = rt.create_task([]() -> actio::task<std::size_t> {
+    std::vector<actio::task<int>> coros;
+    coros.push_back(value_after(1, 1ms));
+    coros.push_back(fail_after(2ms));
+    auto all =
+        co_await actio::gather(actio::return_exceptions, std::move(coros));
+    co_return static_cast<std::size_t>(all[0].has_value()) +
+        static_cast<std::size_t>(!all[1].has_value());
+  });
+  CHECK(rt.run_until_complete(g) == 2);
+}
+
 TEST_CASE("gather of an empty vector completes at once", "[gather]") {
   actio::runtime rt{virtual_time()};
   CHECK(rt.run_until_complete(actio::gather(std::vector<actio::future<int>>{}))

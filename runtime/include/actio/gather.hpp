@@ -222,4 +222,32 @@ future<std::vector<outcome<T>>> gather(return_exceptions_t,
       detail::state_ptr<detail::state<std::vector<outcome<T>>>>(std::move(st))};
 }
 
+namespace detail {
+
+/// Starts each coroutine object as a task on the ambient runtime.
+template <class T>
+std::vector<future<value_or_none<T>>> start_all(std::vector<task<T>> coros) {
+  std::vector<future<value_or_none<T>>> futures;
+  futures.reserve(coros.size());
+  for (auto& c : coros)
+    futures.push_back(create_task(std::move(c)));
+  return futures;
+}
+
+} // namespace detail
+
+/// Gathers a vector of coroutine objects (asyncio's
+/// `gather(*[f(x) for x in xs])`): each becomes a task at once, on the
+/// ambient runtime, then as `gather` of their futures.
+template <class T>
+auto gather(std::vector<task<T>> coros) {
+  return gather(detail::start_all(std::move(coros)));
+}
+
+/// As `gather(return_exceptions, futures)` for coroutine objects.
+template <class T>
+auto gather(return_exceptions_t, std::vector<task<T>> coros) {
+  return gather(return_exceptions, detail::start_all(std::move(coros)));
+}
+
 } // namespace actio
