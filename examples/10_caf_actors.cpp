@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tasks and plain CAF actors side by side (the design card's "people who
 // define actors in C++"): a CAF event-based actor creates a task and gets
-// its result in CAF's own request(...).then style, and a task asks a CAF
-// actor with co_await actio::request. Also a delayed message to an actor
-// that is cancelled before it is due (CAF 0.17's delayed_send cannot be).
+// its result in CAF's own request(...).then style, a task asks a CAF
+// actor with co_await actio::request, and a CAF actor answers requests
+// with a task's result (actio::respond). Also a delayed message to an
+// actor that is cancelled before it is due (CAF 0.17's delayed_send cannot
+// be).
 #include <actio/actio.hpp>
 #include <actio/caf_interop.hpp>
 
@@ -48,6 +50,20 @@ caf::behavior starter(caf::event_based_actor* self,
   return {[](int) {}};
 }
 
+/// A plain CAF actor whose answers are computed by tasks: each request
+/// starts one, and the reply goes out when it completes.
+caf::behavior adder(caf::event_based_actor* self) {
+  return {[self](int x, int y) -> caf::result<int> {
+    return actio::respond(self, actio::create_task(compute, x, y));
+  }};
+}
+
+actio::task<int> ask_adder(caf::actor a) {
+  int sum = co_await actio::request<int>(a, 5s, 40, 2);
+  std::cout << "task: the task-backed actor answered " << sum << "\n";
+  co_return sum;
+}
+
 actio::task<int> ask_doubler(caf::actor d) {
   int doubled = co_await actio::request<int>(d, 1s, 21);
   std::cout << "task: the actor answered " << doubled << "\n";
@@ -69,6 +85,10 @@ int main(int argc, char** argv) {
   // style 2: a task awaits a CAF actor
   int result = rt.run_until_complete(rt.create_task(ask_doubler, d));
   std::cout << "result " << result << "\n";
+
+  // style 3: a CAF actor answers a request with a task's result
+  auto a = rt.system().spawn(adder);
+  rt.run_until_complete(rt.create_task(ask_adder, a));
 
   // a delayed message that is cancelled, and one that arrives
   auto never = actio::send_later(d, 2s, std::string{"you should not see this"});

@@ -230,6 +230,7 @@ TEST_CASE("example 10: a CAF actor awaits a task and a task awaits a CAF "
   CHECK(lines(r.out) == std::vector<std::string>{
                             "actor: the task returned 21", "starter saw 21",
                             "task: the actor answered 42", "result 42",
+                            "task: the task-backed actor answered 42",
                             "doubler got: hello after 1 s"});
 }
 

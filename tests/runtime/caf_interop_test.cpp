@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -168,6 +169,82 @@ TEST_CASE("actio::then keeps a task's state alive when the task finishes "
       CHECK(rt.run_until_complete(done) == n);
       CHECK(answered->load() == n);
     }
+  }
+}
+
+namespace {
+
+actio::task<int> slow_double(int x) {
+  co_await actio::sleep(1s);
+  if (x < 0)
+    throw std::invalid_argument("negative input");
+  co_return 2 * x;
+}
+
+actio::task<int> ask(caf::actor a, int x) {
+  co_return co_await actio::request<int>(a, 5s, x);
+}
+
+actio::task<std::vector<int>> ask_both(caf::actor a, int x, int y) {
+  std::vector<actio::future<int>> answers{actio::create_task(ask, a, x),
+                                          actio::create_task(ask, a, y)};
+  co_return co_await actio::gather(answers);
+}
+
+/// A CAF actor that answers each request with a task's result.
+caf::behavior task_backed(caf::event_based_actor* self) {
+  return {[self](int x) -> caf::result<int> {
+    return actio::respond(self, actio::create_task(slow_double, x));
+  }};
+}
+
+} // namespace
+
+TEST_CASE("a CAF actor answers a request with a task's result through "
+          "actio::respond",
+          "[caf_interop]") {
+  actio::runtime rt{virtual_time()};
+  auto a = rt.system().spawn(task_backed);
+  auto start = rt.time();
+  auto f = rt.create_task(ask_both, a, 20, 1);
+  std::vector<int> expected{40, 2};
+  CHECK(rt.run_until_complete(f) == expected);
+  CHECK(rt.time() - start == 1s); // both tasks ran concurrently
+  auto failed = rt.create_task([a]() -> actio::task<int> {
+    co_return co_await actio::request<int>(a, 5s, -1);
+  });
+  CHECK_THROWS_WITH(rt.run_until_complete(failed),
+                    Catch::Contains("negative input"));
+}
+
+TEST_CASE("actio::respond answers every request on real threads under every "
+          "policy",
+          "[caf_interop][threads]") {
+  for (auto policy :
+       {actio::scheduler_policy::sharing, actio::scheduler_policy::stealing}) {
+    actio::test::time_limit limit{60s, "respond on real threads"};
+    auto opts = actio::test::real_time();
+    opts.policy = policy;
+    actio::runtime rt{opts};
+    auto a = rt.system().spawn([](caf::event_based_actor* self) {
+      return caf::behavior{[self](int x) -> caf::result<int> {
+        return actio::respond(self, actio::create_task(quick, x));
+      }};
+    });
+    auto f = rt.create_task([a]() -> actio::task<long> {
+      std::vector<actio::future<int>> answers;
+      for (int i = 0; i < 1000; ++i)
+        answers.push_back(actio::create_task(
+            [a](int x) -> actio::task<int> {
+              co_return co_await actio::request<int>(a, 30s, x);
+            },
+            i));
+      long sum = 0;
+      for (int v : co_await actio::gather(answers))
+        sum += v;
+      co_return sum;
+    });
+    CHECK(rt.run_until_complete(f) == 1000L * 1001L / 2);
   }
 }
 

@@ -177,6 +177,23 @@ void then(caf::event_based_actor* self, const future<T>& f, OnValue on_value,
             [on_error](caf::error& err) mutable { on_error(err); });
 }
 
+/// Answers the request `self` is handling with `f`'s result once `f`
+/// completes: return it from a handler declared `-> caf::result<T>`, as in
+/// `return actio::respond(self, actio::create_task(work, x));`. The answer
+/// goes out exactly once, from `self`'s own thread; an error or
+/// cancellation of `f` reaches the requester as `caf::sec::runtime_error`
+/// with the exception's text (an `actio::request` there throws
+/// `actio::runtime_error`). The requester's own timeout still applies; if
+/// `self` ends first, the requester gets CAF's broken-promise error.
+template <class T>
+caf::delegated<T> respond(caf::event_based_actor* self, const future<T>& f) {
+  auto rp = self->make_response_promise();
+  then(
+      self, f, [rp](T& value) mutable { rp.deliver(std::move(value)); },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return {};
+}
+
 /// Sends `msg...` to the CAF actor `dest` at `when` on the runtime's clock,
 /// as a cancellable, weak delayed message: unlike CAF 0.17's
 /// `delayed_send`, it can be cancelled through the returned handle, and it
