@@ -1,15 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
-# Installs the libraries, public headers and a CMake package so that a user's
-# project can find_package(actio) and link actio::runtime / actio::actors.
+# Installs the libraries, their headers and a CMake package with one
+# component per library family, so that a user's project can write
+# find_package(actio COMPONENTS runtime) and need none of curl, libxml2 or
+# SQLite, or find_package(actio) for everything.
 include(CMakePackageConfigHelpers)
 set(ACTIO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/actio)
-install(TARGETS actio_runtime actio_actors ${ACTIO_ACTOR_AREA_TARGETS}
-        EXPORT actioTargets
-        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY runtime/include/ actors/include/
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(EXPORT actioTargets NAMESPACE actio:: DESTINATION ${ACTIO_CMAKE_DIR})
+get_property(_components GLOBAL PROPERTY ACTIO_COMPONENTS)
+list(REMOVE_DUPLICATES _components)
+foreach(c IN LISTS _components)
+  install(EXPORT actio-${c}-targets NAMESPACE actio::
+          FILE actio-${c}-targets.cmake DESTINATION ${ACTIO_CMAKE_DIR})
+endforeach()
 install(FILES cmake/FindCAF.cmake cmake/FindAsio.cmake DESTINATION ${ACTIO_CMAKE_DIR})
 configure_package_config_file(cmake/actioConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/actioConfig.cmake INSTALL_DESTINATION ${ACTIO_CMAKE_DIR})

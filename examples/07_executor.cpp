@@ -6,7 +6,7 @@
 // thread) that answers every request after 50 ms, so the pool's ~250 ms
 // beats the sequential ~500 ms.
 #include <actio/actio.hpp>
-#include <actio/actors/executor_pool.hpp>
+#include <actio/sync/executor_pool.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

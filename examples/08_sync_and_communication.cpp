@@ -7,9 +7,9 @@
 // - parse_html hands the page to use_html through a queue.
 // Run with --actio-virtual-time to skip the simulated one-second fetch.
 #include <actio/actio.hpp>
-#include <actio/actors/cache.hpp>
-#include <actio/actors/counter.hpp>
-#include <actio/actors/queue.hpp>
+#include <actio/sync/cache.hpp>
+#include <actio/sync/counter.hpp>
+#include <actio/sync/queue.hpp>
 
 #include <iostream>
 #include <string>

@@ -5,10 +5,10 @@
 // against a small HTTP server this program starts itself on 127.0.0.1
 // (each answer takes ~50 ms, like a real site); give URLs of the form
 // http://host:port/path to fetch those instead. With --client the GETs go
-// through actio::http_client (libcurl: redirects, TLS, keep-alive) instead
+// through actio::http::client (libcurl: redirects, TLS, keep-alive) instead
 // of hand-written requests.
 #include <actio/actio.hpp>
-#include <actio/actors/http_client.hpp>
+#include <actio/http/client.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -27,8 +27,8 @@ struct url {
   std::string path = "/";
 };
 
-/// Set by --client: fetch with actio::http_client instead of by hand.
-actio::http_client* client = nullptr;
+/// Set by --client: fetch with actio::http::client instead of by hand.
+actio::http::client* client = nullptr;
 
 url parse(const std::string& text) {
   url u;
@@ -126,7 +126,7 @@ actio::task<> fetch_one_by_one(std::vector<url> urls) {
 int main(int argc, char** argv) {
   actio::runtime rt{argc, argv};
   std::vector<url> urls;
-  std::optional<actio::http_client> http;
+  std::optional<actio::http::client> http;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--client")
       client = &http.emplace(rt);

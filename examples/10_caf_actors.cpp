@@ -7,7 +7,7 @@
 // actor that is cancelled before it is due (CAF 0.17's delayed_send cannot
 // be).
 #include <actio/actio.hpp>
-#include <actio/caf_interop.hpp>
+#include <actio/caf/interop.hpp>
 
 #include <caf/event_based_actor.hpp>
 

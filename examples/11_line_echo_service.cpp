@@ -15,7 +15,7 @@
 // and checking the echoes, prints a summary and exits 0 if every echo
 // matched (1 otherwise).
 #include <actio/actio.hpp>
-#include <actio/connection.hpp>
+#include <actio/net/connection.hpp>
 
 #include <caf/event_based_actor.hpp>
 

@@ -23,8 +23,8 @@
 // request; exit 0 if none was wrong (unanswered ones are allowed only
 // if the server closed the connection, as at its shutdown).
 #include <actio/actio.hpp>
-#include <actio/actors/semaphore.hpp>
-#include <actio/caf_interop.hpp>
+#include <actio/caf/interop.hpp>
+#include <actio/sync/semaphore.hpp>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>

@@ -13,8 +13,8 @@
 //   --actio-tls-key=node.key --actio-tls-ca=ca.pem
 // (see docs/remote.md for making a CA and node certificates).
 #include <actio/actio.hpp>
-#include <actio/caf_interop.hpp>
-#include <actio/remote.hpp>
+#include <actio/caf/interop.hpp>
+#include <actio/remote/remote_actor.hpp>
 
 #include <caf/event_based_actor.hpp>
 

@@ -8,7 +8,7 @@
 #include <actio/actors/crawler/crawler.hpp>
 #include <actio/actors/crawler/report.hpp>
 #include <actio/actors/crawler/url_filter.hpp>
-#include <actio/remote.hpp>
+#include <actio/remote/remote_actor.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>

@@ -4,7 +4,7 @@
 #include "report.hpp"
 
 #include <actio/actio.hpp>
-#include <actio/actors/counter.hpp>
+#include <actio/sync/counter.hpp>
 
 namespace {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The crawl case: actio's crawler library (coordinator actor, worker tasks,
-// http_client, libxml2 link extraction, JSON Lines output) crawls the site
+// http::client, libxml2 link extraction, JSON Lines output) crawls the site
 // bench/site/gen.py generated, from /p/0.html, robots.txt obeyed, no
 // politeness delay, `--concurrency` fetches in flight. ok iff the set of
 // "<status> <path>" it fetched equals `--expected`, with no URL twice and

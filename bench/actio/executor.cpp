@@ -5,7 +5,7 @@
 #include "report.hpp"
 
 #include <actio/actio.hpp>
-#include <actio/actors/executor_pool.hpp>
+#include <actio/sync/executor_pool.hpp>
 
 #include <string>
 #include <thread>

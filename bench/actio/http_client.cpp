@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// N GETs of one page through actio's http_client (libcurl multi on the
+// N GETs of one page through actio's http::client (libcurl multi on the
 // runtime's asio reactor) by `--concurrency` worker tasks; ok if every
 // answer is 200 with `--expect-len` bytes. `--engines E` (default 1)
 // spreads them over E curl engines, the first on the runtime's I/O thread
@@ -8,7 +8,7 @@
 #include "report.hpp"
 
 #include <actio/actio.hpp>
-#include <actio/actors/http_client.hpp>
+#include <actio/http/client.hpp>
 
 #include <atomic>
 #include <cstring>
@@ -25,7 +25,7 @@ struct shared_counts {
   std::atomic<long> bad{0};
 };
 
-actio::task<> worker(actio::http_client* client, std::string url, long n,
+actio::task<> worker(actio::http::client* client, std::string url, long n,
                      long expect_len, std::shared_ptr<shared_counts> counts) {
   for (;;) {
     if (counts->next.fetch_add(1) >= n)
@@ -54,12 +54,12 @@ int main(int argc, char** argv) {
   auto url = option(argc, argv, "--url", "http://127.0.0.1:8080/");
   long concurrency = std::stol(option(argc, argv, "--concurrency", "64"));
   long expect_len = std::stol(option(argc, argv, "--expect-len", "-1"));
-  actio::http_client_options co;
+  actio::http::client_options co;
   co.engine.max_in_flight = static_cast<std::size_t>(concurrency);
   co.engine.max_host_connections = concurrency;
   co.engine.max_total_connections = concurrency;
   co.engines = std::stoul(option(argc, argv, "--engines", "1"));
-  actio::http_client client{rt, co};
+  actio::http::client client{rt, co};
   auto counts = std::make_shared<shared_counts>();
   actio::bench::stopwatch clock;
   std::vector<actio::future<actio::none>> workers;

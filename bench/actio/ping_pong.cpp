@@ -4,7 +4,7 @@
 #include "report.hpp"
 
 #include <actio/actio.hpp>
-#include <actio/caf_interop.hpp>
+#include <actio/caf/interop.hpp>
 
 #include <caf/event_based_actor.hpp>
 

@@ -6,7 +6,7 @@
 #include "report.hpp"
 
 #include <actio/actio.hpp>
-#include <actio/actors/queue.hpp>
+#include <actio/sync/queue.hpp>
 
 #include <string>
 #include <vector>

@@ -9,8 +9,8 @@
 #include "report.hpp"
 
 #include <actio/actio.hpp>
-#include <actio/caf_interop.hpp>
-#include <actio/remote.hpp>
+#include <actio/caf/interop.hpp>
+#include <actio/remote/remote_actor.hpp>
 
 #include <caf/event_based_actor.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/actor_ref.hpp"
+#include "actio/detail/actor_ref.hpp"
 
 #include <caf/actor_control_block.hpp>
 

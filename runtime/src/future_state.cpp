@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/future_state.hpp"
+#include "actio/detail/future_state.hpp"
 
 #include "task_context.hpp"
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/detail/task_driver.hpp"
 #include "actio/runtime.hpp"
 #include "actio/runtime_options.hpp"
-#include "actio/task_driver.hpp"
 #include "timer_service.hpp"
 
 #include <caf/actor.hpp>

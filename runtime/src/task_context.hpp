@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "actio/task_context.hpp"
-#include "actio/task_driver.hpp"
+#include "actio/detail/task_context.hpp"
+#include "actio/detail/task_driver.hpp"
 
 #include <caf/fwd.hpp>
 

@@ -3,12 +3,12 @@
 // -Wall -Wextra -Werror at -O2 and -O3: an installed header must not make a
 // user's build print warnings.
 #include <actio/actio.hpp>
-#include <actio/actors/cache.hpp>
-#include <actio/actors/counter.hpp>
-#include <actio/actors/executor_pool.hpp>
-#include <actio/actors/queue.hpp>
-#include <actio/actors/semaphore.hpp>
-#include <actio/caf_interop.hpp>
+#include <actio/caf/interop.hpp>
+#include <actio/sync/cache.hpp>
+#include <actio/sync/counter.hpp>
+#include <actio/sync/executor_pool.hpp>
+#include <actio/sync/queue.hpp>
+#include <actio/sync/semaphore.hpp>
 
 #include <iostream>
 #include <string>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/actors/http_client.hpp"
+#include "actio/http/client.hpp"
 
 #include "crawler/crawler_fixture.hpp"
 #include "support/time_limit.hpp"
@@ -14,14 +14,14 @@
 #include <thread>
 
 using namespace std::chrono_literals;
-using actio::http_client;
+using actio::http::client;
 using actio::test::demo_fixture;
 using actio::test::time_limit;
 namespace http = actio::http;
 
 namespace {
 
-actio::task<int> fetch_status(http_client* client, std::string url) {
+actio::task<int> fetch_status(http::client* client, std::string url) {
   auto r = co_await client->get(std::move(url));
   co_return r ? r.value().status : -1;
 }
@@ -34,7 +34,7 @@ TEST_CASE("http_client get completes a future a task can await with the "
   time_limit limit{10s, "http_client get"};
   demo_fixture demo{40};
   actio::runtime rt{actio::test::test_runtime_options()};
-  http_client client{rt};
+  http::client client{rt};
   CHECK(rt.run_until_complete(
             rt.create_task(fetch_status, &client, demo.seed())) == 200);
   CHECK(rt.run_until_complete(rt.create_task(fetch_status, &client,
@@ -49,7 +49,7 @@ TEST_CASE("http_client reports transport failures as error values, not "
           "[http_client]") {
   time_limit limit{10s, "http_client error"};
   actio::runtime rt{actio::test::test_runtime_options()};
-  http_client client{rt};
+  http::client client{rt};
   auto r = rt.run_until_complete(client.get("http://127.0.0.1:1/"));
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == http::error_kind::connect_refused);
@@ -58,13 +58,13 @@ TEST_CASE("http_client reports transport failures as error values, not "
   CHECK(bad.error().kind == http::error_kind::invalid_url);
 }
 
-TEST_CASE("cancelling an http_client future aborts the transfer in curl",
+TEST_CASE("cancelling an http::client future aborts the transfer in curl",
           "[http_client]") {
   time_limit limit{10s, "http_client cancel"};
   demo_fixture demo{40};
   demo.server().set_latency(3s);
   actio::runtime rt{actio::test::test_runtime_options()};
-  http_client client{rt};
+  http::client client{rt};
   auto f = client.get(demo.seed());
   while (client.engine().stats().in_flight == 0)
     std::this_thread::sleep_for(1ms);
@@ -79,14 +79,14 @@ TEST_CASE("cancelling an http_client future aborts the transfer in curl",
   CHECK(client.engine().stats().in_flight == 0);
 }
 
-TEST_CASE("cancelling the task awaiting an http_client future cancels the "
+TEST_CASE("cancelling the task awaiting an http::client future cancels the "
           "fetch",
           "[http_client]") {
   time_limit limit{10s, "http_client task cancel"};
   demo_fixture demo{40};
   demo.server().set_latency(3s);
   actio::runtime rt{actio::test::test_runtime_options()};
-  http_client client{rt};
+  http::client client{rt};
   auto task = rt.create_task(fetch_status, &client, demo.seed());
   while (client.engine().stats().in_flight == 0)
     std::this_thread::sleep_for(1ms);
@@ -109,7 +109,7 @@ TEST_CASE("requests still running when the client is destroyed complete "
   actio::runtime rt{actio::test::test_runtime_options()};
   actio::future<http::result> f;
   {
-    http_client client{rt};
+    http::client client{rt};
     f = client.get(demo.seed());
   }
   f.wait();

@@ -5,7 +5,7 @@
 
 #include "actio/actors/crawler/crawler.hpp"
 #include "actio/actors/crawler/url_filter.hpp"
-#include "actio/actors/http_client.hpp"
+#include "actio/http/client.hpp"
 #include "actio/runtime.hpp"
 
 #include "crawler/crawler_fixture.hpp"
@@ -43,7 +43,7 @@ http_test_reply page(const std::string& body) {
           false};
 }
 
-actio::task<chain_result> follow(actio::http_client* http, std::string url,
+actio::task<chain_result> follow(actio::http::client* http, std::string url,
                                  const url_filter* filter,
                                  const robots_check* robots, long max) {
   // No temporaries inside the co_await expression (GCC 12 destroys them
@@ -58,7 +58,7 @@ actio::task<chain_result> follow(actio::http_client* http, std::string url,
 chain_result run_chain(const std::string& url, const url_filter& filter,
                        long max = 5, robots_check robots = {}) {
   actio::runtime rt{actio::test::test_runtime_options()};
-  actio::http_client http{rt};
+  actio::http::client http{rt};
   return rt.run_until_complete(
       rt.create_task(follow, &http, url, &filter, &robots, max));
 }

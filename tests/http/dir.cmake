@@ -9,7 +9,7 @@ target_sources(${TEST_TARGET} PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}/support/http_test_server.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/support/tls_self_signed.cpp)
 target_link_libraries(${TEST_TARGET} PRIVATE
-  actio_actors_http actio_actors_http_client Asio::asio OpenSSL::SSL
+  actio::http Asio::asio OpenSSL::SSL
   OpenSSL::Crypto)
 if(ZLIB_FOUND)
   target_link_libraries(${TEST_TARGET} PRIVATE ZLIB::ZLIB)

@@ -2,7 +2,7 @@
 // What the engine sends with every request (User-Agent, Accept-Encoding),
 // how it finds proxies, and its own low-speed check: work it takes off
 // libcurl's per-request path must not change what goes over the wire.
-#include "actio/actors/http/engine.hpp"
+#include "actio/http/engine.hpp"
 
 #include "http/http_fixture.hpp"
 #include "support/http_test_server.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/actors/http/engine.hpp"
+#include "actio/http/engine.hpp"
 
 #include "http/http_fixture.hpp"
 #include "support/http_test_server.hpp"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/actors/http/error.hpp"
-#include "actio/actors/http/result.hpp"
+#include "actio/http/error.hpp"
+#include "actio/http/result.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // HTTP/2 over TLS against a real server: nginx (nginx-light has http2),
 // started by the test on 127.0.0.1. Built only when CMake found nginx.
-#include "actio/actors/http/engine.hpp"
+#include "actio/http/engine.hpp"
 
 #include "http/http_fixture.hpp"
 #include "support/tls_self_signed.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/actors/http_client.hpp"
+#include "actio/http/client.hpp"
 
 #include "support/http_test_server.hpp"
 #include "support/time_limit.hpp"
@@ -20,15 +20,15 @@
 #include <vector>
 
 using namespace std::chrono_literals;
-using actio::http_client;
-using actio::http_client_options;
+using actio::http::client;
+using actio::http::client_options;
 using actio::test::http_test_server;
 using actio::test::time_limit;
 namespace http = actio::http;
 
 namespace {
 
-actio::task<int> fetch_status(http_client* client, std::string url) {
+actio::task<int> fetch_status(http::client* client, std::string url) {
   auto r = co_await client->get(std::move(url));
   co_return r ? r.value().status : -1;
 }
@@ -72,7 +72,7 @@ TEST_CASE("a task awaits a GET and gets status, body, final URL and timings",
   time_limit limit{20s, "http_client get"};
   http_test_server server;
   actio::runtime rt;
-  http_client client{rt};
+  http::client client{rt};
   auto r = rt.run_until_complete(client.get(server.url("/redirect?n=2")));
   REQUIRE(r.has_value());
   CHECK(r.value().status == 200);
@@ -89,7 +89,7 @@ TEST_CASE("cancelling the task mid-body removes the transfer from curl and "
   time_limit limit{20s, "http_client cancel mid-body"};
   http_test_server server;
   actio::runtime rt;
-  http_client client{rt};
+  http::client client{rt};
   // /stall sends its headers and then nothing: the task is
   // suspended in the middle of the body when it is cancelled.
   auto task = rt.create_task(fetch_status, &client, server.url("/stall"));
@@ -116,9 +116,9 @@ TEST_CASE("requests spread over several engines all complete once and the "
   time_limit limit{30s, "http_client engines"};
   http_test_server server;
   actio::runtime rt;
-  http_client_options o;
+  http::client_options o;
   o.engines = 2;
-  http_client client{rt, o};
+  http::client client{rt, o};
   REQUIRE(client.engines() == 2);
   constexpr std::size_t n = 200;
   std::vector<actio::future<http::result>> all;
@@ -145,12 +145,12 @@ TEST_CASE("connection caps hold over all engines together",
   http_test_server a;
   http_test_server b({"127.0.0.2", false});
   actio::runtime rt;
-  http_client_options o;
+  http::client_options o;
   o.engines = 3;
   o.engine.max_in_flight = 16;
   o.engine.max_host_connections = 4;  // engines get 2, 1 and 1
   o.engine.max_total_connections = 5; // engines get 2, 2 and 1
-  http_client client{rt, o};
+  http::client client{rt, o};
   REQUIRE(client.engines() == 3);
   std::atomic<bool> running{true};
   std::atomic<std::size_t> peak{0};
@@ -179,16 +179,16 @@ TEST_CASE("the number of engines is capped by the smallest connection cap "
           "and the in-flight window",
           "[http_client][engines]") {
   actio::runtime rt;
-  http_client_options o;
+  http::client_options o;
   o.engines = 4;
   o.engine.max_host_connections = 2;
-  CHECK(http_client{rt, o}.engines() == 2);
+  CHECK(http::client{rt, o}.engines() == 2);
   o.engine.max_host_connections = 0; // unlimited
   o.engine.max_total_connections = 0;
   o.engine.max_in_flight = 3;
-  CHECK(http_client{rt, o}.engines() == 3);
+  CHECK(http::client{rt, o}.engines() == 3);
   o.engines = 0;
-  CHECK(http_client{rt, o}.engines() == 1);
+  CHECK(http::client{rt, o}.engines() == 1);
 }
 
 TEST_CASE("destroying a client with several engines fails what is in flight "
@@ -198,7 +198,7 @@ TEST_CASE("destroying a client with several engines fails what is in flight "
   http_test_server server;
   actio::runtime rt;
   { // process-wide lazy state (curl, OpenSSL) is not a leak
-    http_client warm{rt};
+    http::client warm{rt};
     REQUIRE(rt.run_until_complete(warm.get(server.url("/hello"))).has_value());
   }
   REQUIRE(eventually([&] { return server.open_connections() == 0; }));
@@ -206,11 +206,11 @@ TEST_CASE("destroying a client with several engines fails what is in flight "
   auto fds = fd_count();
   std::vector<actio::future<http::result>> stalled;
   {
-    http_client_options o;
+    http::client_options o;
     o.engines = 3;
     // Room on every engine for its stalled requests and one more.
     o.engine.max_host_connections = 30;
-    http_client client{rt, o};
+    http::client client{rt, o};
     CHECK(thread_count() == threads + 2);
     for (int i = 0; i < 6; ++i)
       stalled.push_back(client.get(server.url("/stall")));
@@ -235,9 +235,9 @@ TEST_CASE("cancelling a task whose request runs on a second engine aborts "
   time_limit limit{20s, "http_client engines cancel"};
   http_test_server server;
   actio::runtime rt;
-  http_client_options o;
+  http::client_options o;
   o.engines = 2;
-  http_client client{rt, o};
+  http::client client{rt, o};
   std::vector<actio::future<int>> tasks;
   for (int i = 0; i < 4; ++i)
     tasks.push_back(

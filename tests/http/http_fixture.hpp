@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "actio/actors/http/engine.hpp"
+#include "actio/http/engine.hpp"
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/actors/http/engine.hpp"
-#include "actio/actors/http/private_address.hpp"
+#include "actio/http/engine.hpp"
+#include "actio/http/private_address.hpp"
 
 #include "http/http_fixture.hpp"
 #include "support/http_test_server.hpp"

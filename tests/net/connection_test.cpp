@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // start_server with a CAF behaviour: one actor per client, input as line /
 // chunk / closed messages, writes with backpressure.
-#include "actio/connection.hpp"
+#include "actio/net/connection.hpp"
 
 #include "actio/actio.hpp"
 #include "support/time_limit.hpp"

@@ -2,7 +2,7 @@
 // close() sends what was written before it (asyncio's transport.close());
 // abort() does not; a stream whose last copy goes, and a handler that just
 // returns, close like close(); a server's close aborts what still lingers.
-#include "actio/stream.hpp"
+#include "actio/net/stream.hpp"
 
 #include "actio/actio.hpp"
 #include "support/time_limit.hpp"

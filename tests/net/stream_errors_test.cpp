@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The stream API's harder paths: data arriving in pieces, EOF in the middle
 // of a read, backpressure, and each way a connection can fail.
-#include "actio/stream.hpp"
+#include "actio/net/stream.hpp"
 
 #include "actio/actio.hpp"
 #include "support/time_limit.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/stream.hpp"
+#include "actio/net/stream.hpp"
 
 #include "actio/actio.hpp"
 #include "support/time_limit.hpp"

@@ -4,7 +4,7 @@
 // looked at here: tls_test.cpp checks what each context trusts.)
 #include "net/transport.hpp"
 
-#include "actio/net_error.hpp"
+#include "actio/net/net_error.hpp"
 
 #include "support/tls_self_signed.hpp"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/tls.hpp"
+#include "actio/net/tls.hpp"
 
 #include "actio/actio.hpp"
 #include "support/time_limit.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/remote.hpp"
+#include "actio/remote/remote_actor.hpp"
 
 #include "remote/forked_peer.hpp"
 #include "remote/remote_fixture.hpp"

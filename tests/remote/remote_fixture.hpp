@@ -2,8 +2,8 @@
 #pragma once
 
 #include "actio/actio.hpp"
-#include "actio/caf_interop.hpp"
-#include "actio/remote.hpp"
+#include "actio/caf/interop.hpp"
+#include "actio/remote/remote_actor.hpp"
 #include "support/tls_test_ca.hpp"
 
 #include <caf/event_based_actor.hpp>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/remote_options.hpp"
+#include "actio/remote/remote_options.hpp"
 
 #include "remote/remote_fixture.hpp"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/caf_interop.hpp"
+#include "actio/caf/interop.hpp"
 
 #include "actio/actio.hpp"
 #include "support/time_limit.hpp"

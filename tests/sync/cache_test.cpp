@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/actors/cache.hpp"
+#include "actio/sync/cache.hpp"
 
 #include "actio/actio.hpp"
 #include "support/virtual_runtime.hpp"

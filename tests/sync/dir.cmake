@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Queue, semaphore, cache, counter and executor pool; also runs examples 07
 # and 08 when they are built.
-target_link_libraries(${TEST_TARGET} PRIVATE actio_actors_sync actio::runtime)
+target_link_libraries(${TEST_TARGET} PRIVATE actio::sync)
 foreach(name 07_executor 08_sync_and_communication)
   if(TARGET example_${name})
     add_dependencies(${TEST_TARGET} example_${name})

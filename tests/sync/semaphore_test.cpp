@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/actors/semaphore.hpp"
+#include "actio/sync/semaphore.hpp"
 
 #include "actio/actio.hpp"
 #include "support/virtual_runtime.hpp"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/actors/crawl/url.hpp"
 
-#include "actio/actors/http/private_address.hpp"
+#include "actio/http/private_address.hpp"
 
 #include "crawl/percent.hpp"
 

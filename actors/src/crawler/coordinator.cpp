@@ -70,7 +70,7 @@ std::string options_json(const crawl_options& o) {
 
 } // namespace
 
-coordinator::coordinator(coordinator_setup setup, http_client& http,
+coordinator::coordinator(coordinator_setup setup, http::client& http,
                          std::shared_ptr<shared_progress> progress,
                          promise<crawl_stats> done)
     : opts_(std::move(setup.options)),

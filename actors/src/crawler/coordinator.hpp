@@ -14,9 +14,9 @@
 #include "actio/actors/crawler/crawl_stats.hpp"
 #include "actio/actors/crawler/page_result.hpp"
 #include "actio/actors/crawler/url_filter.hpp"
-#include "actio/actors/http_client.hpp"
-#include "actio/actors/sync_actor.hpp"
 #include "actio/future.hpp"
+#include "actio/http/client.hpp"
+#include "actio/sync/detail/sync_actor.hpp"
 #include "redirect_chain.hpp"
 
 #include <atomic>
@@ -66,7 +66,7 @@ struct coordinator_setup {
 /// closures), one at a time, so nothing here is locked.
 class coordinator final : public actio::detail::sync_body {
 public:
-  coordinator(coordinator_setup setup, http_client& http,
+  coordinator(coordinator_setup setup, http::client& http,
               std::shared_ptr<shared_progress> progress,
               promise<crawl_stats> done);
   ~coordinator() override;
@@ -159,7 +159,7 @@ private:
   std::unique_ptr<jsonl_sink> sink_;
   std::unique_ptr<state_store> store_;
   loaded_state loaded_;
-  http_client& http_;
+  http::client& http_;
   std::shared_ptr<shared_progress> progress_;
   promise<crawl_stats> done_;
   actio::detail::sync_actor self_;

@@ -23,7 +23,7 @@ using steady = std::chrono::steady_clock;
 struct worker_env {
   actio::detail::sync_actor coordinator_actor; // weak
   detail::coordinator* coordinator = nullptr;  // owned by that actor
-  http_client* http = nullptr;
+  http::client* http = nullptr;
   http::request_options request;
   long max_redirects = 5;
   url_filter filter{{}, {}, false};
@@ -95,7 +95,7 @@ struct crawler::impl {
   crawl_options opts;
   url_filter filter{{}, {}, false};
   std::unique_ptr<detail::coordinator_setup> setup;
-  std::unique_ptr<http_client> http;
+  std::unique_ptr<http::client> http;
   std::shared_ptr<detail::shared_progress> progress =
       std::make_shared<detail::shared_progress>();
   actio::detail::sync_actor coordinator_actor;
@@ -168,7 +168,7 @@ crawler::crawler(runtime& rt, crawl_options options)
   eo.total_timeout = o.timeout;
   eo.max_redirects = o.max_redirects;
   eo.max_body_bytes = o.max_page_bytes;
-  impl_->http = std::make_unique<http_client>(rt, eo);
+  impl_->http = std::make_unique<http::client>(rt, eo);
   setup->options = o;
   impl_->filter = setup->filter;
   impl_->opts = std::move(o);

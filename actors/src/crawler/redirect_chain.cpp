@@ -2,7 +2,7 @@
 #include "redirect_chain.hpp"
 
 #include "actio/actors/crawl/url.hpp"
-#include "actio/actors/http_client.hpp"
+#include "actio/http/client.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -118,7 +118,7 @@ std::string refusal_reason(robots_answer answer) {
   return {};
 }
 
-task<chain_result> fetch_redirect_chain(http_client& http, std::string url,
+task<chain_result> fetch_redirect_chain(http::client& http, std::string url,
                                         http::request_options request,
                                         long max_redirects,
                                         const url_filter& filter,

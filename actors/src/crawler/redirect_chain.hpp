@@ -6,18 +6,18 @@
 // http(s) only, and robots.txt. Private to actors/src/crawler.
 
 #include "actio/actors/crawler/url_filter.hpp"
-#include "actio/actors/http/request.hpp"
-#include "actio/actors/http/result.hpp"
 #include "actio/future.hpp"
+#include "actio/http/request.hpp"
+#include "actio/http/result.hpp"
 #include "actio/task.hpp"
 
 #include <functional>
 #include <optional>
 #include <string>
 
-namespace actio {
-class http_client;
-} // namespace actio
+namespace actio::http {
+class client;
+} // namespace actio::http
 
 namespace actio::crawl::detail {
 
@@ -59,7 +59,7 @@ bool is_followed_redirect(int status) noexcept;
 /// `request` (its `max_redirects` is forced to 0, so its timeouts apply
 /// per hop). Completes once on the awaiting task; cancelling the task
 /// cancels the hop in flight.
-task<chain_result> fetch_redirect_chain(http_client& http, std::string url,
+task<chain_result> fetch_redirect_chain(http::client& http, std::string url,
                                         http::request_options request,
                                         long max_redirects,
                                         const url_filter& filter,

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "actio/future_state.hpp"
+#include "actio/detail/future_state.hpp"
+#include "actio/detail/task_context.hpp"
 #include "actio/outcome.hpp"
-#include "actio/task_context.hpp"
 
 #include <coroutine>
 #include <functional>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/create_task.hpp"
 #include "actio/future.hpp"
 #include "actio/outcome.hpp"
 #include "actio/task.hpp"
-#include "actio/task_driver.hpp"
 
 #include <atomic>
 #include <cstddef>

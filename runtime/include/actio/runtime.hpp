@@ -4,10 +4,10 @@
 #include "actio/any_future.hpp"
 #include "actio/call.hpp"
 #include "actio/clock.hpp"
+#include "actio/detail/task_driver.hpp"
 #include "actio/future.hpp"
 #include "actio/runtime_options.hpp"
 #include "actio/task.hpp"
-#include "actio/task_driver.hpp"
 #include "actio/timer_handle.hpp"
 #include "actio/unique_function.hpp"
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "actio/clock.hpp"
-#include "actio/remote_options.hpp"
+#include "actio/remote/remote_options.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "actio/clock.hpp"
-#include "actio/task_context.hpp"
+#include "actio/detail/task_context.hpp"
 
 #include <chrono>
 #include <coroutine>

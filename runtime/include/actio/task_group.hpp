@@ -2,8 +2,8 @@
 #pragma once
 
 #include "actio/any_future.hpp"
+#include "actio/create_task.hpp"
 #include "actio/future.hpp"
-#include "actio/task_driver.hpp"
 
 #include <atomic>
 #include <exception>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/connection.hpp"
+#include "actio/net/connection.hpp"
 
-#include "actio/stream.hpp"
+#include "actio/net/stream.hpp"
 #include "net/connection_actor.hpp"
 #include "net/stream_actor.hpp"
 #include "net/stream_state.hpp"

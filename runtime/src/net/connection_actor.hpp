@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "actio/connection.hpp"
+#include "actio/net/connection.hpp"
 #include "net/transport.hpp"
 
 #include <caf/actor.hpp>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/net_error.hpp"
+#include "actio/net/net_error.hpp"
 
 namespace actio {
 

@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "actio/net_error.hpp"
+#include "actio/net/net_error.hpp"
 #include "actio/unique_function.hpp"
 
 namespace actio::detail {

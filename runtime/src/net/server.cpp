@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/start_server.hpp"
+#include "actio/net/start_server.hpp"
 
 #include "actio/any_future.hpp"
-#include "actio/connection.hpp"
+#include "actio/net/connection.hpp"
 #include "net/connection_actor.hpp"
 #include "net/stream_actor.hpp"
 #include "net/transport.hpp"

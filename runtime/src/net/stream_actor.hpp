@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "actio/stream.hpp"
+#include "actio/net/stream.hpp"
 #include "net/net_object.hpp"
 #include "net/transport.hpp"
 

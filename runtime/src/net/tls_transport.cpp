@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net/transport.hpp"
 
-#include "actio/net_error.hpp"
+#include "actio/net/net_error.hpp"
 #include "net/net_object.hpp"
 
 #include <asio/ip/address.hpp>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "actio/tls.hpp"
+#include "actio/net/tls.hpp"
 
 #include <asio/buffer.hpp>
 #include <asio/io_context.hpp>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "actio/remote.hpp"
+#include "actio/remote/remote_actor.hpp"
 
-#include "actio/caf_interop.hpp"
+#include "actio/caf/interop.hpp"
 #include "actio/runtime.hpp"
 #include "remote/remote_config.hpp"
 #include "runtime_core.hpp"

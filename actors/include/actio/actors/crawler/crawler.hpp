@@ -27,7 +27,7 @@ public:
 
 /// A web crawler made of actors: one coordinator actor owns the frontier,
 /// the robots.txt cache, the output file and the state store; `concurrency`
-/// worker tasks ask it for leases, fetch with the runtime's `http_client`
+/// worker tasks ask it for leases, fetch with the runtime's `http::client`
 /// (curl on the I/O thread) and extract links on their own actors (CAF's
 /// scheduler threads), then report back. See docs/crawler.md.
 ///

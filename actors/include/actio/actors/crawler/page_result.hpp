@@ -4,7 +4,7 @@
 #include "actio/actors/crawl/frontier.hpp"
 #include "actio/actors/crawl/jsonl_sink.hpp"
 #include "actio/actors/crawl/links.hpp"
-#include "actio/actors/http/result.hpp"
+#include "actio/http/result.hpp"
 
 #include <chrono>
 #include <optional>

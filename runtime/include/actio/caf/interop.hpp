@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Opt-in bridge between actio tasks and plain CAF actors. Unlike the rest
+// of the public API this header includes CAF's actor headers: include it
+// only where you write CAF actors.
+
+#include "actio/call.hpp"
+#include "actio/detail/task_context.hpp"
+#include "actio/errors.hpp"
+#include "actio/future.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_control_block.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+#include <caf/sec.hpp>
+#include <caf/send.hpp>
+#include <caf/weak_intrusive_ptr.hpp>
+
+#include <chrono>
+#include <coroutine>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+
+namespace actio {
+
+namespace detail {
+
+/// Asks a relay (see `spawn_relay`) for its result.
+using relay_get_atom = caf::atom_constant<caf::atom("a_get")>;
+
+/// The CAF actor behind a task context (the task's own actor).
+caf::event_based_actor* context_actor(task_context& ctx) noexcept;
+
+/// Resumes `s` right here, on its actor, if it is still parked there.
+void resume_in_place(const suspension& s);
+
+/// Spawns a one-shot actor answering one request with `st`'s outcome:
+/// `to_message(st)` for a value, a `caf::error` for an error or cancel.
+caf::actor spawn_relay(caf::actor_system& sys, state_ptr<state_base> st,
+                       unique_function<caf::message(state_base&)> to_message);
+
+/// Turns a CAF error from a request into the matching actio exception.
+std::exception_ptr to_exception(const caf::error& err);
+
+/// If `dest` is the proxy of an actor on another node, monitors it until
+/// `unwatch_peer`: when the proxy dies first (the node's connection was
+/// lost, or the remote actor ended), calls `on_down` once on `self`'s
+/// thread with a `remote_error`. CAF 0.17 never answers a request that was
+/// already sent when a connection drops, so without this the request would
+/// wait for its full timeout. One watch per actor at a time (a task awaits
+/// one request at a time). Returns false, doing nothing, for a local actor.
+bool watch_peer(caf::event_based_actor* self, const caf::strong_actor_ptr& dest,
+                unique_function<void(std::exception_ptr)> on_down);
+
+/// Ends the watch of `watch_peer`.
+void unwatch_peer(caf::event_based_actor* self,
+                  const caf::strong_actor_ptr& dest);
+
+template <class R>
+struct request_slot {
+  std::optional<R> value;
+  std::exception_ptr error;
+  bool done = false;
+};
+
+} // namespace detail
+
+/// The awaitable returned by `actio::request`.
+template <class R, class Handle, class... Ts>
+class request_awaiter {
+public:
+  request_awaiter(Handle dest, duration timeout, std::tuple<Ts...> msg)
+      : dest_(std::move(dest)), timeout_(timeout), msg_(std::move(msg)),
+        slot_(std::make_shared<detail::request_slot<R>>()) {}
+
+  bool await_ready() const noexcept { return false; }
+
+  void await_suspend(std::coroutine_handle<> h) {
+    s_ = detail::suspend(h);
+    auto* self = detail::context_actor(*s_.ctx);
+    auto s = s_;
+    auto slot = slot_;
+    auto peer = caf::actor_cast<caf::strong_actor_ptr>(dest_);
+    if (!detail::watch_peer(self, peer, [s, slot](std::exception_ptr e) {
+          if (slot->done)
+            return;
+          slot->done = true;
+          slot->error = std::move(e);
+          detail::resume_in_place(s);
+        }))
+      peer = nullptr;
+    auto settle = [self, s, slot, peer] {
+      slot->done = true;
+      if (peer)
+        detail::unwatch_peer(self, peer);
+      detail::resume_in_place(s);
+    };
+    std::apply(
+        [&](auto&... xs) {
+          self->request(dest_,
+                        std::chrono::duration_cast<caf::timespan>(timeout_),
+                        xs...)
+              .then(
+                  [slot, settle](R& value) {
+                    if (slot->done)
+                      return;
+                    slot->value.emplace(std::move(value));
+                    settle();
+                  },
+                  [slot, settle](caf::error& err) {
+                    if (slot->done)
+                      return;
+                    slot->error = detail::to_exception(err);
+                    settle();
+                  });
+        },
+        msg_);
+  }
+
+  R await_resume() {
+    detail::finish(*s_.ctx);
+    if (slot_->error)
+      std::rethrow_exception(slot_->error);
+    return std::move(*slot_->value);
+  }
+
+private:
+  Handle dest_;
+  duration timeout_;
+  std::tuple<Ts...> msg_;
+  std::shared_ptr<detail::request_slot<R>> slot_;
+  detail::suspension s_;
+};
+
+/// Sends `msg...` to the CAF actor `dest` as a request from the current
+/// task and resumes with its response of type `R`. Always installs an error
+/// path (CAF 0.17 kills an actor whose `.then` has none when it times out):
+/// a timeout throws `timeout_error`, any other CAF error `runtime_error`
+/// with CAF's text. If `dest` is on another node and its connection is lost
+/// (or the actor ends) first, it throws `remote_error` at once rather than
+/// at the timeout. If the task is cancelled meanwhile, the late response
+/// is dropped.
+template <class R, class Handle, class Rep, class Period, class... Ts>
+auto request(Handle dest, std::chrono::duration<Rep, Period> timeout,
+             Ts... msg) {
+  return request_awaiter<R, Handle, Ts...>{
+      std::move(dest), std::chrono::duration_cast<duration>(timeout),
+      std::make_tuple(std::move(msg)...)};
+}
+
+/// For plain CAF event-based actors: when `f` completes, calls
+/// `on_value(T&)` or `on_error(caf::error&)` on `self`'s own thread, as a
+/// response to a request to a one-shot relay actor (so it composes with
+/// CAF's `request(...).then` style). Errors and cancellation arrive as
+/// `caf::sec::runtime_error` with the exception's text. `T` must be
+/// storable in a CAF message.
+template <class T, class OnValue, class OnError>
+void then(caf::event_based_actor* self, const future<T>& f, OnValue on_value,
+          OnError on_error) {
+  auto relay = detail::spawn_relay(
+      self->home_system(),
+      detail::state_ptr<detail::state_base>(f.state().get()),
+      [](detail::state_base& st) {
+        return caf::make_message(static_cast<detail::state<T>&>(st).value());
+      });
+  self->request(relay, caf::infinite, detail::relay_get_atom::value)
+      .then([on_value](T& value) mutable { on_value(value); },
+            [on_error](caf::error& err) mutable { on_error(err); });
+}
+
+/// Answers the request `self` is handling with `f`'s result once `f`
+/// completes: return it from a handler declared `-> caf::result<T>`, as in
+/// `return actio::respond(self, actio::create_task(work, x));`. The answer
+/// goes out exactly once, from `self`'s own thread; an error or
+/// cancellation of `f` reaches the requester as `caf::sec::runtime_error`
+/// with the exception's text (an `actio::request` there throws
+/// `actio::runtime_error`). The requester's own timeout still applies; if
+/// `self` ends first, the requester gets CAF's broken-promise error.
+template <class T>
+caf::delegated<T> respond(caf::event_based_actor* self, const future<T>& f) {
+  auto rp = self->make_response_promise();
+  then(
+      self, f, [rp](T& value) mutable { rp.deliver(std::move(value)); },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return {};
+}
+
+/// Sends `msg...` to the CAF actor `dest` at `when` on the runtime's clock,
+/// as a cancellable, weak delayed message: unlike CAF 0.17's
+/// `delayed_send`, it can be cancelled through the returned handle, and it
+/// holds no strong reference, so a dead receiver's message is dropped and a
+/// pending one never delays shutdown.
+template <class... Ts>
+timer_handle send_at(const caf::actor& dest, time_point when, Ts... msg) {
+  caf::weak_actor_ptr weak{caf::actor_cast<caf::actor_control_block*>(dest)};
+  return timer_handle{detail::schedule_call(
+      detail::ambient_runtime(), when,
+      [weak, m = caf::make_message(std::move(msg)...)]() mutable {
+        if (auto strong = weak.lock())
+          caf::anon_send(caf::actor_cast<caf::actor>(std::move(strong)),
+                         std::move(m));
+      })};
+}
+
+/// As `send_at`, after `delay`.
+template <class Rep, class Period, class... Ts>
+timer_handle send_later(const caf::actor& dest,
+                        std::chrono::duration<Rep, Period> delay, Ts... msg) {
+  return send_at(
+      dest, detail::ambient_now() + std::chrono::duration_cast<duration>(delay),
+      std::move(msg)...);
+}
+
+} // namespace actio

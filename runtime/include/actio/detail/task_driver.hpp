@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "actio/detail/actor_ref.hpp"
+#include "actio/future.hpp"
+#include "actio/task.hpp"
+
+#include <atomic>
+#include <coroutine>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+// What a task actor runs: a type-erased driver around one coroutine and the
+// shared state it completes. Used by `create_task`; not by users.
+namespace actio::detail {
+
+class runtime_core;
+
+/// Sends a cancel request to a task actor (thread-safe).
+void send_cancel(const actor_ref& task_actor);
+
+/// Reports a task error that nobody retrieved (asyncio's "Task exception was
+/// never retrieved"), once, when the task's last handle goes away.
+void report_unretrieved(std::exception_ptr error) noexcept;
+
+/// The shared state of a task: cancel goes to the task's actor.
+template <class T>
+class task_state final : public state<T> {
+public:
+  ~task_state() override {
+    if (this->status() == future_status::error && !this->retrieved())
+      report_unretrieved(this->peek_error());
+  }
+
+  bool request_cancel() override {
+    if (this->done())
+      return false;
+    cancel_requested.store(true, std::memory_order_release);
+    send_cancel(actor);
+    return true;
+  }
+
+  /// A weak reference to the task's actor, set before the future escapes.
+  actor_ref actor;
+
+  /// Set by the first cancel request: a task cancelled before it starts
+  /// never runs.
+  std::atomic<bool> cancel_requested{false};
+};
+
+/// What the task actor drives. All calls happen on the task's actor.
+class task_driver_base {
+public:
+  /// Leaves the runtime's registry of live tasks (if still in it).
+  virtual ~task_driver_base();
+
+  /// Removes this driver from its runtime's registry; idempotent. Derived
+  /// destructors call it first.
+  void leave_registry() noexcept;
+
+  /// Creates the coroutine and returns it to be resumed first.
+  virtual std::coroutine_handle<> start() = 0;
+
+  /// Whether the coroutine has run to its end.
+  virtual bool finished() const noexcept = 0;
+
+  /// Moves the coroutine's result (or error) into the shared state.
+  virtual void complete() noexcept = 0;
+
+  /// Fails the shared state with `error` (start failed, cancelled before
+  /// start, or the actor is going away).
+  virtual void fail(std::exception_ptr error) noexcept = 0;
+
+  /// The shared state, type-erased.
+  virtual state_base& shared_state() noexcept = 0;
+
+  /// Whether cancel was requested (possibly before the task started).
+  virtual bool cancel_requested() const noexcept = 0;
+
+  /// The runtime whose registry lists this task, and the task's actor.
+  runtime_core* rt = nullptr;
+  actor_ref actor;
+
+  /// Intrusive links of the runtime's registry of live tasks.
+  task_driver_base* prev = nullptr;
+  task_driver_base* next = nullptr;
+};
+
+template <class T, class Make>
+class task_driver final : public task_driver_base {
+public:
+  using value_type = value_or_none<T>;
+
+  task_driver(Make make, state_ptr<task_state<value_type>> st)
+      : make_(std::move(make)), st_(std::move(st)) {}
+
+  ~task_driver() override {
+    // Leave the registry before anything is torn down: close() may be
+    // walking it on another thread and call shared_state().
+    leave_registry();
+    coro_ = task<T>{};
+    if (!st_->done())
+      st_->set_exception(std::make_exception_ptr(
+          cancelled_error("task's actor ended before the task did")));
+  }
+
+  std::coroutine_handle<> start() override {
+    coro_ = make_();
+    return coro_.handle();
+  }
+
+  bool finished() const noexcept override {
+    return coro_.valid() && coro_.handle().done();
+  }
+
+  void complete() noexcept override {
+    st_->producer_completing(true);
+    try {
+      st_->set_value(coro_.handle().promise().take());
+    } catch (...) {
+      st_->set_exception(std::current_exception());
+    }
+    st_->producer_completing(false);
+    coro_ = task<T>{};
+  }
+
+  void fail(std::exception_ptr error) noexcept override {
+    st_->set_exception(std::move(error));
+  }
+
+  state_base& shared_state() noexcept override { return *st_; }
+
+  bool cancel_requested() const noexcept override {
+    return st_->cancel_requested.load(std::memory_order_acquire);
+  }
+
+private:
+  Make make_;
+  task<T> coro_;
+  state_ptr<task_state<value_type>> st_;
+};
+
+/// Spawns a task actor on `rt` running `driver`; returns a weak reference
+/// to it. Throws actio::runtime_error if the runtime is closed.
+actor_ref spawn_task(runtime_core& rt, std::unique_ptr<task_driver_base> d);
+
+/// The runtime of the calling actor, else the process's current runtime;
+/// throws actio::runtime_error if there is none.
+runtime_core& ambient_runtime();
+
+/// Spawns `fn(args...)` as a task on `rt`.
+template <class Fn, class... Args>
+auto spawn_call(runtime_core& rt, Fn&& fn, Args&&... args) {
+  using coro_type =
+      std::invoke_result_t<std::decay_t<Fn>&, std::decay_t<Args>...>;
+  static_assert(is_task<coro_type>::value,
+                "create_task needs a function returning actio::task<T>");
+  using T = typename coro_type::value_type;
+  using V = value_or_none<T>;
+  auto make = [fn = std::forward<Fn>(fn),
+               args = std::make_tuple(std::forward<Args>(args)...)]() mutable {
+    return std::apply(fn, std::move(args));
+  };
+  auto st = make_state<task_state<V>>();
+  auto* raw = st.get();
+  auto driver =
+      std::make_unique<task_driver<T, decltype(make)>>(std::move(make), st);
+  raw->actor = spawn_task(rt, std::move(driver));
+  return future<V>{std::move(st)};
+}
+
+/// Whether a coroutine object handed to a task may refer to a lambda it
+/// was called on: only where the caller blocks until it ends.
+enum class closure_use { must_own, caller_outlives };
+
+/// Throws std::invalid_argument for a coroutine made by calling a lambda
+/// with captures (`create_task(f())`): the lambda is a temporary, gone
+/// before the task runs, and the coroutine reads its captures from it.
+void refuse_borrowed_closure();
+
+/// Spawns an already created coroutine object as a task on `rt`.
+template <class T>
+auto spawn_coroutine(runtime_core& rt, task<T>&& coro,
+                     closure_use use = closure_use::must_own) {
+  if (use == closure_use::must_own && coro.valid() &&
+      coro.handle().promise().borrows_closure())
+    refuse_borrowed_closure();
+  return spawn_call(rt,
+                    [c = std::make_shared<task<T>>(std::move(coro))]() mutable {
+                      return std::move(*c);
+                    });
+}
+
+} // namespace actio::detail
