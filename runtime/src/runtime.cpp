@@ -120,7 +120,7 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
     auto guard = asio::make_work_guard(*io);
     io->run();
   });
-  loop = spawn_loop_actor(*this);
+  loop = spawn_closure_actor(*this, nullptr, true);
   g_current.store(this);
 }
 
@@ -475,6 +475,10 @@ void on_close(runtime_core& rt, unique_function<void()> fn) {
 
 runtime& owner_of(runtime_core& rt) noexcept {
   return *rt.owner;
+}
+
+runtime_core& core_of(const runtime& rt) noexcept {
+  return rt.core();
 }
 
 } // namespace actio::detail

@@ -123,26 +123,6 @@ caf::behavior task_actor(task_actor_t* self, runtime_core* rt) {
   };
 }
 
-struct loop_state {
-  task_context ctx;
-};
-
-caf::behavior loop_actor(caf::stateful_actor<loop_state>* self,
-                         runtime_core* rt) {
-  self->state.ctx.rt = rt;
-  self->state.ctx.self = self;
-  return {
-      [self](run_atom, const closure_ptr& fn) {
-        context_scope scope{&self->state.ctx};
-        try {
-          fn->run();
-        } catch (...) {
-          report_callback_error("callback", std::current_exception());
-        }
-      },
-  };
-}
-
 } // namespace
 
 context_scope::context_scope(task_context* ctx) noexcept : prev_(tl_current) {
@@ -269,10 +249,6 @@ runtime_core& ambient_runtime() {
   if (auto* core = current_core())
     return *core;
   throw actio::runtime_error("no actio runtime: create an actio::runtime");
-}
-
-caf::actor spawn_loop_actor(runtime_core& rt) {
-  return rt.system->spawn<caf::hidden>(loop_actor, &rt);
 }
 
 void report_callback_error(const char* where, std::exception_ptr error) {

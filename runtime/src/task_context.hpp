@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/detail/closure_actor.hpp"
 #include "actio/detail/task_context.hpp"
 #include "actio/detail/task_driver.hpp"
 
@@ -35,8 +36,10 @@ private:
   task_context* prev_;
 };
 
-/// Spawns the runtime's loop actor (runs closures sent to it).
-caf::actor spawn_loop_actor(runtime_core& rt);
+/// Spawns a closure actor owning `body` (the runtime's loop actor: hidden,
+/// no body).
+caf::actor spawn_closure_actor(runtime_core& rt,
+                               std::shared_ptr<closure_body> body, bool hidden);
 
 /// Reports an exception that escaped a callback, as asyncio's "Exception in
 /// callback".

@@ -321,9 +321,9 @@ TEST_CASE("close hooks run once when the runtime begins to close, before "
   actio::future<int> f;
   {
     actio::runtime rt{actio::test::virtual_time()};
-    CHECK(&actio::detail::owner_of(rt.core()) == &rt);
+    CHECK(&actio::detail::owner_of(actio::detail::core_of(rt)) == &rt);
     f = rt.create_task(sleep_for, std::chrono::seconds{60});
-    actio::detail::on_close(rt.core(), [&log, f] {
+    actio::detail::on_close(actio::detail::core_of(rt), [&log, f] {
       log.push_back(f.done() ? "task already done" : "task still running");
     });
   }

@@ -106,7 +106,7 @@ void coordinator::guarded(Fn&& fn) {
   }
 }
 
-void coordinator::start(actio::detail::sync_actor weak_self) {
+void coordinator::start(actio::detail::closure_actor weak_self) {
   self_ = std::move(weak_self);
   started_ = steady::now();
   progress_->start_ns.store(started_.time_since_epoch().count());
@@ -286,7 +286,7 @@ void coordinator::start_robots(const std::string& origin) {
   std::erase_if(robots_futures_, [](const auto& g) { return g.done(); });
   robots_futures_.push_back(f);
   f.add_done_callback(
-      [](const future<http::result>& h, actio::detail::sync_actor self,
+      [](const future<http::result>& h, actio::detail::closure_actor self,
          coordinator* body, std::string from) {
         if (h.cancelled())
           return;

@@ -14,9 +14,9 @@
 #include "actio/actors/crawler/crawl_stats.hpp"
 #include "actio/actors/crawler/page_result.hpp"
 #include "actio/actors/crawler/url_filter.hpp"
+#include "actio/detail/closure_actor.hpp"
 #include "actio/future.hpp"
 #include "actio/http/client.hpp"
-#include "actio/sync/detail/sync_actor.hpp"
 #include "redirect_chain.hpp"
 
 #include <atomic>
@@ -64,7 +64,7 @@ struct coordinator_setup {
 
 /// The coordinator's state. Every member function runs on its actor (posted
 /// closures), one at a time, so nothing here is locked.
-class coordinator final : public actio::detail::sync_body {
+class coordinator final : public actio::detail::closure_body {
 public:
   coordinator(coordinator_setup setup, http::client& http,
               std::shared_ptr<shared_progress> progress,
@@ -72,7 +72,7 @@ public:
   ~coordinator() override;
 
   /// Admits the seeds and the loaded frontier and starts dispatching.
-  void start(actio::detail::sync_actor weak_self);
+  void start(actio::detail::closure_actor weak_self);
 
   /// A worker wants its next job; completed with none when the crawl is
   /// over (or stopped).
@@ -162,7 +162,7 @@ private:
   http::client& http_;
   std::shared_ptr<shared_progress> progress_;
   promise<crawl_stats> done_;
-  actio::detail::sync_actor self_;
+  actio::detail::closure_actor self_;
 
   frontier frontier_;
   seen_set known_;

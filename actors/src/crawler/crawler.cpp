@@ -21,8 +21,8 @@ using steady = std::chrono::steady_clock;
 
 /// What every worker task shares (read-only).
 struct worker_env {
-  actio::detail::sync_actor coordinator_actor; // weak
-  detail::coordinator* coordinator = nullptr;  // owned by that actor
+  actio::detail::closure_actor coordinator_actor; // weak
+  detail::coordinator* coordinator = nullptr;     // owned by that actor
   http::client* http = nullptr;
   http::request_options request;
   long max_redirects = 5;
@@ -98,7 +98,7 @@ struct crawler::impl {
   std::unique_ptr<http::client> http;
   std::shared_ptr<detail::shared_progress> progress =
       std::make_shared<detail::shared_progress>();
-  actio::detail::sync_actor coordinator_actor;
+  actio::detail::closure_actor coordinator_actor;
   detail::coordinator* coordinator = nullptr;
   future<crawl_stats> done;
   std::vector<any_future> workers;
@@ -199,7 +199,8 @@ future<crawl_stats> crawler::run() {
       std::move(*m.setup), *m.http, m.progress, std::move(p));
   m.setup.reset();
   m.coordinator = body.get();
-  m.coordinator_actor = actio::detail::sync_actor::spawn(m.rt, std::move(body));
+  m.coordinator_actor = actio::detail::closure_actor::spawn(
+      actio::detail::core_of(m.rt), std::move(body));
   auto weak = m.coordinator_actor.weak();
   m.coordinator_actor.post([c = m.coordinator, weak] { c->start(weak); });
 

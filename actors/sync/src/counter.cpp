@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/sync/counter.hpp"
 
+#include "actio/detail/closure_actor.hpp"
 #include "actio/errors.hpp"
 #include "actio/runtime.hpp"
-#include "actio/sync/detail/sync_actor.hpp"
+#include "actio/sync/detail/ambient_runtime.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>

@@ -46,14 +46,14 @@ std::size_t default_threads() {
 /// A blocking worker: runs one job at a time on its own thread and asks
 /// the dispatcher for the next one when done.
 caf::behavior executor_worker(caf::event_based_actor* self,
-                              sync_actor dispatcher, executor_core* core,
+                              closure_actor dispatcher, executor_core* core,
                               std::size_t id);
 
 } // namespace
 
 /// The dispatcher's state: the job queue, the workers and the counters.
 /// Lives in, and is only touched by, the dispatcher actor.
-class executor_core final : public sync_body {
+class executor_core final : public closure_body {
 public:
   executor_core(std::size_t threads, std::size_t max_queued)
       : threads_(threads), max_queued_(max_queued) {}
@@ -68,7 +68,7 @@ public:
 
   /// Spawns the workers (on the dispatcher, so that their first `ready`
   /// arrives after this).
-  void start(caf::actor_system* sys, sync_actor weak_self) {
+  void start(caf::actor_system* sys, closure_actor weak_self) {
     self_ = std::move(weak_self);
     workers_.resize(threads_);
     for (std::size_t i = 0; i < threads_; ++i)
@@ -255,7 +255,7 @@ private:
 
   std::size_t threads_;
   std::size_t max_queued_;
-  sync_actor self_; // weak
+  closure_actor self_; // weak
   std::vector<worker> workers_;
   std::deque<executor_job_ptr> queue_;
   std::deque<executor_job_ptr> overflow_;
@@ -271,7 +271,7 @@ private:
 
 namespace {
 
-caf::behavior executor_worker(caf::event_based_actor*, sync_actor dispatcher,
+caf::behavior executor_worker(caf::event_based_actor*, closure_actor dispatcher,
                               executor_core* core, std::size_t id) {
   dispatcher.post([core, id] { core->ready(id, -1); });
   return {
@@ -301,11 +301,12 @@ executor_handle::executor_handle(
   size_ = opts.threads == 0 ? default_threads() : opts.threads;
   auto core = std::make_unique<executor_core>(size_, opts.max_queued);
   core_ = core.get();
-  actor_ = sync_actor::spawn(rt, std::move(core));
+  actor_ = closure_actor::spawn(core_of(rt), std::move(core));
   actor_.post([c = core_, sys = &rt.system(), w = actor_.weak()]() mutable {
     c->start(sys, std::move(w));
   });
-  auto kept = spawn_call(rt.core(), executor_keeper, keeper_.get_future());
+  auto kept =
+      spawn_call(detail::core_of(rt), executor_keeper, keeper_.get_future());
   kept.add_done_callback(
       [a = actor_.weak(), c = core_, self = this,
        on_close = std::move(on_close)](const future<none>&) mutable {
@@ -360,7 +361,7 @@ struct executor_registry {
   /// Makes a default pool for `rt` that forgets itself on close. Called
   /// with `mtx` held.
   static executor_pool make(runtime& rt, executor_options opts) {
-    auto* key = &rt.core();
+    auto* key = &detail::core_of(rt);
     auto forget = [key](const executor_handle* which) {
       std::optional<executor_pool> doomed; // dies after the lock is released
       auto& r = get();
@@ -400,7 +401,7 @@ future<executor_stats> executor_pool::stats() {
 executor_pool default_executor(runtime& rt) {
   auto& reg = detail::executor_registry::get();
   std::lock_guard<std::mutex> guard{reg.mtx};
-  auto* key = &rt.core();
+  auto* key = &detail::core_of(rt);
   auto it = reg.pools.find(key);
   if (it == reg.pools.end())
     it = reg.pools
@@ -416,12 +417,12 @@ void set_default_executor(runtime& rt, executor_options opts) {
   std::optional<executor_pool> previous;
   {
     std::lock_guard<std::mutex> guard{reg.mtx};
-    auto it = reg.pools.find(&rt.core());
+    auto it = reg.pools.find(&detail::core_of(rt));
     if (it != reg.pools.end()) {
       previous.emplace(std::move(it->second));
       it->second = std::move(pool);
     } else {
-      reg.pools.emplace(&rt.core(), std::move(pool));
+      reg.pools.emplace(&detail::core_of(rt), std::move(pool));
     }
   }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/sync/semaphore.hpp"
+#include "actio/sync/detail/ambient_runtime.hpp"
 
 #include "actio/errors.hpp"
 #include "actio/runtime.hpp"
@@ -10,7 +11,7 @@
 namespace actio::detail {
 
 /// A semaphore's state; lives in, and is only touched by, its actor.
-class semaphore_core final : public sync_body {
+class semaphore_core final : public closure_body {
 public:
   using waiter_state = sync_waiter_state<semaphore::permit>;
 
@@ -34,7 +35,7 @@ public:
 
   ~semaphore_core() override = default;
 
-  void set_self(sync_actor weak_self) { self_ = std::move(weak_self); }
+  void set_self(closure_actor weak_self) { self_ = std::move(weak_self); }
 
   void acquire(acquirer a) {
     waiters_.push_back(std::move(a));
@@ -83,7 +84,7 @@ private:
   std::size_t value_;
   std::size_t initial_;
   bool bounded_;
-  sync_actor self_; // weak
+  closure_actor self_; // weak
   std::deque<acquirer> waiters_;
 };
 
@@ -91,7 +92,7 @@ private:
 
 namespace actio {
 
-semaphore::permit::permit(detail::sync_actor actor,
+semaphore::permit::permit(detail::closure_actor actor,
                           detail::semaphore_core* core) noexcept
     : actor_(std::move(actor)), core_(core) {}
 
@@ -122,12 +123,12 @@ void semaphore::permit::release() noexcept {
     std::cerr << "actio: semaphore permit could not be released: " << e.what()
               << "\n";
   }
-  actor_ = detail::sync_actor{};
+  actor_ = detail::closure_actor{};
 }
 
 void semaphore::permit::detach() noexcept {
   core_ = nullptr;
-  actor_ = detail::sync_actor{};
+  actor_ = detail::closure_actor{};
 }
 
 semaphore::semaphore(std::size_t value)
@@ -139,12 +140,13 @@ semaphore::semaphore(runtime& rt, std::size_t value)
 semaphore::semaphore(runtime& rt, std::size_t value, bool bounded) {
   auto core = std::make_unique<detail::semaphore_core>(value, bounded);
   core_ = core.get();
-  actor_ = detail::sync_actor::spawn(rt, std::move(core));
+  actor_ =
+      detail::closure_actor::spawn(actio::detail::core_of(rt), std::move(core));
   actor_.post(
       [c = core_, w = actor_.weak()]() mutable { c->set_self(std::move(w)); });
 }
 
-sync_future<semaphore::permit> semaphore::acquire() {
+future<semaphore::permit> semaphore::acquire() {
   auto st = detail::make_state<detail::semaphore_core::waiter_state>();
   st->on_cancel = [a = actor_.weak(), c = core_] {
     a.post([c] { c->purge(); });
@@ -153,7 +155,7 @@ sync_future<semaphore::permit> semaphore::acquire() {
   actor_.post([c = core_, a = detail::semaphore_core::acquirer{st}]() mutable {
     c->acquire(std::move(a));
   });
-  return sync_future<permit>{std::move(st)};
+  return future<permit>{std::move(st)};
 }
 
 future<none> semaphore::release() {

@@ -5,6 +5,15 @@
 
 namespace actio {
 
+class any_future;
+
+namespace detail {
+
+/// The shared state behind `f`.
+const state_ptr<state_base>& state_of(const any_future& f) noexcept;
+
+} // namespace detail
+
 /// A future of any value type, for code that only waits or cancels (for
 /// example `runtime::all_tasks()`).
 class any_future {
@@ -12,7 +21,7 @@ public:
   any_future() noexcept = default;
 
   template <class T>
-  any_future(const future<T>& f) noexcept : st_(f.state()) {}
+  any_future(const future<T>& f) noexcept : st_(detail::state_of(f)) {}
 
   explicit any_future(detail::state_ptr<detail::state_base> st) noexcept
       : st_(std::move(st)) {}
@@ -29,13 +38,19 @@ public:
   /// Blocks until done; never from an actor.
   void wait() const noexcept { st_->wait(); }
 
-  /// The shared state.
-  const detail::state_ptr<detail::state_base>& state() const noexcept {
-    return st_;
-  }
-
 private:
+  friend const detail::state_ptr<detail::state_base>&
+  detail::state_of(const any_future& f) noexcept;
+
   detail::state_ptr<detail::state_base> st_;
 };
+
+namespace detail {
+
+inline const state_ptr<state_base>& state_of(const any_future& f) noexcept {
+  return f.st_;
+}
+
+} // namespace detail
 
 } // namespace actio

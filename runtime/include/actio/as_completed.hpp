@@ -33,7 +33,7 @@ std::vector<future<T>> as_completed(std::vector<future<T>> inputs) {
   for (auto& p : order->slots)
     out.push_back(p.get_future());
   for (auto& in : inputs) {
-    auto st = in.state();
+    auto st = detail::state_of(in);
     in = future<T>{};
     auto* raw = st.get();
     raw->add_callback([order, st = std::move(st)]() mutable {

@@ -11,6 +11,17 @@
 
 namespace actio {
 
+template <class T>
+class future;
+
+namespace detail {
+
+/// The shared state behind `f` (for actio's combinators and components).
+template <class T>
+const state_ptr<state<T>>& state_of(const future<T>& f) noexcept;
+
+} // namespace detail
+
 /// A handle to a result that some producer completes exactly once: a task,
 /// an executor job, a combinator or a `promise` (asyncio's Future and Task).
 /// Handles are cheap to copy and safe to use from any thread; the result
@@ -74,11 +85,6 @@ public:
   /// actor or task: `co_await` the future instead.
   void wait() const noexcept { st_->wait(); }
 
-  /// The shared state (for actio's combinators).
-  const detail::state_ptr<detail::state<T>>& state() const noexcept {
-    return st_;
-  }
-
   /// Awaits the result inside a task: suspends the task's actor until the
   /// future is done, then returns its value or rethrows its error. If the
   /// awaiting task is cancelled meanwhile, the awaited future is cancelled
@@ -90,6 +96,10 @@ public:
   auto operator co_await() && noexcept { return awaiter{std::move(st_), {}}; }
 
 private:
+  template <class U>
+  friend const detail::state_ptr<detail::state<U>>&
+  detail::state_of(const future<U>& f) noexcept;
+
   struct awaiter {
     detail::state_ptr<detail::state<T>> st;
     detail::suspension s;
@@ -98,7 +108,7 @@ private:
 
     void await_suspend(std::coroutine_handle<> h) {
       s = detail::suspend(h);
-      detail::on_cancel(s, [target = st] { target->request_cancel(); });
+      detail::on_cancel(s, [target = st] { target->cancel_awaited(); });
       st->add_callback([r = detail::resumer{s}] { r(); });
     }
 
@@ -112,6 +122,15 @@ private:
 
   detail::state_ptr<detail::state<T>> st_;
 };
+
+namespace detail {
+
+template <class T>
+const state_ptr<state<T>>& state_of(const future<T>& f) noexcept {
+  return f.st_;
+}
+
+} // namespace detail
 
 /// The producer's side of a future made by hand (asyncio's
 /// `loop.create_future()` plus `set_result`): complete it exactly once from

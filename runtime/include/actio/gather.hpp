@@ -55,8 +55,8 @@ public:
       return;
     }
     for (std::size_t i = 0; i < children_.size(); ++i)
-      children_[i].state()->add_callback(
-          [self = state_ptr<gather_vector_state>(this), i] {
+      detail::state_of(children_[i])
+          ->add_callback([self = state_ptr<gather_vector_state>(this), i] {
             self->on_child(i);
           });
   }
@@ -72,7 +72,7 @@ public:
 
 private:
   void on_child(std::size_t i) {
-    auto& st = *children_[i].state();
+    auto& st = *detail::state_of(children_[i]);
     if constexpr (!Outcomes) {
       if (st.status() != future_status::value) {
         this->set_exception(st.error());
@@ -89,12 +89,12 @@ private:
     out.reserve(children_.size());
     for (auto& c : children_) {
       if constexpr (Outcomes) {
-        if (c.state()->status() == future_status::value)
-          out.emplace_back(c.state()->consume());
+        if (detail::state_of(c)->status() == future_status::value)
+          out.emplace_back(detail::state_of(c)->consume());
         else
-          out.emplace_back(c.state()->error());
+          out.emplace_back(detail::state_of(c)->error());
       } else {
-        out.emplace_back(c.state()->consume());
+        out.emplace_back(detail::state_of(c)->consume());
       }
     }
     children_.clear();
@@ -115,9 +115,9 @@ public:
   void arm() {
     std::apply(
         [this](auto&... c) {
-          (c.state()->add_callback(
+          (detail::state_of(c)->add_callback(
                [self = state_ptr<gather_tuple_state>(this),
-                st = c.state().get()] { self->on_child(*st); }),
+                st = detail::state_of(c).get()] { self->on_child(*st); }),
            ...);
         },
         children_);
@@ -144,7 +144,9 @@ private:
       return;
     }
     this->set_value(std::apply(
-        [](auto&... c) { return std::tuple<Ts...>{c.state()->consume()...}; },
+        [](auto&... c) {
+          return std::tuple<Ts...>{detail::state_of(c)->consume()...};
+        },
         children_));
   }
 
@@ -163,7 +165,7 @@ template <class T>
 struct is_future_like<future<T>> : std::true_type {};
 template <class T>
 struct is_future_like<task<T>> : std::true_type {};
-// Types derived from a future (such as a queue's `sync_future`).
+// Types derived from a future.
 template <class X>
 requires std::is_base_of_v<future<typename X::value_type>, X>
 struct is_future_like<X> : std::true_type {

@@ -42,6 +42,9 @@ void wait_on(runtime_core& rt, state_base& st);
 /// Runs it at once if `rt` is already closing.
 void on_close(runtime_core& rt, unique_function<void()> fn);
 
+/// The implementation behind `rt` (for actio's own components).
+runtime_core& core_of(const runtime& rt) noexcept;
+
 /// The runtime object that owns `rt`.
 runtime& owner_of(runtime_core& rt) noexcept;
 
@@ -94,18 +97,18 @@ public:
   T run_until_complete(const future<T>& f) {
     if (!f.valid())
       detail::refuse_empty_future();
-    detail::wait_on(core(), *f.state());
-    f.state()->check_result();
+    detail::wait_on(core(), *detail::state_of(f));
+    detail::state_of(f)->check_result();
     if constexpr (std::is_copy_constructible_v<T>)
-      return f.state()->value();
+      return detail::state_of(f)->value();
     else
-      return f.state()->consume();
+      return detail::state_of(f)->consume();
   }
 
   /// As above, moving the value out when this was the last handle.
   template <class T>
   T run_until_complete(future<T>&& f) {
-    auto st = f.state();
+    auto st = detail::state_of(f);
     f = future<T>{};
     if (!st)
       detail::refuse_empty_future();
@@ -192,10 +195,11 @@ public:
   /// The runtime created last that is still alive, or null.
   static runtime* current() noexcept;
 
-  /// The implementation (for actio's own components).
+private:
+  friend detail::runtime_core& detail::core_of(const runtime& rt) noexcept;
+
   detail::runtime_core& core() const noexcept { return *core_; }
 
-private:
   std::unique_ptr<detail::runtime_core> core_;
 };
 

@@ -32,8 +32,9 @@ public:
     auto* node = new child{f, children_.load()};
     while (!children_.compare_exchange_weak(node->next, node)) {
     }
-    f.state()->add_callback([self = state_ptr<task_group_state>(this),
-                             st = f.state().get()] { self->on_child(*st); });
+    detail::state_of(f)->add_callback(
+        [self = state_ptr<task_group_state>(this),
+         st = detail::state_of(f).get()] { self->on_child(*st); });
     if (failed_.load())
       f.cancel();
   }

@@ -45,8 +45,10 @@ public:
           ambient_runtime(), ambient_now() + *timeout,
           [self = state_ptr<wait_state>(this)] { self->finish(); })};
     for (auto& c : children_)
-      c.state()->add_callback([self = state_ptr<wait_state>(this),
-                               st = c.state().get()] { self->on_child(*st); });
+      detail::state_of(c)->add_callback(
+          [self = state_ptr<wait_state>(this), st = detail::state_of(c).get()] {
+            self->on_child(*st);
+          });
   }
 
   bool request_cancel() override {

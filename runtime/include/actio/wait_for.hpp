@@ -35,18 +35,19 @@ public:
           // would otherwise complete this one as cancelled first
           self->inner_.cancel();
         })};
-    inner_.state()->add_callback([self = state_ptr<wait_for_state>(this)] {
-      // Lost to the timeout: leave the value unread in the inner state (a
-      // queue's item then goes back to its queue).
-      if (!self->settle())
-        return;
-      auto& st = *self->inner_.state();
-      bool won = st.status() == future_status::value
-                     ? self->set_value(st.consume())
-                     : self->set_exception(st.error());
-      if (won)
-        self->timer_.cancel();
-    });
+    detail::state_of(inner_)->add_callback(
+        [self = state_ptr<wait_for_state>(this)] {
+          // Lost to the timeout: leave the value unread in the inner state (a
+          // queue's item then goes back to its queue).
+          if (!self->settle())
+            return;
+          auto& st = *detail::state_of(self->inner_);
+          bool won = st.status() == future_status::value
+                         ? self->set_value(st.consume())
+                         : self->set_exception(st.error());
+          if (won)
+            self->timer_.cancel();
+        });
   }
 
   bool request_cancel() override {

@@ -206,10 +206,11 @@ private:
       if (auto t = weak_conn.lock())
         t->abort();
     });
-    f.state()->add_callback([self = shared_from_this(), id, s]() mutable {
-      s.close();
-      asio::post(*self->io_, [self, id] { self->handler_ended(id); });
-    });
+    detail::state_of(f)->add_callback(
+        [self = shared_from_this(), id, s]() mutable {
+          s.close();
+          asio::post(*self->io_, [self, id] { self->handler_ended(id); });
+        });
   }
 
   /// Spawns the client's actor; stopping it sends it an exit message and

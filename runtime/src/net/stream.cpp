@@ -133,10 +133,12 @@ void pump_reads(stream_state& st) {
       } else if (st.eof) {
         auto partial = std::move(st.rbuf);
         st.rbuf.clear();
-        err = std::make_exception_ptr(incomplete_read_error(
-            std::move(partial), "read_exactly on " + st.peer + ": EOF after " +
-                                    std::to_string(partial.size()) + " of " +
-                                    std::to_string(r.n) + " bytes"));
+        // The message first: the call below moves `partial` away.
+        auto what = "read_exactly on " + st.peer + ": EOF after " +
+                    std::to_string(partial.size()) + " of " +
+                    std::to_string(r.n) + " bytes";
+        err = std::make_exception_ptr(
+            incomplete_read_error(std::move(partial), std::move(what)));
       }
       break;
     case read_request::some:

@@ -123,7 +123,7 @@ endpoint parse_endpoint(std::string_view text) {
 
 std::uint16_t publish(runtime& rt, const caf::actor& whom,
                       const std::string& host, std::uint16_t port) {
-  auto& core = rt.core();
+  auto& core = detail::core_of(rt);
   auto mm = middleman_of(core);
   if (host.empty() &&
       core.options.remote.mode == remote_mode::insecure_loopback)
@@ -148,7 +148,7 @@ std::uint16_t publish(runtime& rt, const caf::actor& whom,
 }
 
 void unpublish(runtime& rt, const caf::actor& whom, std::uint16_t port) {
-  auto& core = rt.core();
+  auto& core = detail::core_of(rt);
   auto mm = middleman_of(core);
   if (!whom)
     throw remote_error("unpublish: invalid actor handle");

@@ -168,7 +168,7 @@ void then(caf::event_based_actor* self, const future<T>& f, OnValue on_value,
           OnError on_error) {
   auto relay = detail::spawn_relay(
       self->home_system(),
-      detail::state_ptr<detail::state_base>(f.state().get()),
+      detail::state_ptr<detail::state_base>(detail::state_of(f).get()),
       [](detail::state_base& st) {
         return caf::make_message(static_cast<detail::state<T>&>(st).value());
       });

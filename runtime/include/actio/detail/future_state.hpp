@@ -87,6 +87,11 @@ public:
   /// request to their actor, combinators to their children.
   virtual bool request_cancel();
 
+  /// What cancelling a task that awaits this state does to it: by default
+  /// `request_cancel()`; a state whose delivered value must not be lost
+  /// (a queue's item, a semaphore's permit) hands it back instead.
+  virtual void cancel_awaited() { request_cancel(); }
+
   /// Blocks the calling thread until done. Never call from an actor.
   void wait() const noexcept;
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/detail/closure_actor.hpp"
 #include "actio/future.hpp"
 #include "actio/outcome.hpp"
-#include "actio/sync/detail/sync_actor.hpp"
-#include "actio/sync/detail/sync_waiter.hpp"
+#include "actio/sync/detail/waiter_state.hpp"
 
 #include <cstddef>
 
@@ -51,9 +51,9 @@ public:
 
   private:
     friend class detail::semaphore_core;
-    permit(detail::sync_actor actor, detail::semaphore_core* core) noexcept;
+    permit(detail::closure_actor actor, detail::semaphore_core* core) noexcept;
 
-    detail::sync_actor actor_; // weak
+    detail::closure_actor actor_; // weak
     detail::semaphore_core* core_ = nullptr;
   };
 
@@ -68,9 +68,9 @@ public:
   /// permit at once if a unit is free and nobody waits, else when the
   /// acquirers before it have been served and a unit comes back. Cancelling
   /// it withdraws the request; a permit delivered to a task cancelled
-  /// before it could take it goes back (see `sync_future`). Fails with
-  /// actio::runtime_error if the semaphore's actor ends first.
-  sync_future<permit> acquire();
+  /// before it could take it, or to a future nobody reads, goes back. Fails
+  /// with actio::runtime_error if the semaphore's actor ends first.
+  future<permit> acquire();
 
   /// Gives back one unit acquired earlier and `detach`ed (asyncio's
   /// `release()`): wakes the longest waiting acquirer. On a
@@ -89,7 +89,7 @@ protected:
   semaphore(runtime& rt, std::size_t value, bool bounded);
 
 private:
-  detail::sync_actor actor_;
+  detail::closure_actor actor_;
   detail::semaphore_core* core_ = nullptr; // dereferenced only on actor_
 };
 
