@@ -2,6 +2,7 @@
 #include "actio/actors/crawl/state_store.hpp"
 
 #include "crawl_store/crawl_store_fixture.hpp"
+#include "support/sqlite_database.hpp"
 #include "support/time_limit.hpp"
 
 #include <catch2/catch.hpp>
@@ -90,17 +91,9 @@ CREATE TABLE IF NOT EXISTS retries(
 CREATE INDEX IF NOT EXISTS retries_url ON retries(url);
 )sql";
 
-/// Runs `sql` on the SQLite database at `path` (created if missing) and
-/// closes it.
+/// Runs `sql` on the SQLite database at `path`.
 void make_database(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  INFO((err != nullptr ? err : ""));
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
+  REQUIRE_NOTHROW(actio::test::make_sqlite_database(path, sql));
 }
 
 /// The big-endian 32-bit field at `offset` of an SQLite file's header.
