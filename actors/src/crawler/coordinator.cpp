@@ -4,9 +4,9 @@
 #include "actio/actors/crawl/url.hpp"
 #include "actio/actors/crawler/crawl_router.hpp"
 #include "actio/actors/crawler/crawler.hpp"
+#include "actio/actors/crawler/stored_crawl.hpp"
 #include "actio/errors.hpp"
-
-#include <nlohmann/json.hpp>
+#include "actio/version.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -54,18 +54,6 @@ std::int64_t wall_ms_at(steady::time_point t) {
                   t - steady::now());
   return std::chrono::duration_cast<milliseconds>(wall.time_since_epoch())
       .count();
-}
-
-std::string options_json(const crawl_options& o) {
-  nlohmann::json j;
-  j["max_pages"] = o.max_pages;
-  if (o.max_depth)
-    j["max_depth"] = *o.max_depth;
-  j["allowed_domains"] = o.allowed_domains;
-  j["user_agent"] = o.user_agent;
-  j["obey_robots"] = o.obey_robots;
-  j["allow_private"] = o.allow_private;
-  return j.dump();
 }
 
 } // namespace
@@ -117,9 +105,11 @@ void coordinator::start(actio::detail::sync_actor weak_self) {
     for (const auto& d : loaded_.done)
       if (d.outcome != "robots")
         ++admitted_;
-    if (store_ && loaded_.metadata.seeds.empty())
+    // The crawl as it continues now (seeds added, for instance).
+    if (store_)
       store_->set_metadata(
-          crawl_metadata{opts_.seeds, options_json(opts_), "actio-crawl 0.1"});
+          crawl_metadata{opts_.seeds, stored_options_json(opts_),
+                         std::string("actio-crawl ") + actio::version()});
     auto pending = std::move(loaded_.pending);
     loaded_ = {};
     for (const auto& e : pending)
@@ -148,6 +138,10 @@ void coordinator::admit(const std::string& url, std::uint32_t depth,
     opts_.router->route(url, depth);
     return;
   }
+  // The page limit counts the whole crawl: URLs pending from an earlier
+  // run beyond it stay in the state for a run with a higher limit.
+  if (recorded && admitted_ >= opts_.max_pages)
+    return;
   if (!recorded) {
     if (opts_.max_depth && depth > *opts_.max_depth)
       return;
