@@ -253,7 +253,7 @@ TEST_CASE("a second actio-crawl on the files of a running crawl is refused "
           "nobody",
           "[cli][files]") {
   demo_fixture demo;
-  demo.server().set_latency(100ms); // about 10 s for the whole crawl
+  demo.server().set_latency(250ms); // about 25 s for the whole crawl
   crawl_temp_dir dir;
   auto state = dir.file("state.db");
   auto out = dir.file("out.jsonl");

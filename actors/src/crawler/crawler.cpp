@@ -24,7 +24,7 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 /// Whether `path` is a file to lock: a regular file or none yet (not
-/// /dev/stdout or a pipe).
+/// /dev/stdout, a pipe or a directory, which fail when opened).
 bool lockable(const std::string& path) {
   std::error_code ec;
   auto st = std::filesystem::status(path, ec);
@@ -153,8 +153,9 @@ crawler::crawler(runtime& rt, crawl_options options)
       impl_->locks.push_back(
           std::make_unique<file_lock>(o.out_path, "output file"));
     if (!o.state_path.empty()) {
-      impl_->locks.push_back(
-          std::make_unique<file_lock>(o.state_path, "state file"));
+      if (lockable(o.state_path))
+        impl_->locks.push_back(
+            std::make_unique<file_lock>(o.state_path, "state file"));
       if (!o.router)
         if (auto stored = read_stored_crawl(o.state_path))
           continue_stored_crawl(o, *stored, o.state_path);
