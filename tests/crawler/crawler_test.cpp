@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -310,6 +311,31 @@ TEST_CASE("max_pages caps the whole crawl: a resumed run fetches only what "
   // Without a limit the crawl goes on from there to the end, exactly.
   auto rest = run_crawl(o);
   CHECK(rest.resumed == first + 25);
+  auto check = check_demo_crawl(
+      actio::crawl::jsonl_sink::read_records(o.out_path), demo.expected());
+  INFO(check.to_string());
+  CHECK(check.ok());
+}
+
+TEST_CASE("a crawl ended by max_pages goes on with a higher limit, then "
+          "without one, to every page exactly once",
+          "[crawler]") {
+  time_limit limit{60s, "raised page limit"};
+  demo_fixture demo;
+  crawl_temp_dir dir;
+  auto o = demo.options();
+  o.out_path = dir.file("out.jsonl");
+  o.state_path = dir.file("state.db");
+  auto lines = [&] {
+    return actio::crawl::jsonl_sink::read_urls(o.out_path).size();
+  };
+  o.max_pages = 30;
+  CHECK(run_crawl(o).pages == 30);
+  o.max_pages = 100;
+  CHECK(run_crawl(o).pages == 70);
+  CHECK(lines() == 100);
+  o.max_pages = std::numeric_limits<std::size_t>::max();
+  run_crawl(o);
   auto check = check_demo_crawl(
       actio::crawl::jsonl_sink::read_records(o.out_path), demo.expected());
   INFO(check.to_string());

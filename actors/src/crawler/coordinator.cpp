@@ -138,21 +138,14 @@ void coordinator::admit(const std::string& url, std::uint32_t depth,
     opts_.router->route(url, depth);
     return;
   }
-  // The page limit counts the whole crawl: URLs pending from an earlier
-  // run beyond it stay in the state for a run with a higher limit.
-  if (recorded && admitted_ >= opts_.max_pages)
-    return;
   if (!recorded) {
     if (opts_.max_depth && depth > *opts_.max_depth)
       return;
     if (!filter_.allows(url))
       return;
     auto hash = state_store::url_hash(url);
-    // A URL refused by the page limit stays unknown: robots.txt may yet
-    // free a place for it.
-    if (known_.contains(hash) || admitted_ >= opts_.max_pages)
+    if (!known_.insert(hash))
       return;
-    known_.insert(hash);
     if (opts_.obey_robots) {
       auto it = origins_.find(std::string(origin_of(url)));
       if (it != origins_.end() && it->second.status == robots_status::ready &&
@@ -164,8 +157,24 @@ void coordinator::admit(const std::string& url, std::uint32_t depth,
     if (store_)
       store_->record_discovered({frontier_entry{url, depth, 0, 0, reason}});
   }
+  // The page limit counts the whole crawl. A URL beyond it waits (pending
+  // in the state, for a later run with a higher limit) until robots.txt
+  // frees a place in this one.
+  if (admitted_ >= opts_.max_pages) {
+    over_limit_.push_back(parked_url{url, depth, attempts});
+    return;
+  }
   ++admitted_;
   enqueue(url, depth, attempts);
+}
+
+void coordinator::admit_over_limit() {
+  while (admitted_ < opts_.max_pages && !over_limit_.empty()) {
+    auto e = std::move(over_limit_.front());
+    over_limit_.pop_front();
+    ++admitted_;
+    enqueue(e.url, e.depth, e.attempts);
+  }
 }
 
 void coordinator::enqueue(const std::string& url, std::uint32_t depth,
@@ -435,6 +444,7 @@ void coordinator::arm_release_check() {
 }
 
 void coordinator::settle() {
+  admit_over_limit();
   try_release();
   dispatch();
   maybe_flush();
