@@ -12,13 +12,17 @@
 #include "crawl_cluster/cluster_crawl_fixture.hpp"
 
 #include "actio/actors/crawler/report.hpp"
+#include "support/sqlite_database.hpp"
 #include "support/tls_test_ca.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -293,6 +297,64 @@ TEST_CASE("actio-crawl refuses inconsistent multi-node options",
   CHECK(with({"--nodes", "3"}) == 2);
   CHECK(with({"http://127.0.0.1:1/", "--listen", "127.0.0.1:0", "--state",
               state, "--out", out, "--max-pages", "5"}) == 2);
+}
+
+TEST_CASE("actio-crawl --listen and --join refuse one file for --out and "
+          "--state, a foreign state file and the files of a running node",
+          "[crawl_cluster][cli][files]") {
+  crawl_temp_dir dir;
+  cluster_site site{40};
+  // `args` with other --state and --out files.
+  auto with_files = [](std::vector<std::string> args, const std::string& state,
+                       const std::string& out) {
+    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "--state")
+        args[i + 1] = state;
+      else if (args[i] == "--out")
+        args[i + 1] = out;
+    }
+    return args;
+  };
+  auto coordinator_with = [&](const std::string& state,
+                              const std::string& out) {
+    return with_files(coordinator_args(site, dir, 2), state, out);
+  };
+  SECTION("one file for --out and --state, through a symbolic link") {
+    std::filesystem::create_symlink(dir.file("c.db"), dir.file("link"));
+    child_process c{coordinator_with(dir.file("c.db"), dir.file("link"))};
+    CHECK(c.wait(30s) == 2);
+    CHECK_FALSE(std::filesystem::exists(dir.file("c.db")));
+  }
+  SECTION("another program's database as --state") {
+    actio::test::make_sqlite_database(
+        dir.file("foreign.db"), "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
+    std::ifstream in(dir.file("foreign.db"), std::ios::binary);
+    std::string before((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
+    child_process c{
+        coordinator_with(dir.file("foreign.db"), dir.file("c.jsonl")), true};
+    CHECK(c.wait(30s) == 1);
+    CHECK_THAT(c.error_output(), Catch::Contains("not a crawl state file"));
+    std::ifstream again(dir.file("foreign.db"), std::ios::binary);
+    CHECK(std::string((std::istreambuf_iterator<char>(again)),
+                      std::istreambuf_iterator<char>()) == before);
+  }
+  SECTION("a worker given the files of the coordinator, which is waiting "
+          "for it, and a second coordinator on them") {
+    child_process coordinator{coordinator_args(site, dir, 2)};
+    auto address = listening_address(coordinator);
+    REQUIRE(!address.empty());
+    auto in_use = "in use by process " + std::to_string(coordinator.pid());
+    child_process w{with_files(worker_args(dir, "w1", address),
+                               dir.file("coordinator.db"),
+                               dir.file("coordinator.jsonl")),
+                    true};
+    CHECK(w.wait(30s) == 1);
+    CHECK_THAT(w.error_output(), Catch::Contains(in_use));
+    child_process second{coordinator_args(site, dir, 2), true};
+    CHECK(second.wait(30s) == 1);
+    CHECK_THAT(second.error_output(), Catch::Contains(in_use));
+  }
 }
 
 TEST_CASE("actio-crawl --help explains the multi-node options",

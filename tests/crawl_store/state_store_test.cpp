@@ -2,6 +2,7 @@
 #include "actio/actors/crawl/state_store.hpp"
 
 #include "crawl_store/crawl_store_fixture.hpp"
+#include "support/sqlite_database.hpp"
 #include "support/time_limit.hpp"
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -57,6 +59,51 @@ int committed_frontier_rows(const std::string& path) {
   sqlite3_finalize(st);
   sqlite3_close(db);
   return n;
+}
+
+/// The schema of the first state store (schema version 1, no application
+/// id), as its files have it.
+constexpr const char* previous_schema_sql = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS frontier(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  url TEXT NOT NULL UNIQUE,
+  depth INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  in_flight INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS seen(
+  url TEXT PRIMARY KEY,
+  hash INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS done(
+  url TEXT PRIMARY KEY,
+  status INTEGER,
+  outcome TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS retries(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  url TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  not_before INTEGER NOT NULL,
+  reason TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS retries_url ON retries(url);
+)sql";
+
+/// Runs `sql` on the SQLite database at `path`.
+void make_database(const std::string& path, const std::string& sql) {
+  REQUIRE_NOTHROW(actio::test::make_sqlite_database(path, sql));
+}
+
+/// The big-endian 32-bit field at `offset` of an SQLite file's header.
+std::uint32_t header_field(const std::string& path, std::size_t offset) {
+  auto h = actio::test::slurp(path);
+  REQUIRE(h.size() >= offset + 4);
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i)
+    v = (v << 8) | static_cast<unsigned char>(h[offset + i]);
+  return v;
 }
 
 state_store_options manual_flush() {
@@ -308,16 +355,141 @@ TEST_CASE("a file that is not a database fails with a message",
   CHECK(actio::test::slurp(path) == junk); // left untouched
 }
 
-TEST_CASE("a database from a newer schema version is refused",
+TEST_CASE("a state file from a newer schema version is refused",
           "[state_store][errors]") {
   temp_dir dir;
   auto path = dir.file("state.db");
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr,
-                       nullptr) == SQLITE_OK);
-  sqlite3_close(db);
+  { state_store s{path}; }
+  make_database(path, "PRAGMA user_version=99");
   CHECK_THROWS_WITH(state_store{path}, Catch::Contains("newer program"));
+}
+
+TEST_CASE("a new state file carries actio's application id in its header "
+          "from the start, and a zero-length file counts as new",
+          "[state_store][recognition]") {
+  temp_dir dir;
+  for (const auto& path : {dir.file("new.db"), dir.file("empty.db")}) {
+    INFO(path);
+    if (path == dir.file("empty.db"))
+      actio::test::spit(path, "");
+    {
+      state_store s{path};
+      s.record_discovered({fe("http://x/1")});
+      s.flush();
+      CHECK(header_field(path, 68) == state_store::application_id);
+    }
+    CHECK(header_field(path, 60) == state_store::schema_version);
+    state_store s{path};
+    CHECK(s.load().pending.size() == 1);
+  }
+}
+
+TEST_CASE("a database of another program is refused and left byte for byte "
+          "as it was, without side files",
+          "[state_store][recognition][errors]") {
+  temp_dir dir;
+  auto path = dir.file("foreign.db");
+  std::string sql;
+  std::string says = "not a crawl state file";
+  SECTION("schema version 0 with a table of its own") {
+    sql = "CREATE TABLE notes(x TEXT); INSERT INTO notes VALUES('keep me')";
+  }
+  SECTION("a table named like one of the store's, with other columns") {
+    sql = "CREATE TABLE meta(k TEXT, v TEXT); INSERT INTO meta VALUES(1, 2)";
+  }
+  SECTION("the store's tables and more") {
+    sql = std::string(previous_schema_sql) +
+          "CREATE TABLE extra(x); PRAGMA user_version=1";
+  }
+  SECTION("schema version 7 is another program's, not a newer actio") {
+    sql = "CREATE TABLE t(x); PRAGMA user_version=7";
+  }
+  SECTION("another program's application id") {
+    sql = std::string(previous_schema_sql) +
+          "PRAGMA user_version=1; PRAGMA application_id=1234";
+    says = "application id 0x000004d2";
+  }
+  SECTION("an SQLite database without any table") {
+    sql = "VACUUM";
+  }
+  SECTION("a database in WAL mode") {
+    sql = "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t "
+          "VALUES(1)";
+  }
+  make_database(path, sql);
+  auto before = actio::test::slurp(path);
+  REQUIRE(before.size() >= 100);
+  try {
+    state_store s{path};
+    FAIL("opened");
+  } catch (const state_store_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains(says));
+    CHECK_THAT(e.what(), Catch::Contains("left untouched"));
+    CHECK_THAT(e.what(), !Catch::Contains("newer program"));
+  }
+  CHECK_THROWS_AS(state_store::read_metadata(path), state_store_error);
+  CHECK(actio::test::slurp(path) == before);
+  for (const char* side : {"-wal", "-shm", "-journal"})
+    CHECK_FALSE(std::filesystem::exists(path + side));
+}
+
+TEST_CASE("a state file of the previous version (no application id) is "
+          "recognised by its tables, kept and upgraded",
+          "[state_store][recognition]") {
+  temp_dir dir;
+  auto path = dir.file("old.db");
+  make_database(path,
+                std::string(previous_schema_sql) +
+                    "PRAGMA user_version=1; "
+                    "INSERT INTO meta VALUES('seeds', '[\"http://x/\"]'); "
+                    "INSERT INTO seen VALUES('http://x/1', 1); "
+                    "INSERT INTO frontier(url, depth) VALUES('http://x/1', 1); "
+                    "INSERT INTO done VALUES('http://x/', 200, 'ok')");
+  REQUIRE(header_field(path, 68) == 0);
+  auto meta = state_store::read_metadata(path);
+  REQUIRE(meta.has_value());
+  CHECK(meta->seeds == std::vector<std::string>{"http://x/"});
+  {
+    state_store s{path};
+    auto st = s.load();
+    REQUIRE(st.pending.size() == 1);
+    CHECK(st.pending[0].url == "http://x/1");
+    REQUIRE(st.done.size() == 1);
+    CHECK(st.metadata.seeds == std::vector<std::string>{"http://x/"});
+    // The outbound log's table, added after the first version, too.
+    s.record_routed({fe("http://y/1")});
+    s.flush();
+  }
+  CHECK(header_field(path, 68) == state_store::application_id);
+  state_store s{path};
+  CHECK(s.load().routed.size() == 1);
+}
+
+TEST_CASE("read_metadata reads a store's metadata without writing and is "
+          "empty for a new file",
+          "[state_store]") {
+  temp_dir dir;
+  auto path = dir.file("state.db");
+  CHECK_FALSE(state_store::read_metadata(path).has_value());
+  CHECK_FALSE(std::filesystem::exists(path));
+  {
+    state_store s{path};
+    s.flush();
+  }
+  CHECK_FALSE(state_store::read_metadata(path).has_value());
+  {
+    state_store s{path};
+    s.set_metadata({{"http://a.localhost/"}, R"({"max_depth":3})", "0.1.0"});
+    s.flush();
+  }
+  auto before = actio::test::slurp(path);
+  auto meta = state_store::read_metadata(path);
+  REQUIRE(meta.has_value());
+  CHECK(meta->seeds == std::vector<std::string>{"http://a.localhost/"});
+  CHECK(meta->options == R"({"max_depth":3})");
+  CHECK(actio::test::slurp(path) == before);
+  for (const char* side : {"-wal", "-shm", "-journal"})
+    CHECK_FALSE(std::filesystem::exists(path + side));
 }
 
 TEST_CASE("a database with corrupted pages fails with a message, not a crash",

@@ -92,7 +92,9 @@ TEST_CASE("actio-crawl exits 2 on bad arguments and 1 on an unwritable "
             .exit_code == 1);
 }
 
-TEST_CASE("actio-crawl exits 1 when writing the output fails midway", "[cli]") {
+TEST_CASE("actio-crawl exits 1 when writing the output fails midway, with "
+          "one message and no empty line before it",
+          "[cli]") {
   crawl_temp_dir dir;
   // prlimit sets a 20 kB file size limit, then runs actio-crawl: appending
   // to the output fails with EFBIG after a few dozen lines.
@@ -102,6 +104,54 @@ TEST_CASE("actio-crawl exits 1 when writing the output fails midway", "[cli]") {
                   30s);
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("crawl complete") == std::string::npos);
+  INFO(r.err);
+  CHECK_THAT(r.err, Catch::Contains("actio-crawl: fatal: "));
+  CHECK(r.err.find("\n\n") == std::string::npos);
+  CHECK_FALSE(r.err.starts_with("\n"));
+}
+
+TEST_CASE("actio-crawl --version prints its name and the project's version",
+          "[cli]") {
+  auto r = run_program({binary, "--version"}, 10s);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == std::string("actio-crawl ") + ACTIO_PROJECT_VERSION + "\n");
+}
+
+TEST_CASE("a bad number says whether it is not a number or out of range, "
+          "and what to give, in one short line",
+          "[cli]") {
+  struct bad {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  std::vector<bad> cases{
+      {{"--concurrency", "abc"},
+       "--concurrency: 'abc' is not a number: give a whole number from 1 to "
+       "4096"},
+      {{"--max-pages", "ten"}, "--max-pages: 'ten' is not a number"},
+      {{"--delay", "-1"},
+       "--delay: -1 is out of range: give a whole number of at least 0"},
+      {{"--timeout", "0"},
+       "--timeout: 0 is out of range: give a whole number of at least 1"},
+      {{"--max-pages", "0"}, "--max-pages: 0 is out of range"},
+      {{"--depth", "1.5"}, "--depth: '1.5' is not a whole number"},
+      {{"--demo-port", "70000"},
+       "--demo-port: 70000 is too large: give a whole number from 0 to "
+       "65535"},
+      {{"--max-bytes", "99999999999999999999999"},
+       "--max-bytes: 99999999999999999999999 is too large"},
+  };
+  for (const auto& c : cases) {
+    auto args = c.args;
+    args.insert(args.begin(), binary);
+    auto r = run_program(args, 10s);
+    INFO(c.args.front() << " " << c.args.back() << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(c.says));
+    CHECK(r.err.find("not in range") == std::string::npos);
+    CHECK(r.err.find("179769") == std::string::npos);
+    CHECK(r.err.size() < 200);
+  }
 }
 
 TEST_CASE("SIGINT makes actio-crawl save its state and exit 130 within 2 s, "

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -273,6 +274,72 @@ TEST_CASE("a crawl stopped midway resumes from its state file and ends with "
   CHECK(again.pages == 0);
   CHECK(actio::crawl::jsonl_sink::read_records(o.out_path).size() ==
         all.size());
+}
+
+TEST_CASE("max_pages caps the whole crawl: a resumed run fetches only what "
+          "the earlier runs left of the limit, and the rest stays pending",
+          "[crawler]") {
+  time_limit limit{60s, "page limit over resumes"};
+  demo_fixture demo;
+  demo.server().set_latency(10ms); // about 1 s for the whole crawl
+  crawl_temp_dir dir;
+  auto o = demo.options();
+  o.concurrency = 4;
+  o.out_path = dir.file("out.jsonl");
+  o.state_path = dir.file("state.db");
+  CHECK(actio::test::run_crawl_until(o, 60).interrupted);
+  auto lines = [&] {
+    return actio::crawl::jsonl_sink::read_urls(o.out_path).size();
+  };
+  auto first = lines();
+  REQUIRE(first >= 60);
+  REQUIRE(first + 25 < demo.expected().size());
+
+  // A limit the first run already reached: nothing is fetched, although
+  // its state holds pending URLs.
+  auto capped = o;
+  capped.max_pages = 30;
+  auto none = run_crawl(capped);
+  CHECK(none.pages == 0);
+  CHECK(lines() == first);
+
+  capped.max_pages = first + 25;
+  auto some = run_crawl(capped);
+  CHECK(some.pages == 25);
+  CHECK(lines() == first + 25);
+
+  // Without a limit the crawl goes on from there to the end, exactly.
+  auto rest = run_crawl(o);
+  CHECK(rest.resumed == first + 25);
+  auto check = check_demo_crawl(
+      actio::crawl::jsonl_sink::read_records(o.out_path), demo.expected());
+  INFO(check.to_string());
+  CHECK(check.ok());
+}
+
+TEST_CASE("a crawl ended by max_pages goes on with a higher limit, then "
+          "without one, to every page exactly once",
+          "[crawler]") {
+  time_limit limit{60s, "raised page limit"};
+  demo_fixture demo;
+  crawl_temp_dir dir;
+  auto o = demo.options();
+  o.out_path = dir.file("out.jsonl");
+  o.state_path = dir.file("state.db");
+  auto lines = [&] {
+    return actio::crawl::jsonl_sink::read_urls(o.out_path).size();
+  };
+  o.max_pages = 30;
+  CHECK(run_crawl(o).pages == 30);
+  o.max_pages = 100;
+  CHECK(run_crawl(o).pages == 70);
+  CHECK(lines() == 100);
+  o.max_pages = std::numeric_limits<std::size_t>::max();
+  run_crawl(o);
+  auto check = check_demo_crawl(
+      actio::crawl::jsonl_sink::read_records(o.out_path), demo.expected());
+  INFO(check.to_string());
+  CHECK(check.ok());
 }
 
 TEST_CASE("an unwritable output file or a state file without output is a "

@@ -15,18 +15,33 @@
 namespace actio::test {
 
 /// A program running beside the test (a server, a load generator), its
-/// stdout captured; killed with SIGKILL if still running when destroyed.
+/// stdout captured (and its stderr, if asked); killed with SIGKILL if still
+/// running when destroyed.
 class child_process {
 public:
-  explicit child_process(std::vector<std::string> args) {
+  /// Starts `args` (argv[0] a path); `capture_stderr`: read its stderr
+  /// too (`error_output`) instead of letting it through to the test's.
+  explicit child_process(std::vector<std::string> args,
+                         bool capture_stderr = false) {
     int fds[2];
+    int err_fds[2] = {-1, -1};
     if (pipe(fds) != 0)
       return;
+    if (capture_stderr && pipe(err_fds) != 0) {
+      close(fds[0]);
+      close(fds[1]);
+      return;
+    }
     pid_ = fork();
     if (pid_ == 0) {
       dup2(fds[1], 1);
       close(fds[0]);
       close(fds[1]);
+      if (capture_stderr) {
+        dup2(err_fds[1], 2);
+        close(err_fds[0]);
+        close(err_fds[1]);
+      }
       std::vector<char*> argv;
       for (auto& a : args)
         argv.push_back(a.data());
@@ -37,6 +52,11 @@ public:
     close(fds[1]);
     out_fd_ = fds[0];
     fcntl(out_fd_, F_SETFL, O_NONBLOCK);
+    if (capture_stderr) {
+      close(err_fds[1]);
+      err_fd_ = err_fds[0];
+      fcntl(err_fd_, F_SETFL, O_NONBLOCK);
+    }
   }
 
   ~child_process() {
@@ -46,6 +66,8 @@ public:
     }
     if (out_fd_ >= 0)
       close(out_fd_);
+    if (err_fd_ >= 0)
+      close(err_fd_);
   }
 
   child_process(const child_process&) = delete;
@@ -66,6 +88,9 @@ public:
     if (pid_ > 0 && !exited_)
       kill(pid_, sig);
   }
+
+  /// The child's process id.
+  pid_t pid() const { return pid_; }
 
   /// Waits up to `limit` for the exit, collecting stdout; true once exited
   /// (then all of stdout has been read).
@@ -106,28 +131,39 @@ public:
   /// Everything it printed so far.
   const std::string& output() const { return out_; }
 
+  /// Everything it printed on stderr so far (when captured).
+  const std::string& error_output() const { return err_; }
+
 private:
-  /// Reads what is there (waiting up to `ms`); false at EOF.
+  /// Reads what is there (waiting up to `ms`); false at EOF of stdout.
   bool pump(int ms) {
-    pollfd p{out_fd_, POLLIN, 0};
-    poll(&p, 1, ms);
+    pollfd p[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+    poll(p, err_fd_ >= 0 ? 2 : 1, ms);
+    if (err_fd_ >= 0)
+      drain(err_fd_, err_);
+    return drain(out_fd_, out_);
+  }
+
+  /// Appends what `fd` holds now to `to`; false at EOF.
+  static bool drain(int fd, std::string& to) {
     char buf[4096];
     ssize_t n;
-    bool open = true;
-    while ((n = read(out_fd_, buf, sizeof buf)) != 0) {
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
       if (n < 0)
-        return open;
-      out_.append(buf, static_cast<std::size_t>(n));
+        return true;
+      to.append(buf, static_cast<std::size_t>(n));
     }
     return false;
   }
 
   pid_t pid_ = -1;
   int out_fd_ = -1;
+  int err_fd_ = -1;
   bool exited_ = false;
   int code_ = -1;
   int signal_ = 0;
   std::string out_;
+  std::string err_;
 };
 
 } // namespace actio::test

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -17,11 +18,14 @@ struct program_result {
   int signal = 0;     // the signal that ended it, if any
   bool timed_out = false;
   std::string out;    // stdout
+  std::string err;    // stderr
   double seconds = 0; // wall time
 };
 
-/// Runs `argv` with stdout captured; sends `interrupt` (if non-zero) after
-/// `interrupt_after`; kills it with SIGKILL after `limit`.
+/// Runs `argv` with stdout and stderr captured (stderr is passed on to the
+/// test's stderr once the program ended, for the logs); sends `interrupt`
+/// (if non-zero) after `interrupt_after`; kills it with SIGKILL after
+/// `limit`.
 inline program_result run_program(
     std::vector<std::string> args, std::chrono::milliseconds limit,
     int interrupt = 0,
@@ -30,7 +34,7 @@ inline program_result run_program(
   using clock = std::chrono::steady_clock;
   program_result r;
   auto start = clock::now();
-  child_process child{std::move(args)};
+  child_process child{std::move(args), true};
   if (interrupt != 0 && !child.wait_exit(std::min(interrupt_after, limit)))
     child.signal(interrupt);
   auto left =
@@ -42,6 +46,8 @@ inline program_result run_program(
   }
   r.seconds = std::chrono::duration<double>(clock::now() - start).count();
   r.out = child.output();
+  r.err = child.error_output();
+  std::fputs(r.err.c_str(), stderr);
   r.exit_code = child.exit_code();
   r.signal = child.term_signal();
   return r;

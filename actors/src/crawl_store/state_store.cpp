@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/actors/crawl/state_store.hpp"
 
+#include "state_file_probe.hpp"
+
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
@@ -67,6 +69,24 @@ std::string column_text(sqlite3_stmt* st, int col) {
                      static_cast<std::size_t>(sqlite3_column_bytes(st, col)));
 }
 
+/// Puts one row of the `meta` table into `out`.
+void read_meta_row(const std::string& path, const std::string& key,
+                   std::string value, crawl_metadata& out) {
+  if (key == "seeds") {
+    auto j = nlohmann::json::parse(value, nullptr, false);
+    if (!j.is_array())
+      throw state_store_error("state store " + path +
+                              ": corrupted seeds metadata");
+    for (const auto& s : j)
+      if (s.is_string())
+        out.seeds.push_back(s.get<std::string>());
+  } else if (key == "options") {
+    out.options = std::move(value);
+  } else if (key == "version") {
+    out.version = std::move(value);
+  }
+}
+
 } // namespace
 
 /// Prepared statements, finalized together.
@@ -119,6 +139,8 @@ void bind_text(sqlite3_stmt* st, int idx, std::string_view s) {
 
 state_store::state_store(const std::string& path, state_store_options options)
     : path_(path), options_(options), stmts_(std::make_unique<statements>()) {
+  // Nothing is written before the file is known to be ours (or new).
+  auto kind = detail::probe_state_file(path);
   int rc = sqlite3_open_v2(path.c_str(), &db_,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                SQLITE_OPEN_NOMUTEX,
@@ -136,27 +158,41 @@ state_store::state_store(const std::string& path, state_store_options options)
                               ": file is not writable");
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, static_cast<int>(options_.busy_timeout.count()));
-    // Reading the schema version is the first access to the file: a file
-    // that is not an SQLite database fails here.
-    int version = 0;
-    {
-      sqlite3_stmt* st = nullptr;
-      rc = sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &st, nullptr);
-      if (rc != SQLITE_OK)
-        fail("cannot read schema version", rc);
-      rc = sqlite3_step(st);
-      if (rc == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
-      sqlite3_finalize(st);
-      if (rc != SQLITE_ROW)
-        fail("cannot read schema version", rc);
+    // The first access to the file: one that is not an SQLite database
+    // fails here. A hot journal left by a kill is rolled back first.
+    auto version = pragma_int("user_version");
+    auto id = static_cast<std::uint32_t>(pragma_int("application_id"));
+    bool empty = version == 0 && id == 0 && schema_objects() == 0;
+    if (empty) {
+      // A new store: application id, schema and version in one
+      // transaction, before the WAL journal, so that the id is in the
+      // file's header from the start.
+      exec("BEGIN IMMEDIATE");
+      try {
+        exec(("PRAGMA application_id=" + std::to_string(application_id))
+                 .c_str());
+        exec(schema_sql);
+        exec(routed_sql);
+        exec(("PRAGMA user_version=" + std::to_string(schema_version)).c_str());
+        exec("COMMIT");
+      } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
+      version = schema_version;
+      id = application_id;
     }
-    if (version > schema_version)
+    if (id == application_id && version > schema_version)
       throw state_store_error(
           "state store " + path_ + ": schema version " +
           std::to_string(version) +
           " was written by a newer program (this one supports up to " +
           std::to_string(schema_version) + ")");
+    bool upgrade = kind == detail::state_file_kind::previous && id == 0;
+    if ((id != application_id && !upgrade) || version < 1)
+      throw state_store_error("state store " + path_ +
+                              ": not a crawl state file (it changed while "
+                              "being opened)");
     {
       sqlite3_stmt* st = nullptr;
       rc = sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &st, nullptr);
@@ -188,18 +224,20 @@ state_store::state_store(const std::string& path, state_store_options options)
                                 ")");
     }
     exec("PRAGMA synchronous=NORMAL");
-    if (version < schema_version) {
+    if (upgrade) {
+      // A state file of the previous version, recognised by its schema:
+      // it gets the application id (and the outbound log's table).
       exec("BEGIN IMMEDIATE");
       try {
-        exec(schema_sql);
-        exec(("PRAGMA user_version=" + std::to_string(schema_version)).c_str());
+        exec(("PRAGMA application_id=" + std::to_string(application_id))
+                 .c_str());
+        exec(routed_sql);
         exec("COMMIT");
       } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
       }
     }
-    exec(routed_sql);
     auto prep = [this](sqlite3_stmt*& st, const char* sql) {
       int prc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
                                    nullptr);
@@ -231,6 +269,44 @@ state_store::state_store(const std::string& path, state_store_options options)
     cleanup();
     throw;
   }
+}
+
+std::optional<crawl_metadata>
+state_store::read_metadata(const std::string& path) {
+  if (detail::probe_state_file(path) == detail::state_file_kind::fresh)
+    return std::nullopt;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      detail::read_only_uri(path).c_str(), &db,
+      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  struct closer {
+    sqlite3* db;
+    ~closer() { sqlite3_close_v2(db); }
+  } close_db{db};
+  auto failed = [&](int code) {
+    return state_store_error("state store " + path +
+                             ": cannot read metadata: " +
+                             (db != nullptr ? std::string(sqlite3_errmsg(db))
+                                            : sqlite3_errstr(code)));
+  };
+  if (rc != SQLITE_OK)
+    throw failed(rc);
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* st = nullptr;
+  rc = sqlite3_prepare_v2(db, "SELECT key, value FROM meta", -1, &st, nullptr);
+  crawl_metadata out;
+  bool any = false;
+  if (rc == SQLITE_OK)
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      any = true;
+      read_meta_row(path, column_text(st, 0), column_text(st, 1), out);
+    }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    throw failed(rc);
+  if (!any)
+    return std::nullopt;
+  return out;
 }
 
 state_store::~state_store() {
@@ -271,6 +347,32 @@ void state_store::fail(std::string_view what, int rc) const {
     msg += sqlite3_errmsg(db_);
   msg += " (sqlite code " + std::to_string(rc) + ")";
   throw state_store_error(msg);
+}
+
+int state_store::pragma_int(const char* name) {
+  sqlite3_stmt* st = nullptr;
+  auto sql = std::string("PRAGMA ") + name;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr);
+  int value = 0;
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    value = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW)
+    fail("cannot read " + std::string(name), rc);
+  return value;
+}
+
+int state_store::schema_objects() {
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM sqlite_master", -1,
+                              &st, nullptr);
+  int value = 0;
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    value = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW)
+    fail("cannot read the schema", rc);
+  return value;
 }
 
 void state_store::exec(const char* sql) {
@@ -581,21 +683,8 @@ loaded_state state_store::load() {
         fail("cannot load state", rc);
     };
     query("SELECT key, value FROM meta", [&](sqlite3_stmt* st) {
-      auto key = column_text(st, 0);
-      auto value = column_text(st, 1);
-      if (key == "seeds") {
-        auto j = nlohmann::json::parse(value, nullptr, false);
-        if (!j.is_array())
-          throw state_store_error("state store " + path_ +
-                                  ": corrupted seeds metadata");
-        for (const auto& s : j)
-          if (s.is_string())
-            out.metadata.seeds.push_back(s.get<std::string>());
-      } else if (key == "options") {
-        out.metadata.options = std::move(value);
-      } else if (key == "version") {
-        out.metadata.version = std::move(value);
-      }
+      read_meta_row(path_, column_text(st, 0), column_text(st, 1),
+                    out.metadata);
     });
     query("SELECT url, depth, attempts, not_before, reason FROM frontier "
           "ORDER BY id",

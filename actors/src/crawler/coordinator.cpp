@@ -4,9 +4,9 @@
 #include "actio/actors/crawl/url.hpp"
 #include "actio/actors/crawler/crawl_router.hpp"
 #include "actio/actors/crawler/crawler.hpp"
+#include "actio/actors/crawler/stored_crawl.hpp"
 #include "actio/errors.hpp"
-
-#include <nlohmann/json.hpp>
+#include "actio/version.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -54,18 +54,6 @@ std::int64_t wall_ms_at(steady::time_point t) {
                   t - steady::now());
   return std::chrono::duration_cast<milliseconds>(wall.time_since_epoch())
       .count();
-}
-
-std::string options_json(const crawl_options& o) {
-  nlohmann::json j;
-  j["max_pages"] = o.max_pages;
-  if (o.max_depth)
-    j["max_depth"] = *o.max_depth;
-  j["allowed_domains"] = o.allowed_domains;
-  j["user_agent"] = o.user_agent;
-  j["obey_robots"] = o.obey_robots;
-  j["allow_private"] = o.allow_private;
-  return j.dump();
 }
 
 } // namespace
@@ -117,9 +105,11 @@ void coordinator::start(actio::detail::closure_actor weak_self) {
     for (const auto& d : loaded_.done)
       if (d.outcome != "robots")
         ++admitted_;
-    if (store_ && loaded_.metadata.seeds.empty())
+    // The crawl as it continues now (seeds added, for instance).
+    if (store_)
       store_->set_metadata(
-          crawl_metadata{opts_.seeds, options_json(opts_), "actio-crawl 0.1"});
+          crawl_metadata{opts_.seeds, stored_options_json(opts_),
+                         std::string("actio-crawl ") + actio::version()});
     auto pending = std::move(loaded_.pending);
     loaded_ = {};
     for (const auto& e : pending)
@@ -154,11 +144,8 @@ void coordinator::admit(const std::string& url, std::uint32_t depth,
     if (!filter_.allows(url))
       return;
     auto hash = state_store::url_hash(url);
-    // A URL refused by the page limit stays unknown: robots.txt may yet
-    // free a place for it.
-    if (known_.contains(hash) || admitted_ >= opts_.max_pages)
+    if (!known_.insert(hash))
       return;
-    known_.insert(hash);
     if (opts_.obey_robots) {
       auto it = origins_.find(std::string(origin_of(url)));
       if (it != origins_.end() && it->second.status == robots_status::ready &&
@@ -170,8 +157,24 @@ void coordinator::admit(const std::string& url, std::uint32_t depth,
     if (store_)
       store_->record_discovered({frontier_entry{url, depth, 0, 0, reason}});
   }
+  // The page limit counts the whole crawl. A URL beyond it waits (pending
+  // in the state, for a later run with a higher limit) until robots.txt
+  // frees a place in this one.
+  if (admitted_ >= opts_.max_pages) {
+    over_limit_.push_back(parked_url{url, depth, attempts});
+    return;
+  }
   ++admitted_;
   enqueue(url, depth, attempts);
+}
+
+void coordinator::admit_over_limit() {
+  while (admitted_ < opts_.max_pages && !over_limit_.empty()) {
+    auto e = std::move(over_limit_.front());
+    over_limit_.pop_front();
+    ++admitted_;
+    enqueue(e.url, e.depth, e.attempts);
+  }
 }
 
 void coordinator::enqueue(const std::string& url, std::uint32_t depth,
@@ -441,6 +444,7 @@ void coordinator::arm_release_check() {
 }
 
 void coordinator::settle() {
+  admit_over_limit();
   try_release();
   dispatch();
   maybe_flush();

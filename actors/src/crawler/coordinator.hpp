@@ -132,6 +132,9 @@ private:
              const char* reason, std::uint32_t attempts = 0);
   void enqueue(const std::string& url, std::uint32_t depth,
                std::uint32_t attempts);
+  /// Admits URLs waiting beyond the page limit while there is room (a
+  /// robots.txt refusal frees a place).
+  void admit_over_limit();
   void start_robots(const std::string& origin);
   void release_parked(origin_state& o);
   void answer_checks(origin_state& o);
@@ -168,6 +171,8 @@ private:
   seen_set known_;
   seen_set routed_;
   std::uint64_t admitted_ = 0;
+  /// Known URLs beyond `max_pages`, in discovery order.
+  std::deque<parked_url> over_limit_;
   std::unordered_map<std::string, origin_state> origins_;
   std::vector<future<http::result>> robots_futures_;
   std::size_t parked_ = 0;

@@ -4,13 +4,17 @@
 #include "coordinator.hpp"
 #include "redirect_chain.hpp"
 
+#include "actio/actors/crawl/file_lock.hpp"
 #include "actio/actors/crawl/url.hpp"
+#include "actio/actors/crawler/crawl_files.hpp"
+#include "actio/actors/crawler/stored_crawl.hpp"
 #include "actio/errors.hpp"
 #include "actio/runtime.hpp"
 #include "actio/task.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <utility>
 
 namespace actio::crawl {
@@ -18,6 +22,14 @@ namespace actio::crawl {
 namespace {
 
 using steady = std::chrono::steady_clock;
+
+/// Whether `path` is a file to lock: a regular file or none yet (not
+/// /dev/stdout, a pipe or a directory, which fail when opened).
+bool lockable(const std::string& path) {
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  return !std::filesystem::exists(st) || std::filesystem::is_regular_file(st);
+}
 
 /// What every worker task shares (read-only).
 struct worker_env {
@@ -91,6 +103,8 @@ task<void> worker_loop(std::shared_ptr<const worker_env> env) {
 struct crawler::impl {
   explicit impl(runtime& r) : rt(r) {}
 
+  // Released last, after the output and the state are closed.
+  std::vector<std::unique_ptr<file_lock>> locks;
   runtime& rt;
   crawl_options opts;
   url_filter filter{{}, {}, false};
@@ -129,6 +143,29 @@ crawler::crawler(runtime& rt, crawl_options options)
   o.seeds = seeds;
 
   auto setup = std::make_unique<detail::coordinator_setup>();
+  try {
+    // Nothing is opened, let alone written, before the files are known to
+    // be two distinct files of this crawl that no other process uses.
+    if (!o.state_path.empty())
+      if (auto clash = crawl_files_clash(o.state_path, o.out_path))
+        throw crawl_error(*clash);
+    if (!o.out_path.empty() && lockable(o.out_path))
+      impl_->locks.push_back(
+          std::make_unique<file_lock>(o.out_path, "output file"));
+    if (!o.state_path.empty()) {
+      if (lockable(o.state_path))
+        impl_->locks.push_back(
+            std::make_unique<file_lock>(o.state_path, "state file"));
+      if (!o.router)
+        if (auto stored = read_stored_crawl(o.state_path))
+          continue_stored_crawl(o, *stored, o.state_path);
+    }
+  } catch (const crawl_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw crawl_error(e.what());
+  }
+  seeds = o.seeds;
   setup->filter = url_filter{seeds, o.allowed_domains, o.allow_private};
   o.allowed_domains = setup->filter.domains();
   o.allow_private = setup->filter.allows_private();

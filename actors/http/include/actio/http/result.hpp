@@ -2,8 +2,11 @@
 #pragma once
 
 #include "actio/http/error.hpp"
+#include "actio/http/request_error.hpp"
 #include "actio/http/response.hpp"
 
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <variant>
 
@@ -22,16 +25,38 @@ public:
   /// Same as `has_value()`.
   explicit operator bool() const noexcept { return has_value(); }
 
-  /// The response; precondition `has_value()`.
-  response& value() & { return std::get<0>(value_); }
-  /// The response; precondition `has_value()`.
-  const response& value() const& { return std::get<0>(value_); }
-  /// Moves the response out; precondition `has_value()`.
-  response&& value() && { return std::get<0>(std::move(value_)); }
-  /// The error; precondition `!has_value()`.
-  const http::error& error() const { return std::get<1>(value_); }
+  /// The response; throws `request_error` (URL, kind, message) when this
+  /// holds an error.
+  response& value() & {
+    check_value();
+    return std::get<0>(value_);
+  }
+  /// The response; throws `request_error` when this holds an error.
+  const response& value() const& {
+    check_value();
+    return std::get<0>(value_);
+  }
+  /// Moves the response out; throws `request_error` when this holds an
+  /// error.
+  response&& value() && {
+    check_value();
+    return std::get<0>(std::move(value_));
+  }
+  /// The error; throws `std::logic_error` when this holds a response.
+  const http::error& error() const {
+    if (has_value())
+      throw std::logic_error(
+          "http::result::error() called on a response (status " +
+          std::to_string(std::get<0>(value_).status) + ")");
+    return std::get<1>(value_);
+  }
 
 private:
+  void check_value() const {
+    if (!has_value())
+      throw request_error(std::get<1>(value_));
+  }
+
   std::variant<response, http::error> value_;
 };
 

@@ -18,8 +18,8 @@ struct sqlite3_stmt;
 namespace actio::crawl {
 
 /// Thrown by `state_store` for every failure: unwritable path, corrupted or
-/// foreign file, database written by a newer schema version, I/O error.
-/// `what()` names the file and the cause.
+/// foreign file (left untouched), database written by a newer schema
+/// version, I/O error. `what()` names the file and the cause.
 class state_store_error : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
@@ -98,6 +98,13 @@ struct state_store_options {
 /// synchronous=NORMAL): frontier, seen set, done set, retry log and crawl
 /// metadata.
 ///
+/// A state file is recognised before anything is written to it: a missing
+/// or zero-length file is new (created with `application_id` in its
+/// header), a file with that id is opened, and so is a file of the
+/// previous version (no id, schema version 1, exactly its tables), which
+/// gets the id. Anything else — not SQLite, another program's database,
+/// a newer schema — is refused and left byte for byte as it was.
+///
 /// Writes are grouped in a transaction that `flush()` (or an automatic
 /// flush, see `state_store_options`) commits: once `flush()` has returned,
 /// its records survive the process being killed at any moment (SIGKILL
@@ -114,11 +121,22 @@ public:
   /// The schema version this code writes (`PRAGMA user_version`).
   static constexpr int schema_version = 1;
 
+  /// `PRAGMA application_id` of every state file ("acti" in ASCII).
+  static constexpr std::uint32_t application_id = 0x61637469;
+
   /// Opens or creates the store at `path`. Throws `state_store_error` if the
-  /// file cannot be created or opened for writing, is not an SQLite
-  /// database, is corrupted, or has a schema newer than `schema_version`.
+  /// file cannot be created or opened for writing, is not a state file
+  /// (see the class comment; nothing is written to it then), is corrupted,
+  /// or has a schema newer than `schema_version`.
   explicit state_store(const std::string& path,
                        state_store_options options = {});
+
+  /// The metadata committed in the state file at `path`, read without
+  /// writing anything (no side file is created either unless a WAL or
+  /// journal file is already there); nullopt for a missing or zero-length
+  /// file or one without metadata. Throws `state_store_error` for a file
+  /// that is not a state file, as the constructor does.
+  static std::optional<crawl_metadata> read_metadata(const std::string& path);
 
   /// Commits the pending batch; errors at this point are swallowed (call
   /// `flush()` first to see them).
@@ -189,6 +207,8 @@ private:
   void after_op();
   void commit_locked();
   void exec(const char* sql);
+  int pragma_int(const char* name);
+  int schema_objects();
   [[noreturn]] void fail(std::string_view what, int rc) const;
 
   std::string path_;

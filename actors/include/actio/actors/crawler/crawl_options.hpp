@@ -14,15 +14,40 @@ namespace actio::crawl {
 
 class crawl_router;
 
+/// The embedded demo site (`demo_server`) a crawl runs on: what it takes to
+/// serve the same site at the same URLs again when the crawl is resumed.
+struct demo_origin {
+  /// The port it is served on (its URLs name it).
+  std::uint16_t port = 0;
+  /// `demo_site_options::page_count`.
+  std::size_t pages = 0;
+  /// `demo_site_options::seed`.
+  std::uint64_t seed = 1;
+
+  friend bool operator==(const demo_origin&, const demo_origin&) = default;
+};
+
 /// Everything a `crawler` is configured with; `actio-crawl`'s options map
 /// onto it one to one (see docs/crawler.md).
+///
+/// With a `state_path` that already holds a crawl, the start URLs, allowed
+/// domains and depth limit are that crawl's: left empty they are taken
+/// from the state, given they must be the same (else `crawl_scope_error`),
+/// unless `add_seeds` is set. See `continue_stored_crawl`.
 struct crawl_options {
   /// Start URLs (any http(s) form; they are canonicalised), depth 0. A
   /// resumed crawl skips seeds its state has already seen.
   std::vector<std::string> seeds;
-  /// At most this many URLs are admitted for fetching over the whole crawl,
-  /// earlier runs of a resumed crawl included (so at most this many output
-  /// lines).
+  /// With a state that holds a crawl: `seeds` (and their hosts, or
+  /// `allowed_domains`) are added to it instead of having to be its own.
+  bool add_seeds = false;
+  /// The demo site this crawl runs on, recorded in the state (none for a
+  /// crawl of the web).
+  std::optional<demo_origin> demo;
+  /// At most this many pages (output lines) in the whole crawl: the pages
+  /// of earlier runs of a resumed crawl count, so a run may fetch none.
+  /// URLs beyond it stay pending in the state for a later run with a
+  /// higher limit. Not stored: each run gives its own (default: none).
   std::size_t max_pages = std::numeric_limits<std::size_t>::max();
   /// Links deeper than this are not followed (seeds are depth 0).
   std::optional<std::uint32_t> max_depth;

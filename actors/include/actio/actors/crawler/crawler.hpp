@@ -2,12 +2,12 @@
 #pragma once
 
 #include "actio/actors/crawl/state_store.hpp"
+#include "actio/actors/crawler/crawl_error.hpp"
 #include "actio/actors/crawler/crawl_options.hpp"
 #include "actio/actors/crawler/crawl_stats.hpp"
 #include "actio/future.hpp"
 
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -16,14 +16,6 @@ class runtime;
 } // namespace actio
 
 namespace actio::crawl {
-
-/// A fatal crawl error: the output or state file cannot be opened, read or
-/// written, or the options are unusable (no valid seed, `state_path`
-/// without `out_path`). `what()` says which and why.
-class crawl_error : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
 
 /// A web crawler made of actors: one coordinator actor owns the frontier,
 /// the robots.txt cache, the output file and the state store; `concurrency`
@@ -38,9 +30,15 @@ public:
 /// `crawl_options::depth_wait`).
 class crawler {
 public:
-  /// Opens (and repairs) the output file, opens the state store, reconciles
-  /// the two and loads the pending frontier; does not fetch yet. Throws
-  /// `crawl_error` on any failure. `rt` must outlive the crawler.
+  /// Checks the files, writing nothing: the output and the state must be
+  /// two files (`crawl_files_clash`), no other process may use them (each
+  /// is locked until the crawler is destroyed, see `file_lock`), the state
+  /// must be a state file, and the crawl it holds the one of `options`
+  /// (`continue_stored_crawl`, which also fills in what they leave out).
+  /// Then opens (and repairs) the output file, opens the state store,
+  /// reconciles the two and loads the pending frontier; does not fetch
+  /// yet. Throws `crawl_scope_error` for a state of another crawl and
+  /// `crawl_error` on any other failure. `rt` must outlive the crawler.
   crawler(runtime& rt, crawl_options options);
 
   /// Stops a crawl still running (as `stop`), waits until it has saved its
