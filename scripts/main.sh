@@ -13,8 +13,8 @@ if ninja -C build/release -t targets all 2>/dev/null | grep -q '^actio-crawl:'; 
 else
   cmake --build build/release -j"$(nproc)"
 fi
-if [ -x build/release/apps/actio-crawl ]; then
-  exec build/release/apps/actio-crawl "$@"
+if [ -x build/release/bin/actio-crawl ]; then
+  exec build/release/bin/actio-crawl "$@"
 fi
 for example in build/release/examples/[0-9][0-9]_*; do
   [ -x "$example" ] || continue

@@ -12,9 +12,9 @@
 #include "report.hpp"
 
 #include <actio/actio.hpp>
-#include <actio/actors/crawl/jsonl_sink.hpp>
-#include <actio/actors/crawl/url.hpp>
-#include <actio/actors/crawler/crawler.hpp>
+#include <actio/crawl/core/url.hpp>
+#include <actio/crawl/crawler/crawler.hpp>
+#include <actio/crawl/store/jsonl_sink.hpp>
 
 #include <cstdio>
 #include <cstring>

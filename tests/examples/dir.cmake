@@ -10,7 +10,3 @@ foreach(src IN LISTS _example_srcs)
 endforeach()
 target_compile_definitions(${TEST_TARGET} PRIVATE
   ACTIO_EXAMPLES_DIR="${CMAKE_BINARY_DIR}/examples")
-find_package(OpenSSL REQUIRED)
-target_sources(${TEST_TARGET} PRIVATE
-  ${CMAKE_CURRENT_SOURCE_DIR}/support/tls_self_signed.cpp)
-target_link_libraries(${TEST_TARGET} PRIVATE OpenSSL::SSL OpenSSL::Crypto)

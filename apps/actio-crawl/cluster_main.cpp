@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cluster_main.hpp"
+
+#include <actio/actio.hpp>
+#include <actio/crawl/cluster/cluster_coordinator.hpp>
+#include <actio/crawl/cluster/cluster_node.hpp>
+#include <actio/crawl/cluster/cluster_protocol.hpp>
+#include <actio/crawl/crawler/crawler.hpp>
+#include <actio/crawl/crawler/report.hpp>
+#include <actio/crawl/crawler/url_filter.hpp>
+#include <actio/remote/remote_actor.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include <unistd.h>
+
+namespace crawl = actio::crawl;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_fatal = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_interrupted = 130;
+
+void say(const std::string& text) {
+  std::fprintf(stderr, "actio-crawl: %s\n", text.c_str());
+  std::fflush(stderr);
+}
+
+std::string absolute(const std::string& path) {
+  return std::filesystem::absolute(path).string();
+}
+
+/// The endpoint of `--listen`/`--join`, or a usage message.
+std::optional<actio::endpoint> endpoint_of(const std::string& flag,
+                                           const std::string& text) {
+  try {
+    // --listen HOST:0 picks a free port; parse_endpoint refuses port 0.
+    if (flag == "--listen" && text.size() > 2 &&
+        text.compare(text.size() - 2, 2, ":0") == 0) {
+      auto e = actio::parse_endpoint(text.substr(0, text.size() - 1) + "1");
+      e.port = 0;
+      return e;
+    }
+    return actio::parse_endpoint(text);
+  } catch (const std::exception& e) {
+    say(flag + " " + text + ": " + e.what());
+    return std::nullopt;
+  }
+}
+
+actio::task<caf::actor> connect(std::string host, std::uint16_t port) {
+  co_return co_await actio::remote_actor(std::move(host), port, 10s);
+}
+
+/// Gives `opts` the crawl-wide settings every node of the crawl shares; the
+/// seeds go to their owners instead.
+void apply_settings(crawl::crawl_options& opts,
+                    const crawl::crawl_settings& settings) {
+  opts.seeds.clear();
+  opts.allowed_domains = settings.allowed_domains;
+  opts.allow_private = settings.allow_private;
+  opts.obey_robots = settings.obey_robots;
+  opts.max_depth = settings.max_depth;
+  opts.user_agent = settings.user_agent;
+}
+
+/// This node's crawler, routing other nodes' hosts through `node`; null
+/// (after saying why) when the options are refused.
+std::unique_ptr<crawl::crawler> make_crawler(actio::runtime& rt,
+                                             crawl::crawl_options& opts,
+                                             crawl::cluster_node& node) {
+  opts.router = node.router();
+  try {
+    return std::make_unique<crawl::crawler>(rt, opts);
+  } catch (const std::exception& e) {
+    say(e.what());
+    return nullptr;
+  }
+}
+
+} // namespace
+
+int run_coordinator(actio::runtime& rt, crawl::crawl_options opts,
+                    const cluster_cli& cli) {
+  auto at = endpoint_of("--listen", cli.listen);
+  if (!at)
+    return exit_usage;
+  std::string name = cli.node_name.empty() ? "coordinator" : cli.node_name;
+  crawl::url_filter filter{opts.seeds, opts.allowed_domains,
+                           opts.allow_private};
+  crawl::crawl_settings settings;
+  settings.allowed_domains = filter.domains();
+  settings.allow_private = filter.allows_private();
+  settings.obey_robots = opts.obey_robots;
+  settings.max_depth = opts.max_depth;
+  settings.user_agent = opts.user_agent;
+  auto seeds = std::move(opts.seeds);
+  apply_settings(opts, settings);
+
+  // The crawler outlives the node (destroyed in reverse order), which may
+  // call it until it is destroyed.
+  std::unique_ptr<crawl::crawler> c;
+  crawl::cluster_node node{rt, name};
+  c = make_crawler(rt, opts, node);
+  if (!c)
+    return exit_fatal;
+  crawl::coordinator_config cfg;
+  cfg.nodes = cli.nodes;
+  cfg.settings = settings;
+  cfg.seeds = seeds;
+  cfg.local_name = name;
+  cfg.local_node = node.handle();
+  cfg.local_state = absolute(opts.state_path);
+  cfg.local_out = absolute(opts.out_path);
+  cfg.show_progress = cli.progress;
+  actio::promise<crawl::cluster_result> finished;
+  auto result = finished.get_future();
+  auto coordinator =
+      crawl::spawn_cluster_coordinator(rt.system(), cfg, std::move(finished));
+  std::uint16_t port = 0;
+  try {
+    port = actio::publish(rt, coordinator, at->host, at->port);
+  } catch (const std::exception& e) {
+    say("cannot listen on " + cli.listen + ": " + e.what());
+    caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
+    return exit_fatal;
+  }
+  auto done = c->run();
+  node.attach(*c, done, coordinator);
+  // Tests and scripts wait for this line (with the port, if 0 was asked).
+  std::printf("listening on %s:%u, waiting for %zu nodes\n", at->host.c_str(),
+              static_cast<unsigned>(port), cli.nodes);
+  std::fflush(stdout);
+
+  int code = exit_ok;
+  crawl::cluster_result r;
+  try {
+    try {
+      r = rt.run_until_complete(result);
+    } catch (const actio::keyboard_interrupt&) {
+      say("interrupted: saving state; the workers stop when they lose the "
+          "coordinator");
+      c->stop();
+      rt.run_until_complete(done);
+      caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
+      return exit_interrupted;
+    }
+    rt.run_until_complete(done);
+  } catch (const std::exception& e) {
+    say(std::string("fatal: ") + e.what());
+    code = exit_fatal;
+  }
+  if (code != exit_ok)
+    return code;
+  std::fputs(crawl::format_summary(r.combined).c_str(), stdout);
+  std::printf("nodes: %zu, lost: %zu", r.nodes, r.lost.size());
+  for (const auto& l : r.lost)
+    std::printf(" %s", l.c_str());
+  if (!r.lost.empty())
+    std::printf(" (their %llu output lines stay part of the crawl)",
+                static_cast<unsigned long long>(r.lost_pages));
+  std::printf("\n");
+  for (const auto& p : r.problems)
+    std::printf("problem: %s\n", p.c_str());
+  std::printf("cluster crawl complete\n");
+  std::fflush(stdout);
+  return exit_ok;
+}
+
+int run_worker(actio::runtime& rt, crawl::crawl_options opts,
+               const cluster_cli& cli) {
+  auto at = endpoint_of("--join", cli.join);
+  if (!at)
+    return exit_usage;
+  std::string name = cli.node_name.empty()
+                         ? "node-" + std::to_string(::getpid())
+                         : cli.node_name;
+  caf::actor coordinator;
+  try {
+    auto connected = rt.run_until_complete(connect(at->host, at->port));
+    coordinator = connected;
+  } catch (const std::exception& e) {
+    say("cannot join " + cli.join + ": " + e.what());
+    return exit_fatal;
+  }
+  caf::scoped_actor self{rt.system()};
+  std::optional<crawl::crawl_settings> settings;
+  std::string failure;
+  self->request(coordinator, 10s, crawl::config_atom::value)
+      .receive(
+          [&](const std::string& text) {
+            try {
+              settings = crawl::decode_settings(text);
+            } catch (const std::exception& e) {
+              failure = e.what();
+            }
+          },
+          [&](caf::error& err) { failure = rt.system().render(err); });
+  if (!settings) {
+    say("cannot join " + cli.join + ": " + failure);
+    return exit_fatal;
+  }
+  apply_settings(opts, *settings);
+
+  // The crawler outlives the node (destroyed in reverse order), which may
+  // call it until it is destroyed.
+  std::unique_ptr<crawl::crawler> c;
+  crawl::cluster_node node{rt, name};
+  c = make_crawler(rt, opts, node);
+  if (!c)
+    return exit_fatal;
+  auto done = c->run();
+  node.attach(*c, done, coordinator);
+  bool joined = false;
+  self->request(coordinator, 10s, crawl::join_atom::value, name, node.handle(),
+                absolute(opts.state_path), absolute(opts.out_path))
+      .receive([&](const std::string&) { joined = true; },
+               [&](caf::error& err) { failure = rt.system().render(err); });
+  if (!joined) {
+    say("cannot join " + cli.join + ": " + failure);
+    c->stop();
+    rt.run_until_complete(done);
+    return exit_fatal;
+  }
+  std::printf("joined %s as %s\n", cli.join.c_str(), name.c_str());
+  std::fflush(stdout);
+
+  crawl::crawl_stats stats;
+  try {
+    try {
+      stats = rt.run_until_complete(done);
+    } catch (const actio::keyboard_interrupt&) {
+      say("interrupted: saving state");
+      c->stop();
+      rt.run_until_complete(done);
+      return exit_interrupted;
+    }
+  } catch (const std::exception& e) {
+    say(std::string("fatal: ") + e.what());
+    return exit_fatal;
+  }
+  if (node.lost_coordinator()) {
+    say("lost the coordinator at " + cli.join + ": crawl stopped, " +
+        std::to_string(stats.pages) +
+        " pages written this run; state saved "
+        "in " +
+        opts.state_path);
+    return exit_fatal;
+  }
+  // Our statistics are on their way: leave once the coordinator is done.
+  node.wait_coordinator_gone(10s);
+  std::printf("node %s finished: %llu pages\n", name.c_str(),
+              static_cast<unsigned long long>(stats.pages));
+  std::fflush(stdout);
+  return exit_ok;
+}
