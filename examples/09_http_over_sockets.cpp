@@ -10,6 +10,7 @@
 #include <actio/actio.hpp>
 #include <actio/http/client.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -89,6 +90,25 @@ actio::task<std::string> get_html(url u) {
   }
 }
 
+/// Requests the local server is answering now, and the most it held at once
+/// since `peak` was last reset. Only touched by serve_page's tasks and by
+/// main between runs.
+std::atomic<int> open_now{0};
+std::atomic<int> peak{0};
+
+/// Counts one request the local server is answering, while it lives.
+struct held_connection {
+  held_connection() {
+    int now = ++open_now;
+    int seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+  }
+  ~held_connection() { --open_now; }
+  held_connection(const held_connection&) = delete;
+  held_connection& operator=(const held_connection&) = delete;
+};
+
 /// A tiny HTTP/1.1 server: answers every GET after 50 ms with a page
 /// naming its path, then closes.
 actio::task<> serve_page(actio::stream s) {
@@ -99,7 +119,12 @@ actio::task<> serve_page(actio::stream s) {
       break;
   }
   auto path = request_line.substr(4, request_line.find(' ', 4) - 4);
-  co_await actio::sleep(50ms);
+  {
+    // Counted from the request to the answer: a client cannot see its
+    // answer, and ask again, while its request is still counted.
+    held_connection counted;
+    co_await actio::sleep(50ms);
+  }
   auto body = "<html><title>" + path + "</title><body>page " + path +
               "</body></html>\n";
   s.write("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +
@@ -134,20 +159,31 @@ int main(int argc, char** argv) {
       urls.push_back(parse(argv[i]));
   }
   actio::server local;
-  if (urls.empty()) {
+  const bool serving_locally = urls.empty();
+  if (serving_locally) {
     local =
         rt.run_until_complete(actio::start_server("127.0.0.1", 0, serve_page));
     for (int i = 0; i < 20; ++i)
       urls.push_back(parse("http://127.0.0.1:" + std::to_string(local.port()) +
                            "/item/" + std::to_string(i)));
   }
+  // With the local server, each timing line also says how many
+  // connections the server held at once: twenty (or close) concurrently,
+  // exactly one one after another.
+  auto held = [&] {
+    return serving_locally ? "; the server held up to " +
+                                 std::to_string(peak.exchange(0)) + " at once"
+                           : std::string();
+  };
   auto start = rt.time();
   rt.run_until_complete(fetch_as_completed(urls));
-  std::printf("耗时: %.3f (concurrently, as_completed)\n",
-              std::chrono::duration<double>(rt.time() - start).count());
+  std::printf("耗时: %.3f (concurrently, as_completed%s)\n",
+              std::chrono::duration<double>(rt.time() - start).count(),
+              held().c_str());
   std::fflush(stdout);
   start = rt.time();
   rt.run_until_complete(fetch_one_by_one(urls));
-  std::printf("耗时: %.3f (one after another)\n",
-              std::chrono::duration<double>(rt.time() - start).count());
+  std::printf("耗时: %.3f (one after another%s)\n",
+              std::chrono::duration<double>(rt.time() - start).count(),
+              held().c_str());
 }

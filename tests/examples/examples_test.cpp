@@ -205,12 +205,17 @@ TEST_CASE("example 09: twenty hand-written GETs over open_connection, "
           "[examples][stream]") {
   auto r = run_program({example("09_http_over_sockets")}, 30s);
   auto ls = check_twenty_gets(r);
-  auto seconds = [](const std::string& line) {
-    return std::stod(line.substr(line.find(':') + 2));
+  // Concurrency shows in what the server held at once, not in wall time
+  // (this machine is shared: timings only go in bench/).
+  auto held = [](const std::string& line) {
+    auto at = line.find("held up to ");
+    REQUIRE(at != std::string::npos);
+    return std::stoi(line.substr(at + 11));
   };
   CHECK(ls[20].find("concurrently") != std::string::npos);
   CHECK(ls[41].find("one after another") != std::string::npos);
-  CHECK(seconds(ls[20]) * 3 < seconds(ls[41]));
+  CHECK(held(ls[20]) > 1);
+  CHECK(held(ls[41]) == 1);
 }
 
 TEST_CASE("example 09 with --client: the same twenty GETs through "
