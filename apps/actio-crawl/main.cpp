@@ -274,7 +274,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& u : urls)
     if (auto c = crawl::canonicalize(u); !c)
-      return usage("invalid URL '" + u + "': " + c.error());
+      return usage("invalid URL '" + u + "': " + c.error().message);
   if (!opts.state_path.empty() && opts.out_path.empty())
     return usage("--state needs --out (the output is reconciled with the "
                  "state on resume)");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/http/engine.hpp"
+#include "actio/detail/ascii.hpp"
 
 #include "actio/http/private_address.hpp"
 
@@ -36,6 +37,8 @@
 #include <unistd.h>
 
 namespace actio::http {
+
+using actio::detail::trim;
 
 namespace {
 
@@ -123,15 +126,6 @@ bool is_https(std::string_view url) {
       return false;
   }
   return true;
-}
-
-inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' ||
-                        s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
 }
 
 http::error make_error(error_kind kind, std::string detail,

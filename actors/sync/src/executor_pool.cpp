@@ -87,18 +87,17 @@ public:
     pump();
   }
 
-  /// Worker `id` is idle: it finished a job with `outcome` (0 not run, 1
-  /// returned, 2 threw) or, with -1, it just started.
-  void ready(std::size_t id, int outcome) {
+  /// Worker `id` is idle: it just started, or its job ended as `end` says.
+  void ready(std::size_t id, job_end end) {
     auto& w = workers_[id];
-    if (outcome >= 0) {
+    if (end != job_end::started) {
       w.job.reset();
       --running_;
-      if (outcome == 0) {
+      if (end == job_end::not_run) {
         ++cancelled_;
       } else {
         ++completed_;
-        if (outcome == 2)
+        if (end == job_end::threw)
           ++failed_;
       }
     }
@@ -273,12 +272,12 @@ namespace {
 
 caf::behavior executor_worker(caf::event_based_actor*, closure_actor dispatcher,
                               executor_core* core, std::size_t id) {
-  dispatcher.post([core, id] { core->ready(id, -1); });
+  dispatcher.post([core, id] { core->ready(id, job_end::started); });
   return {
       [dispatcher, core, id](executor_job_atom, executor_job_ptr job) {
-        int outcome = job->run();
+        auto end = job->run();
         job.reset();
-        dispatcher.post([core, id, outcome] { core->ready(id, outcome); });
+        dispatcher.post([core, id, end] { core->ready(id, end); });
       },
   };
 }

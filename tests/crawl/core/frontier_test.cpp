@@ -65,7 +65,7 @@ TEST_CASE("max_pages bounds the URLs ever admitted", "[frontier]") {
   int leased = 0;
   while (auto l = f.next_ready(t0)) {
     ++leased;
-    f.complete(*l, outcome::success(), t0);
+    f.complete(*l, fetch_verdict::success(), t0);
   }
   CHECK(leased == 3);
   CHECK(f.add(url("h.com", 9), 1) == add_status::limit_reached);
@@ -83,7 +83,7 @@ TEST_CASE("one host is crawled breadth-first, FIFO within a depth",
   std::vector<std::string> order;
   while (auto l = f.next_ready(t0)) {
     order.push_back(l->url);
-    f.complete(*l, outcome::success(), t0);
+    f.complete(*l, fetch_verdict::success(), t0);
   }
   CHECK(order == std::vector<std::string>{
                      "http://h.com/", "http://h.com/d1-a", "http://h.com/d1-b",
@@ -150,7 +150,7 @@ TEST_CASE("start delays and the in-flight cap are honoured exactly",
   // Two in flight: the cap blocks even after the delay.
   CHECK_FALSE(f.next_ready(t0 + 10s));
   CHECK_FALSE(f.next_wakeup());
-  CHECK(f.complete(*a, outcome::success(), t0 + 10s).what ==
+  CHECK(f.complete(*a, fetch_verdict::success(), t0 + 10s).what ==
         completion::kind::done);
   REQUIRE(f.next_wakeup());
   CHECK(*f.next_wakeup() == t0 + 2s);
@@ -205,7 +205,7 @@ TEST_CASE("Retry-After on a transient failure delays the host and retries the "
   f.add(url("h.com", 1), 0);
   auto l = f.next_ready(t0);
   REQUIRE(l);
-  auto c = f.complete(*l, outcome::transient("429", 10s), t0 + 1s);
+  auto c = f.complete(*l, fetch_verdict::transient("429", 10s), t0 + 1s);
   CHECK(c.what == completion::kind::retry_scheduled);
   CHECK(c.retry_at == t0 + 11s);
   CHECK(f.queued() == 2);
@@ -229,7 +229,7 @@ TEST_CASE("a backed-off URL waits alone while its host serves the others",
   f.add(url("h.com", 2), 1);
   auto l = f.next_ready(t0);
   REQUIRE(l);
-  auto c = f.complete(*l, outcome::transient("HTTP 500"), t0);
+  auto c = f.complete(*l, fetch_verdict::transient("HTTP 500"), t0);
   REQUIRE(c.what == completion::kind::retry_scheduled);
   CHECK(c.retry_at >= t0 + 5s);
   CHECK(c.retry_at <= t0 + 10s);
@@ -259,7 +259,7 @@ TEST_CASE("a due retry goes ahead of its depth-mates added after it",
   f.add(url("h.com", 0), 0);
   auto l = f.next_ready(t0);
   REQUIRE(l);
-  auto c = f.complete(*l, outcome::transient("reset"), t0);
+  auto c = f.complete(*l, fetch_verdict::transient("reset"), t0);
   f.add(url("h.com", 1), 0);
   f.add(url("h.com", 2), 0);
   auto first = f.next_ready(c.retry_at);
@@ -279,14 +279,14 @@ TEST_CASE("attempts restored with add count against the retry limit",
   auto l = f.next_ready(t0);
   REQUIRE(l);
   CHECK(l->attempt == 3);
-  auto c = f.complete(*l, outcome::transient("timeout"), t0);
+  auto c = f.complete(*l, fetch_verdict::transient("timeout"), t0);
   CHECK(c.what == completion::kind::gave_up);
   CHECK(c.reason == "timeout (gave up after 3 tries)");
   // More attempts than allowed already: one last try, then given up.
   f.add(url("h.com", 1), 0, 7);
   auto m = f.next_ready(t0);
   REQUIRE(m);
-  CHECK(f.complete(*m, outcome::transient("timeout"), t0).what ==
+  CHECK(f.complete(*m, fetch_verdict::transient("timeout"), t0).what ==
         completion::kind::gave_up);
   CHECK(f.idle());
 }
@@ -307,7 +307,7 @@ TEST_CASE("transient failures back off exponentially with jitter, then give "
     auto l = f.next_ready(now);
     REQUIRE(l);
     CHECK(l->attempt == attempt);
-    auto c = f.complete(*l, outcome::transient("timeout"), now);
+    auto c = f.complete(*l, fetch_verdict::transient("timeout"), now);
     REQUIRE(c.what == completion::kind::retry_scheduled);
     waits.push_back(c.retry_at - now);
     CHECK_FALSE(f.next_ready(c.retry_at - 1ms));
@@ -322,7 +322,7 @@ TEST_CASE("transient failures back off exponentially with jitter, then give "
   auto last = f.next_ready(now);
   REQUIRE(last);
   CHECK(last->attempt == 4);
-  auto c = f.complete(*last, outcome::transient("timeout"), now);
+  auto c = f.complete(*last, fetch_verdict::transient("timeout"), now);
   CHECK(c.what == completion::kind::gave_up);
   CHECK(c.reason == "timeout (gave up after 4 tries)");
   CHECK(f.failed() == 1);
@@ -333,7 +333,8 @@ TEST_CASE("transient failures back off exponentially with jitter, then give "
   g.add("http://h.com/flaky", 0);
   auto l = g.next_ready(t0);
   REQUIRE(l);
-  CHECK(g.complete(*l, outcome::transient("x"), t0).retry_at - t0 == waits[0]);
+  CHECK(g.complete(*l, fetch_verdict::transient("x"), t0).retry_at - t0 ==
+        waits[0]);
 }
 
 TEST_CASE("permanent failures are not retried", "[frontier]") {
@@ -341,7 +342,7 @@ TEST_CASE("permanent failures are not retried", "[frontier]") {
   f.add("http://h.com/404", 0);
   auto l = f.next_ready(t0);
   REQUIRE(l);
-  auto c = f.complete(*l, outcome::permanent("404"), t0);
+  auto c = f.complete(*l, fetch_verdict::permanent("404"), t0);
   CHECK(c.what == completion::kind::failed);
   CHECK(c.reason == "404");
   CHECK(f.failed() == 1);
@@ -356,13 +357,14 @@ TEST_CASE("completing a lease twice is reported and changes nothing",
   f.add("http://h.com/", 0);
   auto l = f.next_ready(t0);
   REQUIRE(l);
-  CHECK(f.complete(*l, outcome::success(), t0).what == completion::kind::done);
-  CHECK(f.complete(*l, outcome::success(), t0).what ==
+  CHECK(f.complete(*l, fetch_verdict::success(), t0).what ==
+        completion::kind::done);
+  CHECK(f.complete(*l, fetch_verdict::success(), t0).what ==
         completion::kind::unknown_lease);
   CHECK(f.done() == 1);
   lease foreign;
   foreign.id = 12345;
-  CHECK(f.complete(foreign, outcome::success(), t0).what ==
+  CHECK(f.complete(foreign, fetch_verdict::success(), t0).what ==
         completion::kind::unknown_lease);
 }
 
@@ -401,10 +403,10 @@ TEST_CASE("a randomised crawl never exceeds the per-host cap or delay",
       --in_flight[l.host];
       auto r = rng() % 10;
       f.complete(l,
-                 r == 0   ? outcome::transient("reset")
-                 : r == 1 ? outcome::transient("429", 2s)
-                 : r == 2 ? outcome::permanent("404")
-                          : outcome::success(),
+                 r == 0   ? fetch_verdict::transient("reset")
+                 : r == 1 ? fetch_verdict::transient("429", 2s)
+                 : r == 2 ? fetch_verdict::permanent("404")
+                          : fetch_verdict::success(),
                  now);
     }
     now += 50ms;

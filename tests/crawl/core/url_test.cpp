@@ -39,14 +39,14 @@ std::string canon_error(std::string_view in) {
   auto r = canonicalize(in);
   INFO("input: " << in);
   REQUIRE_FALSE(r.has_value());
-  return r.error();
+  return r.error().message;
 }
 
 std::string res(std::string_view base, std::string_view href) {
   auto r = resolve(base, href);
   INFO("base: " << base << " href: " << href);
   if (!r)
-    FAIL("error: " << r.error());
+    FAIL("error: " << r.error().message);
   return r.value();
 }
 
@@ -171,7 +171,7 @@ TEST_CASE("canonicalize rejects URLs longer than max_length", "[url]") {
   CHECK(canonicalize("http://h.com/" + std::string(40, 'a'), o).has_value());
   auto r = canonicalize("http://h.com/" + std::string(60, 'a'), o);
   REQUIRE_FALSE(r.has_value());
-  CHECK(r.error().find("longer than 64") != std::string::npos);
+  CHECK(r.error().message.find("longer than 64") != std::string::npos);
 }
 
 TEST_CASE("canonicalize is idempotent", "[url]") {
@@ -231,7 +231,7 @@ TEST_CASE("resolve rejects non-http schemes and a bad base", "[url]") {
     auto r = resolve(base, href);
     INFO(href);
     REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().find("unsupported scheme") != std::string::npos);
+    CHECK(r.error().message.find("unsupported scheme") != std::string::npos);
   }
   CHECK_FALSE(resolve("https://h.com/", "http:g").has_value());
   CHECK_FALSE(resolve("not a url", "/x").has_value());

@@ -7,9 +7,9 @@
 #include <string>
 
 using namespace std::chrono_literals;
+using actio::crawl::fetch_verdict;
 using actio::crawl::is_html_content_type;
 using actio::crawl::lease;
-using actio::crawl::outcome;
 using actio::crawl::parse_retry_after;
 using actio::crawl::process_fetch;
 namespace http = actio::http;
@@ -53,7 +53,7 @@ TEST_CASE("an HTML page yields its title, canonical links and a success",
   CHECK(r.record.bytes > 0);
   CHECK_FALSE(r.record.error.has_value());
   CHECK(r.error_kind.empty());
-  CHECK(r.result.what == outcome::kind::success);
+  CHECK(r.result.what == fetch_verdict::kind::success);
   REQUIRE(r.links.size() == 2);
   CHECK(r.links[0] == "http://example.org/a/b");
   CHECK(r.links[1] == "http://example.org/c");
@@ -87,7 +87,7 @@ TEST_CASE("links are not followed at the depth limit, non-2xx or non-HTML "
   CHECK(missing.record.status == 404);
   CHECK(missing.record.error == std::optional<std::string>{"HTTP 404"});
   CHECK(missing.error_kind == "http_404");
-  CHECK(missing.result.what == outcome::kind::success);
+  CHECK(missing.result.what == fetch_verdict::kind::success);
 
   auto pdf = html(200, "%PDF-1.4 <a href=x>");
   pdf.content_type = "application/pdf";
@@ -104,18 +104,18 @@ TEST_CASE("5xx and 429 are transient with the server's Retry-After, other "
   auto busy = html(503, "busy");
   busy.headers.emplace("retry-after", "7");
   auto r = process_fetch(job("http://example.org/"), busy, 1ms, true);
-  CHECK(r.result.what == outcome::kind::transient);
+  CHECK(r.result.what == fetch_verdict::kind::transient);
   CHECK(r.result.retry_after == std::optional<std::chrono::milliseconds>{7s});
   CHECK(r.error_kind == "http_503");
 
   auto limited = html(429, "slow down");
   auto l = process_fetch(job("http://example.org/"), limited, 1ms, true);
-  CHECK(l.result.what == outcome::kind::transient);
+  CHECK(l.result.what == fetch_verdict::kind::transient);
   CHECK_FALSE(l.result.retry_after.has_value());
 
   auto gone =
       process_fetch(job("http://example.org/"), html(410, ""), 1ms, true);
-  CHECK(gone.result.what == outcome::kind::success);
+  CHECK(gone.result.what == fetch_verdict::kind::success);
   CHECK(gone.record.error == std::optional<std::string>{"HTTP 410"});
 }
 
@@ -130,18 +130,18 @@ TEST_CASE("transport errors have no status, their message as error, and "
   CHECK(t.record.error == std::optional<std::string>{"timeout: too slow (u)"});
   CHECK(t.record.final_url == "http://example.org/");
   CHECK(t.error_kind == "timeout");
-  CHECK(t.result.what == outcome::kind::transient);
+  CHECK(t.result.what == fetch_verdict::kind::transient);
 
   http::error loop{http::error_kind::redirect_loop, "redirect_loop: ...", "u",
                    0};
   auto l =
       process_fetch(job("http://example.org/"), http::result{loop}, 5ms, true);
-  CHECK(l.result.what == outcome::kind::permanent);
+  CHECK(l.result.what == fetch_verdict::kind::permanent);
   CHECK(l.error_kind == "redirect_loop");
 
   http::error big{http::error_kind::too_large, "too_large: ...", "u", 0};
   CHECK(process_fetch(job("http://example.org/"), http::result{big}, 5ms, true)
-            .result.what == outcome::kind::permanent);
+            .result.what == fetch_verdict::kind::permanent);
 }
 
 TEST_CASE("malformed and binary bodies labelled HTML never throw",
@@ -153,7 +153,7 @@ TEST_CASE("malformed and binary bodies labelled HTML never throw",
   auto r =
       process_fetch(job("http://example.org/"), html(200, junk), 1ms, true);
   CHECK(r.record.status == 200);
-  CHECK(r.result.what == outcome::kind::success);
+  CHECK(r.result.what == fetch_verdict::kind::success);
 }
 
 TEST_CASE("Retry-After reads delta seconds and HTTP dates, and ignores "

@@ -210,7 +210,7 @@ TEST_CASE("record_done moves a URL out of the frontier and keeps an absent "
             [](auto& a, auto& b) { return a.url < b.url; });
   CHECK(st.done[0].url == "http://x/fail");
   CHECK_FALSE(st.done[0].status.has_value());
-  CHECK(st.done[0].outcome == "connection refused");
+  CHECK(st.done[0].verdict == "connection refused");
   CHECK(st.done[1].status == 200);
 }
 

@@ -117,7 +117,7 @@ std::optional<lease> frontier::next_ready(clock::time_point now) {
   return l;
 }
 
-completion frontier::complete(const lease& l, const outcome& result,
+completion frontier::complete(const lease& l, const fetch_verdict& result,
                               clock::time_point now) {
   completion c;
   if (l.host_index_ >= hosts_.size() || leases_.erase(l.id) == 0) {
@@ -129,16 +129,16 @@ completion frontier::complete(const lease& l, const outcome& result,
   auto& s = hosts_[h];
   --s.in_flight;
   switch (result.what) {
-  case outcome::kind::success:
+  case fetch_verdict::kind::success:
     ++done_;
     c.what = completion::kind::done;
     break;
-  case outcome::kind::permanent:
+  case fetch_verdict::kind::permanent:
     ++failed_;
     c.what = completion::kind::failed;
     c.reason = result.reason;
     break;
-  case outcome::kind::transient:
+  case fetch_verdict::kind::transient:
     if (l.attempt >= opts_.politeness.max_attempts) {
       ++failed_;
       c.what = completion::kind::gave_up;

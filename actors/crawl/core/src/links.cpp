@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/crawl/core/links.hpp"
+#include "actio/detail/ascii.hpp"
 
 #include "actio/crawl/core/seen_set.hpp"
 #include "percent.hpp"
@@ -20,7 +21,7 @@ namespace actio::crawl {
 
 namespace {
 
-using detail::iequals;
+using actio::detail::iequals;
 
 void init_libxml_once() {
   static std::once_flag once;
@@ -206,7 +207,7 @@ std::string collapse_whitespace(std::string_view s) {
 std::string_view sniff_meta_charset(std::string_view html) {
   auto head = html.substr(0, 1024);
   for (std::size_t pos = 0; pos + 7 <= head.size(); ++pos) {
-    if (detail::lower(head[pos]) != 'c' ||
+    if (actio::detail::ascii_lower(head[pos]) != 'c' ||
         !iequals(head.substr(pos, 7), "charset"))
       continue;
     auto i = pos + 7;

@@ -3,26 +3,12 @@
 // percent-encoding normalisation (RFC 3986 section 6.2.2).
 #pragma once
 
+#include "actio/detail/ascii.hpp"
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace actio::crawl::detail {
-
-/// ASCII lower-case of one character.
-constexpr char lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-/// Case-insensitive ASCII equality.
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i]))
-      return false;
-  return true;
-}
 
 /// Value of a hex digit, or -1.
 constexpr int hex_value(char c) noexcept {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/crawl/core/robots.hpp"
+#include "actio/detail/ascii.hpp"
 
 #include "percent.hpp"
 
@@ -9,15 +10,10 @@
 
 namespace actio::crawl {
 
-namespace {
+using actio::detail::iequals;
+using actio::detail::trim;
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
+namespace {
 
 /// The product token at the start of a User-agent value, lower-case.
 std::string product_token(std::string_view value) {
@@ -29,7 +25,7 @@ std::string product_token(std::string_view value) {
               c == '_';
     if (!ok)
       break;
-    token.push_back(detail::lower(c));
+    token.push_back(actio::detail::ascii_lower(c));
   }
   return token;
 }
@@ -57,7 +53,7 @@ std::optional<std::chrono::milliseconds> parse_delay(std::string_view value) {
 enum class key { user_agent, allow, disallow, crawl_delay, sitemap, other };
 
 key classify(std::string_view k) noexcept {
-  using detail::iequals;
+  using actio::detail::iequals;
   if (iequals(k, "user-agent") || iequals(k, "useragent") ||
       iequals(k, "user agent"))
     return key::user_agent;
@@ -180,7 +176,7 @@ robots_policy robots_txt::policy_for(std::string_view product_token) const {
   };
   if (!product_token.empty()) {
     auto [found, p] = merge([product_token](const std::string& a) {
-      return detail::iequals(a, product_token);
+      return actio::detail::iequals(a, product_token);
     });
     if (found)
       return std::move(p);

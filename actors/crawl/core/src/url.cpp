@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/crawl/core/url.hpp"
+#include "actio/detail/ascii.hpp"
 
 #include "actio/http/private_address.hpp"
 
@@ -13,7 +14,7 @@ namespace actio::crawl {
 
 namespace {
 
-using detail::lower;
+using actio::detail::ascii_lower;
 
 /// One curl URL handle per thread, reused for every URL.
 struct curlu_holder {
@@ -70,7 +71,8 @@ std::string_view scheme_of(std::string_view s) noexcept {
 }
 
 bool is_http_scheme(std::string_view scheme) noexcept {
-  return detail::iequals(scheme, "http") || detail::iequals(scheme, "https");
+  return actio::detail::iequals(scheme, "http") ||
+         actio::detail::iequals(scheme, "https");
 }
 
 /// Appends the authority of `rest` (which starts right after "//") without
@@ -119,9 +121,9 @@ bool param_stripped(std::string_view name,
     if (!pv.empty() && pv.back() == '*') {
       pv.remove_suffix(1);
       if (name.size() >= pv.size() &&
-          detail::iequals(name.substr(0, pv.size()), pv))
+          actio::detail::iequals(name.substr(0, pv.size()), pv))
         return true;
-    } else if (detail::iequals(name, pv)) {
+    } else if (actio::detail::iequals(name, pv)) {
       return true;
     }
   }
@@ -166,14 +168,14 @@ void append_query(std::string_view q, std::string& out,
 url_result finish(std::string_view s, const canonicalize_options& opts) {
   auto sep = s.find("://");
   if (sep == std::string_view::npos)
-    return url_result::fail("curl returned no absolute URL");
+    return url_error{"curl returned no absolute URL"};
   auto path_start = s.find('/', sep + 3);
   if (path_start == std::string_view::npos)
     path_start = s.size();
   std::string out;
   out.reserve(s.size() + 1);
   for (std::size_t i = 0; i < path_start; ++i)
-    out.push_back(lower(s[i]));
+    out.push_back(actio::detail::ascii_lower(s[i]));
   auto rest = s.substr(path_start);
   auto q = rest.find('?');
   auto path = rest.substr(0, q);
@@ -183,13 +185,13 @@ url_result finish(std::string_view s, const canonicalize_options& opts) {
   if (q != std::string_view::npos)
     append_query(rest.substr(q + 1), out, opts);
   if (out.size() > opts.max_length)
-    return url_result::fail("URL longer than " +
-                            std::to_string(opts.max_length) + " bytes");
-  return url_result::ok(std::move(out));
+    return url_error{"URL longer than " + std::to_string(opts.max_length) +
+                     " bytes"};
+  return url_result{std::move(out)};
 }
 
 url_result curl_error(CURLUcode rc) {
-  return url_result::fail(std::string{"invalid URL: "} + curl_url_strerror(rc));
+  return url_error{std::string{"invalid URL: "} + curl_url_strerror(rc)};
 }
 
 /// Lets curl parse `prepared` (relative to the URL already in `h` when
@@ -208,27 +210,27 @@ url_result canonicalize_clean(std::string_view s,
                               const canonicalize_options& opts) {
   auto scheme = scheme_of(s);
   if (scheme.empty())
-    return url_result::fail("not an absolute URL (no scheme): '" +
-                            std::string{s.substr(0, 64)} + "'");
+    return url_error{"not an absolute URL (no scheme): '" +
+                     std::string{s.substr(0, 64)} + "'"};
   if (!is_http_scheme(scheme))
-    return url_result::fail("unsupported scheme '" + std::string{scheme} +
-                            "' (only http and https)");
+    return url_error{"unsupported scheme '" + std::string{scheme} +
+                     "' (only http and https)"};
   auto rest = s.substr(scheme.size() + 1);
   if (rest.size() < 2 || rest[0] != '/' || rest[1] != '/')
-    return url_result::fail("missing '//' after the scheme");
+    return url_error{"missing '//' after the scheme"};
   thread_local std::string buf;
   buf.clear();
   for (char c : scheme)
-    buf.push_back(lower(c));
+    buf.push_back(actio::detail::ascii_lower(c));
   buf.append("://");
   std::string err;
   rest = append_authority(rest.substr(2), buf, err);
   if (!err.empty())
-    return url_result::fail(std::move(err));
+    return url_error{std::move(err)};
   append_path_query(rest, buf, true);
   if (buf.size() > opts.max_length * 3)
-    return url_result::fail("URL longer than " +
-                            std::to_string(opts.max_length) + " bytes");
+    return url_error{"URL longer than " + std::to_string(opts.max_length) +
+                     " bytes"};
   return parse_with_curl(thread_handle(), buf, opts);
 }
 
@@ -305,7 +307,7 @@ url_result url_resolver::resolve(std::string_view raw_href) const {
         out.reserve(prefix.size() + href.size());
         out.append(prefix);
         out.append(href);
-        return url_result::ok(std::move(out));
+        return url_result{std::move(out)};
       }
     }
   }
@@ -322,13 +324,13 @@ url_result url_resolver::resolve_with_curl(std::string_view raw_href) const {
   auto scheme = scheme_of(href);
   if (!scheme.empty()) {
     if (!is_http_scheme(scheme))
-      return url_result::fail("unsupported scheme '" + std::string{scheme} +
-                              "' (only http and https)");
+      return url_error{"unsupported scheme '" + std::string{scheme} +
+                       "' (only http and https)"};
     auto after = href.substr(scheme.size() + 1);
     if (after.size() >= 2 && after[0] == '/' && after[1] == '/')
       return canonicalize_clean(href, *opts_);
-    if (!detail::iequals(scheme, scheme_of(base_.value())))
-      return url_result::fail("scheme-relative link to another scheme");
+    if (!actio::detail::iequals(scheme, scheme_of(base_.value())))
+      return url_error{"scheme-relative link to another scheme"};
     href = after;
     if (href.empty())
       return base_;
@@ -340,7 +342,7 @@ url_result url_resolver::resolve_with_curl(std::string_view raw_href) const {
     std::string err;
     href = append_authority(href.substr(2), buf, err);
     if (!err.empty())
-      return url_result::fail(std::move(err));
+      return url_error{std::move(err)};
     append_path_query(href, buf, true);
   } else {
     append_path_query(href, buf, false);
@@ -348,16 +350,16 @@ url_result url_resolver::resolve_with_curl(std::string_view raw_href) const {
       return base_;
   }
   if (buf.size() > opts_->max_length * 3)
-    return url_result::fail("URL longer than " +
-                            std::to_string(opts_->max_length) + " bytes");
+    return url_error{"URL longer than " + std::to_string(opts_->max_length) +
+                     " bytes"};
   if (!base_handle_)
-    return url_result::fail("out of memory");
+    return url_error{"out of memory"};
   struct owned {
     CURLU* h;
     ~owned() { curl_url_cleanup(h); }
   } copy{curl_url_dup(base_handle_)};
   if (!copy.h)
-    return url_result::fail("out of memory");
+    return url_error{"out of memory"};
   return parse_with_curl(copy.h, buf, *opts_);
 }
 
@@ -423,7 +425,7 @@ bool domain_allowed(std::string_view host,
     if (d.empty() || host.size() < d.size())
       continue;
     auto tail = host.substr(host.size() - d.size());
-    if (!detail::iequals(tail, d))
+    if (!actio::detail::iequals(tail, d))
       continue;
     if (host.size() == d.size() || host[host.size() - d.size() - 1] == '.')
       return true;
@@ -433,10 +435,10 @@ bool domain_allowed(std::string_view host,
 
 bool is_private_or_loopback_host(std::string_view host) noexcept {
   host = strip_trailing_dot(host);
-  if (detail::iequals(host, "localhost"))
+  if (actio::detail::iequals(host, "localhost"))
     return true;
   if (host.size() > 10 &&
-      detail::iequals(host.substr(host.size() - 10), ".localhost"))
+      actio::detail::iequals(host.substr(host.size() - 10), ".localhost"))
     return true;
   return http::is_private_address(host);
 }

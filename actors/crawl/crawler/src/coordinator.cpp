@@ -103,7 +103,7 @@ void coordinator::start(actio::detail::closure_actor weak_self) {
     for (auto h : loaded_.seen_hashes)
       known_.insert(h);
     for (const auto& d : loaded_.done)
-      if (d.outcome != "robots")
+      if (d.verdict != "robots")
         ++admitted_;
     // The crawl as it continues now (seeds added, for instance).
     if (store_)
@@ -217,7 +217,7 @@ void coordinator::enqueue(const std::string& url, std::uint32_t depth,
     p.record.depth = depth;
     p.record.error = "robots.txt unavailable: " + o.last_error;
     p.error_kind = "robots_unavailable";
-    p.outcome = p.error_kind;
+    p.verdict = p.error_kind;
     finish_page(std::move(p), depth, counted);
     return;
   }
@@ -345,7 +345,7 @@ void coordinator::robots_fetched(const std::string& origin, http::result r) {
           p.record.depth = depth;
           p.record.error = "robots.txt unavailable: " + o.last_error;
           p.error_kind = "robots_unavailable";
-          p.outcome = p.error_kind;
+          p.verdict = p.error_kind;
           finish_page(std::move(p), depth, attempts == 0);
         }
       }
@@ -475,8 +475,8 @@ void coordinator::dispatch() {
       store_->record_in_flight(l->url);
     bool follow = !opts_.max_depth || l->depth < *opts_.max_depth;
     if (!p.set_value(std::optional<job>{job{*l, follow}}) &&
-        frontier_.complete(*l, outcome::transient("worker gone"), now).what ==
-            completion::kind::retry_scheduled &&
+        frontier_.complete(*l, fetch_verdict::transient("worker gone"), now)
+                .what == completion::kind::retry_scheduled &&
         l->attempt == 1)
       open_dec(l->depth);
   }
@@ -525,7 +525,7 @@ void coordinator::report(page_result r) {
       if (c.what == completion::kind::gave_up && p.record.error)
         *p.record.error +=
             " (gave up after " + std::to_string(r.job.attempt) + " attempts)";
-      p.outcome = p.error_kind.empty()                ? "ok"
+      p.verdict = p.error_kind.empty()                ? "ok"
                   : p.error_kind.starts_with("http_") ? "http_error"
                                                       : p.error_kind;
       finish_page(std::move(p), r.job.depth, r.job.attempt == 1);
@@ -574,7 +574,7 @@ void coordinator::flush() {
   }
   if (store_) {
     for (const auto& p : ready_)
-      store_->record_done(done_entry{p.record.url, p.record.status, p.outcome});
+      store_->record_done(done_entry{p.record.url, p.record.status, p.verdict});
     store_->flush();
   }
   for (auto& p : ready_) {

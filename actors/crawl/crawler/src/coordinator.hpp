@@ -123,7 +123,7 @@ private:
     fetch_record record;
     std::vector<std::string> links;
     std::string error_kind;
-    std::string outcome;
+    std::string verdict;
   };
 
   template <class Fn>

@@ -92,7 +92,7 @@ task<void> worker_loop(std::shared_ptr<const worker_env> env) {
       page.record.error = *chain->refused;
       page.error_kind = "redirect_refused";
       page.links.clear();
-      page.result = outcome::permanent(page.error_kind);
+      page.result = fetch_verdict::permanent(page.error_kind);
     }
     finished = std::move(page);
   }
@@ -136,7 +136,7 @@ crawler::crawler(runtime& rt, crawl_options options)
   for (const auto& s : o.seeds) {
     auto c = canonicalize(s);
     if (!c)
-      throw crawl_error("invalid seed URL '" + s + "': " + c.error());
+      throw crawl_error("invalid seed URL '" + s + "': " + c.error().message);
     if (std::find(seeds.begin(), seeds.end(), c.value()) == seeds.end())
       seeds.push_back(std::move(c).value());
   }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/crawl/crawler/page_result.hpp"
+#include "actio/detail/ascii.hpp"
 
 #include "actio/crawl/core/url.hpp"
 
@@ -12,25 +13,10 @@
 
 namespace actio::crawl {
 
+using actio::detail::iequals;
+using actio::detail::trim;
+
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 bool retryable_status(int status) noexcept {
   return status == 408 || status == 429 || status == 500 || status == 502 ||
@@ -96,8 +82,9 @@ page_result process_fetch(const lease& job, const http::result& fetched,
     rec.final_url = job.url;
     rec.error = err.message;
     out.error_kind = std::string(http::to_string(err.kind));
-    out.result = retryable_error(err.kind) ? outcome::transient(out.error_kind)
-                                           : outcome::permanent(out.error_kind);
+    out.result = retryable_error(err.kind)
+                     ? fetch_verdict::transient(out.error_kind)
+                     : fetch_verdict::permanent(out.error_kind);
     return out;
   }
   const auto& resp = fetched.value();
@@ -125,9 +112,9 @@ page_result process_fetch(const lease& job, const http::result& fetched,
     std::optional<std::chrono::milliseconds> after;
     if (auto it = resp.headers.find("Retry-After"); it != resp.headers.end())
       after = parse_retry_after(it->second);
-    out.result = outcome::transient(out.error_kind, after);
+    out.result = fetch_verdict::transient(out.error_kind, after);
   } else {
-    out.result = outcome::success();
+    out.result = fetch_verdict::success();
   }
   return out;
 }

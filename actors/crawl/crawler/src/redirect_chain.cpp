@@ -73,8 +73,8 @@ hop_decision decide(const http::result& fetched, const std::string& url,
     return d;
   auto target = resolve(url, location->second);
   if (!target) {
-    d.refused =
-        "invalid redirect target '" + location->second + "': " + target.error();
+    d.refused = "invalid redirect target '" + location->second +
+                "': " + target.error().message;
     return d;
   }
   d.next = std::move(target).value();

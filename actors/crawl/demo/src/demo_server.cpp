@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/crawl/demo/demo_server.hpp"
+#include "actio/detail/ascii.hpp"
 
 #include <asio.hpp>
 
@@ -13,6 +14,9 @@
 #include <vector>
 
 namespace actio::crawl {
+
+using actio::detail::iequals;
+using actio::detail::trim;
 
 using asio::ip::tcp;
 
@@ -90,23 +94,6 @@ std::string_view reason_phrase(int status) {
   default:
     return "Unknown";
   }
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lx = x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x;
-           auto ly = y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y;
-           return lx == ly;
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
 }
 
 /// The stats key of a Host header: lower-case name without port.

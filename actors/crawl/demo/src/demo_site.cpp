@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/crawl/demo/demo_site.hpp"
+#include "actio/detail/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,6 +10,8 @@
 #include <unordered_set>
 
 namespace actio::crawl {
+
+using actio::detail::to_lower;
 
 namespace {
 
@@ -83,14 +86,6 @@ std::string to_upper(std::string_view s) {
   for (auto& c : out)
     if (c >= 'a' && c <= 'z')
       c = static_cast<char>(c - 'a' + 'A');
-  return out;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
   return out;
 }
 

@@ -583,7 +583,7 @@ void state_store::record_done(const done_entry& entry) {
       sqlite3_bind_int(st, 2, *entry.status);
     else
       sqlite3_bind_null(st, 2);
-    bind_text(st, 3, entry.outcome);
+    bind_text(st, 3, entry.verdict);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
       fail("cannot record done URL", rc);
@@ -606,7 +606,7 @@ state_store::mark_done_if_absent(const std::vector<done_entry>& entries) {
           sqlite3_bind_int(st, 2, *e.status);
         else
           sqlite3_bind_null(st, 2);
-        bind_text(st, 3, e.outcome);
+        bind_text(st, 3, e.verdict);
         int rc = sqlite3_step(st);
         if (rc != SQLITE_DONE)
           fail("cannot mark URL done", rc);
@@ -706,7 +706,7 @@ loaded_state state_store::load() {
       e.url = column_text(st, 0);
       if (sqlite3_column_type(st, 1) != SQLITE_NULL)
         e.status = sqlite3_column_int(st, 1);
-      e.outcome = column_text(st, 2);
+      e.verdict = column_text(st, 2);
       out.done.push_back(std::move(e));
     });
     query("SELECT url, depth FROM routed", [&](sqlite3_stmt* st) {

@@ -3,8 +3,8 @@
 
 #include "actio/detail/closure_actor.hpp"
 #include "actio/future.hpp"
-#include "actio/runtime.hpp"
 #include "actio/outcome.hpp"
+#include "actio/runtime.hpp"
 #include "actio/sync/detail/ambient_runtime.hpp"
 #include "actio/sync/detail/queue_core.hpp"
 #include "actio/sync/detail/waiter_state.hpp"

@@ -60,6 +60,10 @@ private:
   std::atomic<std::uint8_t> phase_{queued};
 };
 
+/// How a worker's turn with a job ended (`started`: the worker's first
+/// report, before any job).
+enum class job_end : std::uint8_t { started, not_run, returned, threw };
+
 /// A type-erased job as the dispatcher and the workers see it.
 class executor_job {
 public:
@@ -68,9 +72,9 @@ public:
   executor_job& operator=(const executor_job&) = delete;
   virtual ~executor_job();
 
-  /// Runs the job on a worker thread unless it was cancelled; returns 0 if
-  /// it did not run, 1 if it returned, 2 if it threw.
-  virtual int run() noexcept = 0;
+  /// Runs the job on a worker thread unless it was cancelled, and says how
+  /// it ended.
+  virtual job_end run() noexcept = 0;
 
   /// Fails a job that will never run.
   virtual void reject(std::exception_ptr error) noexcept = 0;
@@ -93,10 +97,10 @@ public:
           executor_shutdown("executor pool ended before running the job")));
   }
 
-  int run() noexcept override {
+  job_end run() noexcept override {
     if (!st_->begin())
-      return 0;
-    int result = 1;
+      return job_end::not_run;
+    auto result = job_end::returned;
     try {
       if constexpr (std::is_same_v<V, none> &&
                     std::is_void_v<std::invoke_result_t<Fn&>>) {
@@ -107,7 +111,7 @@ public:
       }
     } catch (...) {
       st_->set_exception(std::current_exception());
-      result = 2;
+      result = job_end::threw;
     }
     return result;
   }

@@ -69,7 +69,7 @@ private:
 };
 
 /// How a fetch ended, as the frontier needs to know it.
-struct outcome {
+struct fetch_verdict {
   /// Success, failure worth retrying, or final failure.
   enum class kind { success, transient, permanent };
   /// Which of the three.
@@ -80,15 +80,15 @@ struct outcome {
   std::string reason;
 
   /// The page was fetched (whatever its status, if no retry is wanted).
-  static outcome success() { return {}; }
+  static fetch_verdict success() { return {}; }
   /// Timeouts, resets, 5xx, 429: retry later, after `retry_after` if given.
-  static outcome
+  static fetch_verdict
   transient(std::string why,
             std::optional<std::chrono::milliseconds> after = {}) {
     return {kind::transient, after, std::move(why)};
   }
   /// 4xx, invalid content, robots disallow: never retry.
-  static outcome permanent(std::string why) {
+  static fetch_verdict permanent(std::string why) {
     return {kind::permanent, std::nullopt, std::move(why)};
   }
 };
@@ -108,7 +108,7 @@ struct completion {
   /// For `retry_scheduled`: when the URL may be fetched again (with a
   /// Retry-After: when its host may be asked again).
   std::chrono::steady_clock::time_point retry_at{};
-  /// For `gave_up` and `failed`: the outcome's reason and the try count.
+  /// For `gave_up` and `failed`: the verdict's reason and the try count.
   std::string reason;
 };
 
@@ -149,7 +149,7 @@ public:
   /// Reports how the fetch of `l` ended at `now`; call exactly once per
   /// lease. A second call (or a foreign lease) returns `unknown_lease` and
   /// changes nothing.
-  completion complete(const lease& l, const outcome& result,
+  completion complete(const lease& l, const fetch_verdict& result,
                       clock::time_point now);
 
   /// When `next_ready` may return a URL next: a time at or before the

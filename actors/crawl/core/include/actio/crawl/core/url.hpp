@@ -1,46 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/outcome.hpp"
+
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 struct Curl_URL; // libcurl's CURLU
 
 namespace actio::crawl {
 
-/// Either a URL string or an error message: what the URL functions return
-/// instead of throwing.
-class url_result {
-public:
-  /// Wraps a URL.
-  static url_result ok(std::string url) {
-    return url_result{std::in_place_index<0>, std::move(url)};
-  }
-  /// Wraps an error message.
-  static url_result fail(std::string message) {
-    return url_result{std::in_place_index<1>, std::move(message)};
-  }
-
-  /// True when this holds a URL.
-  bool has_value() const noexcept { return value_.index() == 0; }
-  /// Same as `has_value()`.
-  explicit operator bool() const noexcept { return has_value(); }
-  /// The URL; precondition `has_value()`.
-  const std::string& value() const& { return std::get<0>(value_); }
-  /// Moves the URL out; precondition `has_value()`.
-  std::string&& value() && { return std::get<0>(std::move(value_)); }
-  /// The error message; precondition `!has_value()`.
-  const std::string& error() const { return std::get<1>(value_); }
-
-private:
-  template <std::size_t I>
-  url_result(std::in_place_index_t<I> tag, std::string s)
-      : value_(tag, std::move(s)) {}
-  std::variant<std::string, std::string> value_;
+/// Why a URL could not be canonicalised or resolved (a message for logs
+/// and output records).
+struct url_error {
+  std::string message;
 };
+
+/// Throws `std::invalid_argument` with the message: what
+/// `url_result::value()` does for an error.
+[[noreturn]] inline void throw_error(const url_error& err) {
+  throw std::invalid_argument(err.message);
+}
+
+/// A canonical URL, or why there is none.
+using url_result = outcome<std::string, url_error>;
 
 /// How `canonicalize` and `resolve` normalise a URL.
 struct canonicalize_options {

@@ -74,7 +74,7 @@ public:
 
   /// Multi-node crawl: marks URLs that another node already finished (its
   /// output holds them) as done here, so that they are neither fetched nor
-  /// output by this node; recorded in the state store with outcome
+  /// output by this node; recorded in the state store with verdict
   /// "handed_over". Thread-safe; completes like `inject`.
   future<none> mark_done(std::vector<std::string> urls);
 

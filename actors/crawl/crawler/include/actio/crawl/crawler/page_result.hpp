@@ -27,7 +27,7 @@ struct page_result {
   std::vector<std::string> links;
   /// Success, or a transient failure worth retrying (timeouts, resets,
   /// refused connections, 408, 429, 5xx), or a permanent one.
-  outcome result;
+  fetch_verdict result;
   /// Short classification for statistics: empty on a 2xx/3xx response,
   /// "http_404", "http_500", ... for HTTP errors, the `http::error_kind`
   /// name ("timeout", "redirect_loop", ...) for transport errors.

@@ -47,9 +47,10 @@ struct done_entry {
   /// Final HTTP status; absent when the last attempt failed at the
   /// transport level (DNS, connect, timeout, redirect loop...).
   std::optional<int> status;
-  /// Short free-form outcome: "ok", "http_error", an error text, "robots",
-  /// "recovered" (marked done from the output file on resume)...
-  std::string outcome;
+  /// Short free-form verdict (the `outcome` column): "ok", "http_error", an
+  /// error text, "robots", "recovered" (marked done from the output file on
+  /// resume)...
+  std::string verdict;
 };
 
 /// Crawl-wide parameters kept with the state so that a resumed crawl can
