@@ -35,6 +35,7 @@ using actio::test::child_process;
 using actio::test::crawl_temp_dir;
 using actio::test::demo_fixture;
 using actio::test::run_program;
+using actio::test::wait_for_lines;
 
 namespace fs = std::filesystem;
 
@@ -68,19 +69,6 @@ std::vector<std::string> crawl_args(const std::string& seed,
           "--delay",        "0",
           "--backoff",      "10",
           "--no-progress"};
-}
-
-/// Waits until `path` exists and holds at least `lines` output lines;
-/// false when `limit` passed first.
-bool wait_for_lines(const std::string& path, std::size_t lines,
-                    std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (fs::exists(path) && jsonl_sink::read_urls(path).size() >= lines)
-      return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
 }
 
 /// A listening TCP socket on 127.0.0.1:`port`, closed when destroyed.
