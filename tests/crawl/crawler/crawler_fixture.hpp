@@ -131,6 +131,20 @@ inline crawl::crawl_stats run_crawl_until(const crawl::crawl_options& o,
   return rt.run_until_complete(done);
 }
 
+/// Waits until the output file `path` exists and holds at least `lines`
+/// lines; false when `limit` passed first.
+inline bool wait_for_lines(const std::string& path, std::size_t lines,
+                           std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (std::filesystem::exists(path) &&
+        crawl::jsonl_sink::read_urls(path).size() >= lines)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 /// Records by URL (the last one wins) and how many lines each URL has.
 struct record_index {
   std::map<std::string, crawl::fetch_record> by_url;
