@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/http/client.hpp"
 
+#include "support/eventually.hpp"
 #include "support/http_test_server.hpp"
 #include "support/time_limit.hpp"
 
@@ -33,16 +34,7 @@ actio::task<int> fetch_status(http::client* client, std::string url) {
   co_return r ? r.value().status : -1;
 }
 
-template <class Pred>
-bool eventually(Pred pred) {
-  auto end = std::chrono::steady_clock::now() + 10s;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end)
-      return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using actio::test::eventually;
 
 /// Threads of this process now.
 std::size_t thread_count() {

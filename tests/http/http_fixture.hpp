@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actio/http/engine.hpp"
+#include "support/eventually.hpp"
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -95,19 +96,6 @@ inline http::request get(std::string url) {
   http::request r;
   r.url = std::move(url);
   return r;
-}
-
-/// Polls `pred` until true or `limit` passes.
-template <class Pred>
-bool eventually(Pred pred,
-                std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
 }
 
 } // namespace actio::test

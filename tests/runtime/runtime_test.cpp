@@ -2,6 +2,7 @@
 #include "actio/runtime.hpp"
 
 #include "actio/actio.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
@@ -15,6 +16,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <string>
@@ -140,13 +142,18 @@ TEST_CASE("options are read from ACTIO_ environment variables",
 TEST_CASE("stop() from another thread ends run_forever", "[runtime][threads]") {
   actio::test::time_limit limit{5s, "stop from another thread"};
   actio::runtime rt{actio::test::real_time()};
-  std::thread stopper([&rt] {
-    std::this_thread::sleep_for(50ms);
+  std::atomic<bool> looping{false};
+  rt.call_soon([&looping] { looping = true; });
+  std::thread stopper([&rt, &looping] {
+    // stop() is what is tested, so it must come while run_forever runs
+    // (no CHECK here: Catch's assertions belong to the test's thread)
+    actio::test::eventually([&] { return looping.load(); });
     rt.stop();
   });
   auto t0 = std::chrono::steady_clock::now();
   rt.run_forever();
   stopper.join();
+  CHECK(looping);
   CHECK(seconds_since(t0) < 2.0);
 }
 
@@ -217,12 +224,14 @@ TEST_CASE("shutdown with a detached actor blocked in a system call is "
   auto t0 = std::chrono::steady_clock::now();
   {
     actio::runtime rt{o};
+    std::atomic<bool> blocking{false};
     rt.system().spawn<caf::detached>(
-        [](caf::event_based_actor*) -> caf::behavior {
+        [&blocking](caf::event_based_actor*) -> caf::behavior {
+          blocking = true;
           std::this_thread::sleep_for(3s); // a blocking call
           return {};
         });
-    std::this_thread::sleep_for(20ms);
+    REQUIRE(actio::test::eventually([&] { return blocking.load(); }));
     t0 = std::chrono::steady_clock::now();
   }
   CHECK(seconds_since(t0) < 1.0);
@@ -258,12 +267,15 @@ TEST_CASE("an uncaught keyboard_interrupt cancels the tasks and exits with "
     close(fds[0]);
     actio::runtime rt; // handles SIGINT
     int out = fds[1];
+    static std::atomic<bool> sleeping{false};
     std::thread([] {
-      std::this_thread::sleep_for(200ms);
-      std::raise(SIGINT);
+      // Ctrl-C while the task sleeps, as a user would press it
+      if (actio::test::eventually([] { return sleeping.load(); }))
+        std::raise(SIGINT);
     }).detach();
     auto f = rt.create_task([out]() -> actio::task<int> {
       try {
+        sleeping = true;
         co_await actio::sleep(60s);
       } catch (const actio::cancelled_error&) {
         (void)!write(out, "cancelled\n", 10);

@@ -28,4 +28,14 @@ inline double elapsed(runtime& rt, time_point start) {
   return std::chrono::duration<double>(rt.time() - start).count();
 }
 
+/// Runs a coroutine test body on a fresh virtual-time runtime and returns
+/// what it returns: `body(rt)` must return a `task<T>`. The body may be a
+/// capturing lambda: it lives here until its task has finished. Timers of
+/// any length complete at once in real time, in deadline order.
+template <class Body>
+auto run_on_virtual_time(Body body) {
+  runtime rt{virtual_time()};
+  return rt.run_until_complete(body(rt));
+}
+
 } // namespace actio::test

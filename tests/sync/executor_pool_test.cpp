@@ -2,6 +2,7 @@
 #include "actio/sync/executor_pool.hpp"
 
 #include "actio/actio.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
@@ -40,12 +41,12 @@ void wait_open(const std::shared_future<void>& opened) {
 template <class Pred>
 actio::executor_stats wait_stats(actio::runtime& rt, actio::executor_pool& pool,
                                  Pred pred) {
-  for (;;) {
-    auto s = rt.run_until_complete(pool.stats());
-    if (pred(s))
-      return s;
-    std::this_thread::sleep_for(1ms);
-  }
+  actio::executor_stats s;
+  REQUIRE(actio::test::eventually([&] {
+    s = rt.run_until_complete(pool.stats());
+    return pred(s);
+  }));
+  return s;
 }
 
 int blocking_add(int a, int b) {
@@ -138,8 +139,7 @@ TEST_CASE("cancelling a running job does not stop it: cancel() returns false "
     wait_open(o);
     return 7;
   });
-  while (!*started)
-    std::this_thread::sleep_for(1ms);
+  REQUIRE(actio::test::eventually([&] { return started->load(); }));
   CHECK_FALSE(job.cancel());
   g.open();
   CHECK(rt.run_until_complete(job) == 7);
@@ -226,9 +226,10 @@ TEST_CASE("the runtime's close returns promptly while a worker is blocked in "
   auto stuck =
       actio::default_executor(*rt).submit([o = g.opened] { wait_open(o); });
   auto start = std::chrono::steady_clock::now();
-  while (rt->run_until_complete(actio::default_executor(*rt).stats()).running ==
-         0)
-    std::this_thread::sleep_for(1ms);
+  REQUIRE(actio::test::eventually([&] {
+    return rt->run_until_complete(actio::default_executor(*rt).stats())
+               .running != 0;
+  }));
   rt->close();
   auto took = std::chrono::steady_clock::now() - start;
   CHECK(took < 2s);

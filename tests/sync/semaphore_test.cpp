@@ -14,6 +14,7 @@
 
 using namespace std::chrono_literals;
 using actio::test::elapsed;
+using actio::test::run_on_virtual_time;
 using actio::test::virtual_time;
 
 namespace {
@@ -70,17 +71,19 @@ actio::task<void> stubborn_holder(actio::semaphore sem,
 
 TEST_CASE("a semaphore of 2 lets 2 of 6 one-second jobs run at a time",
           "[semaphore]") {
-  actio::runtime rt{virtual_time()};
-  actio::semaphore sem{rt, 2};
-  gauge g;
-  auto start = rt.time();
-  std::vector<actio::future<actio::none>> jobs;
-  for (int i = 0; i < 6; ++i)
-    jobs.push_back(rt.create_task(limited_job, sem, &g));
-  rt.run_until_complete(actio::gather(jobs));
-  CHECK(g.peak == 2);
-  CHECK(elapsed(rt, start) == Approx(3.0).margin(0.01));
-  CHECK(rt.run_until_complete(sem.value()) == 2);
+  run_on_virtual_time([](actio::runtime& rt) -> actio::task<void> {
+    actio::semaphore sem{rt, 2};
+    gauge g;
+    auto start = rt.time();
+    std::vector<actio::future<actio::none>> jobs;
+    for (int i = 0; i < 6; ++i)
+      jobs.push_back(actio::create_task(limited_job, sem, &g));
+    co_await actio::gather(jobs);
+    CHECK(g.peak == 2);
+    CHECK(elapsed(rt, start) == Approx(3.0).margin(0.01));
+    auto left = co_await sem.value();
+    CHECK(left == 2);
+  });
 }
 
 TEST_CASE("waiting acquirers get permits first come, first served, and a "

@@ -4,6 +4,7 @@
 #include "actio/crawl/crawler/report.hpp"
 #include "actio/crawl/demo/demo_check.hpp"
 #include "crawl/crawler/crawler_fixture.hpp"
+#include "support/eventually.hpp"
 #include "support/http_test_server.hpp"
 #include "support/run_program.hpp"
 
@@ -278,10 +279,8 @@ TEST_CASE("retry counts survive SIGKILL: a URL failing every time gets at "
   killed_args.insert(killed_args.end(), {"--backoff", "3000"});
   {
     actio::test::child_process killed{killed_args};
-    auto end = std::chrono::steady_clock::now() + 20s;
-    while (retries_logged(dir.file("state.db")) < 2 &&
-           std::chrono::steady_clock::now() < end)
-      std::this_thread::sleep_for(10ms);
+    REQUIRE(actio::test::eventually(
+        [&] { return retries_logged(dir.file("state.db")) >= 2; }, 20s, 10ms));
     REQUIRE(retries_logged(dir.file("state.db")) == 2);
     killed.signal(SIGKILL);
     REQUIRE(killed.wait_exit(10s));

@@ -13,6 +13,7 @@
 
 #include "actio/crawl/crawler/report.hpp"
 #include "actio/crawl/demo/demo_check.hpp"
+#include "support/eventually.hpp"
 #include "support/sqlite_database.hpp"
 #include "support/tls_test_ca.hpp"
 
@@ -110,10 +111,12 @@ void with_worker_crawling(const crawl_temp_dir& dir,
   auto address = listening_address(coordinator);
   REQUIRE(!address.empty());
   child_process w{worker_args(dir, "w1", address)};
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (actio::crawl::jsonl_sink::read_urls(dir.file("w1.jsonl")).empty() &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
+  actio::test::eventually(
+      [&] {
+        return !actio::crawl::jsonl_sink::read_urls(dir.file("w1.jsonl"))
+                    .empty();
+      },
+      60s, 10ms);
   act(coordinator, w);
 }
 
@@ -166,10 +169,9 @@ TEST_CASE("a worker killed with SIGKILL mid-crawl has its hosts handed over "
 
   // Kill w1 once it has written some pages.
   auto w1_out = dir.file("w1.jsonl");
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (actio::crawl::jsonl_sink::read_urls(w1_out).size() < 20 &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
+  actio::test::eventually(
+      [&] { return actio::crawl::jsonl_sink::read_urls(w1_out).size() >= 20; },
+      60s, 10ms);
   auto before_kill = actio::crawl::jsonl_sink::read_urls(w1_out).size();
   REQUIRE(before_kill >= 20);
   w1.signal(SIGKILL);

@@ -7,6 +7,7 @@
 #include "actio/crawl/store/jsonl_sink.hpp"
 #include "actio/runtime.hpp"
 #include "actio/runtime_options.hpp"
+#include "support/eventually.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -125,8 +126,8 @@ inline crawl::crawl_stats run_crawl_until(const crawl::crawl_options& o,
   runtime rt{test_runtime_options()};
   crawl::crawler c{rt, o};
   auto done = c.run();
-  while (c.progress().pages < pages && !done.done())
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(eventually([&] { return c.progress().pages >= pages || done.done(); },
+                     std::chrono::seconds{60}));
   c.stop();
   return rt.run_until_complete(done);
 }
@@ -135,14 +136,12 @@ inline crawl::crawl_stats run_crawl_until(const crawl::crawl_options& o,
 /// lines; false when `limit` passed first.
 inline bool wait_for_lines(const std::string& path, std::size_t lines,
                            std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (std::filesystem::exists(path) &&
-        crawl::jsonl_sink::read_urls(path).size() >= lines)
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
+  return eventually(
+      [&] {
+        return std::filesystem::exists(path) &&
+               crawl::jsonl_sink::read_urls(path).size() >= lines;
+      },
+      limit, std::chrono::milliseconds{10});
 }
 
 /// Records by URL (the last one wins) and how many lines each URL has.

@@ -2,6 +2,7 @@
 #include "actio/http/client.hpp"
 
 #include "crawl/crawler/crawler_fixture.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 
 #include "actio/sleep.hpp"
@@ -16,6 +17,7 @@
 using namespace std::chrono_literals;
 using actio::http::client;
 using actio::test::demo_fixture;
+using actio::test::eventually;
 using actio::test::time_limit;
 namespace http = actio::http;
 
@@ -66,15 +68,13 @@ TEST_CASE("cancelling an http::client future aborts the transfer in curl",
   actio::runtime rt{actio::test::test_runtime_options()};
   http::client client{rt};
   auto f = client.get(demo.seed());
-  while (client.engine().stats().in_flight == 0)
-    std::this_thread::sleep_for(1ms);
+  REQUIRE(eventually([&] { return client.engine().stats().in_flight != 0; }));
   auto t0 = std::chrono::steady_clock::now();
   CHECK(f.cancel());
   CHECK(f.cancelled());
   // The engine counts the transfer as failed (cancelled) once curl let go
   // of it: well before the server's 3 s latency.
-  while (client.engine().stats().failed != 1)
-    std::this_thread::sleep_for(1ms);
+  REQUIRE(eventually([&] { return client.engine().stats().failed == 1; }));
   CHECK(std::chrono::steady_clock::now() - t0 < 1s);
   CHECK(client.engine().stats().in_flight == 0);
 }
@@ -88,14 +88,12 @@ TEST_CASE("cancelling the task awaiting an http::client future cancels the "
   actio::runtime rt{actio::test::test_runtime_options()};
   http::client client{rt};
   auto task = rt.create_task(fetch_status, &client, demo.seed());
-  while (client.engine().stats().in_flight == 0)
-    std::this_thread::sleep_for(1ms);
+  REQUIRE(eventually([&] { return client.engine().stats().in_flight != 0; }));
   task.cancel();
   task.wait();
   CHECK(task.cancelled());
   auto t0 = std::chrono::steady_clock::now();
-  while (client.engine().stats().failed != 1)
-    std::this_thread::sleep_for(1ms);
+  REQUIRE(eventually([&] { return client.engine().stats().failed == 1; }));
   CHECK(std::chrono::steady_clock::now() - t0 < 1s);
   CHECK(client.engine().stats().completed == 0);
 }

@@ -6,6 +6,7 @@
 
 #include "crawl/crawler/crawler_fixture.hpp"
 #include "crawl/crawler/site_replies.hpp"
+#include "support/eventually.hpp"
 #include "support/http_test_server.hpp"
 #include "support/time_limit.hpp"
 
@@ -165,9 +166,11 @@ TEST_CASE("retry counts survive a stop and resume: a URL gets at most "
     actio::runtime rt{actio::test::test_runtime_options()};
     crawler c{rt, o};
     auto done = c.run();
-    while (failing_calls < 2 && !done.done())
-      std::this_thread::sleep_for(5ms);
-    std::this_thread::sleep_for(300ms);
+    // stop once the second failure is handled (its retry waiting out the
+    // backoff): the page is neither in flight nor done
+    REQUIRE(actio::test::eventually([&] {
+      return done.done() || (failing_calls >= 2 && c.progress().in_flight == 0);
+    }));
     c.stop();
     auto stats = rt.run_until_complete(done);
     CHECK(stats.interrupted);

@@ -4,6 +4,7 @@
 #include "actio/net/connection.hpp"
 
 #include "actio/actio.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
@@ -501,8 +502,8 @@ TEST_CASE("an actor busy with one line pauses reading at input_window, "
   }
   s.write_eof();
   auto c = rt.run_until_complete(conn->get_future());
-  while (!c.reading_paused()) // the window fills up
-    std::this_thread::sleep_for(1ms);
+  // the window fills up
+  REQUIRE(actio::test::eventually([&] { return c.reading_paused(); }));
   CHECK(c.unsent_bytes() == 0); // paused by the window, not by high_water
   go->set_value();
   rt.run_until_complete(ended);

@@ -4,6 +4,7 @@
 #include "actio/net/stream.hpp"
 
 #include "actio/actio.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
@@ -17,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -108,8 +110,7 @@ public:
 
   /// Waits until the handler has read all `total` bytes.
   void wait_for_everything() const {
-    while (received() < total)
-      std::this_thread::sleep_for(5ms);
+    REQUIRE(actio::test::eventually([&] { return received() >= total; }));
     CHECK(received() == total);
   }
 
@@ -238,7 +239,15 @@ TEST_CASE("a connect that gets no answer fails with timeout after the "
   std::vector<int> fillers;
   for (int i = 0; i < 4; ++i)
     fillers.push_back(raw_connect(full.port));
-  std::this_thread::sleep_for(50ms);
+  // the backlog is full once one filler's handshake has completed
+  REQUIRE(actio::test::eventually([&] {
+    for (int fd : fillers) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, 0) == 1 && (p.revents & POLLOUT))
+        return true;
+    }
+    return false;
+  }));
   actio::runtime rt{real_time()};
   actio::connect_options o;
   o.timeout = 300ms;

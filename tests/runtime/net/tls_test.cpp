@@ -2,6 +2,7 @@
 #include "actio/net/tls.hpp"
 
 #include "actio/actio.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 #include "support/tls_self_signed.hpp"
 #include "support/virtual_runtime.hpp"
@@ -288,8 +289,7 @@ TEST_CASE("closing the runtime during TLS handshakes leaks nothing and "
         actio::open_connection("127.0.0.1", silent_server.port(), tls_client());
     auto raw = rt.run_until_complete(
         actio::open_connection("127.0.0.1", tls_srv.port()));
-    while (tls_srv.accepted() == 0)
-      std::this_thread::sleep_for(5ms);
+    REQUIRE(actio::test::eventually([&] { return tls_srv.accepted() != 0; }));
     t0 = std::chrono::steady_clock::now();
   }
   CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)

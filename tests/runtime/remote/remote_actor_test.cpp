@@ -3,6 +3,7 @@
 
 #include "runtime/remote/forked_peer.hpp"
 #include "runtime/remote/remote_fixture.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 
 #include <caf/send.hpp>
@@ -178,8 +179,7 @@ TEST_CASE("a request to a remote actor that ends fails with remote_error",
       });
   auto port = actio::publish(server, hole, "127.0.0.1", 0);
   auto f = client.create_task(ask, port, 1);
-  while (!received)
-    std::this_thread::sleep_for(1ms);
+  REQUIRE(actio::test::eventually([&] { return received.load(); }));
   caf::anon_send_exit(hole, caf::exit_reason::kill);
   CHECK(starts_with(outcome(client, f),
                     "remote_error: request failed: the remote actor ended"));
