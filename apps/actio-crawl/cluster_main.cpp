@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cluster_main.hpp"
+#include "exit_codes.hpp"
 
 #include <actio/actio.hpp>
 #include <actio/crawl/cluster/cluster_coordinator.hpp>
@@ -25,11 +26,6 @@ namespace crawl = actio::crawl;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr int exit_ok = 0;
-constexpr int exit_fatal = 1;
-constexpr int exit_usage = 2;
-constexpr int exit_interrupted = 130;
 
 void say(const std::string& text) {
   std::fprintf(stderr, "actio-crawl: %s\n", text.c_str());
