@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/crawl/store/state_store.hpp"
 
+#include "sqlite_statement.hpp"
 #include "state_file_probe.hpp"
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,9 @@
 #include <utility>
 
 namespace actio::crawl {
+
+using detail::sqlite_row;
+using detail::sqlite_statement;
 
 namespace {
 
@@ -61,14 +65,6 @@ std::uint64_t to_unsigned(std::int64_t x) noexcept {
   return r;
 }
 
-std::string column_text(sqlite3_stmt* st, int col) {
-  const auto* p = sqlite3_column_text(st, col);
-  if (p == nullptr)
-    return {};
-  return std::string(reinterpret_cast<const char*>(p),
-                     static_cast<std::size_t>(sqlite3_column_bytes(st, col)));
-}
-
 /// Puts one row of the `meta` table into `out`.
 void read_meta_row(const std::string& path, const std::string& key,
                    std::string value, crawl_metadata& out) {
@@ -89,53 +85,21 @@ void read_meta_row(const std::string& path, const std::string& key,
 
 } // namespace
 
-/// Prepared statements, finalized together.
+/// The store's prepared statements, finalized with it.
 struct state_store::statements {
-  sqlite3_stmt* insert_seen = nullptr;
-  sqlite3_stmt* insert_frontier = nullptr;
-  sqlite3_stmt* set_in_flight = nullptr;
-  sqlite3_stmt* update_retry = nullptr;
-  sqlite3_stmt* insert_retry = nullptr;
-  sqlite3_stmt* delete_frontier = nullptr;
-  sqlite3_stmt* upsert_done = nullptr;
-  sqlite3_stmt* insert_done_if_absent = nullptr;
-  sqlite3_stmt* select_done = nullptr;
-  sqlite3_stmt* count_retries = nullptr;
-  sqlite3_stmt* upsert_meta = nullptr;
-  sqlite3_stmt* insert_routed = nullptr;
-
-  ~statements() {
-    for (auto* st :
-         {insert_seen, insert_frontier, set_in_flight, update_retry,
-          insert_retry, delete_frontier, upsert_done, insert_done_if_absent,
-          select_done, count_retries, upsert_meta, insert_routed})
-      sqlite3_finalize(st);
-  }
+  sqlite_statement insert_seen;
+  sqlite_statement insert_frontier;
+  sqlite_statement set_in_flight;
+  sqlite_statement update_retry;
+  sqlite_statement insert_retry;
+  sqlite_statement delete_frontier;
+  sqlite_statement upsert_done;
+  sqlite_statement insert_done_if_absent;
+  sqlite_statement select_done;
+  sqlite_statement count_retries;
+  sqlite_statement upsert_meta;
+  sqlite_statement insert_routed;
 };
-
-namespace {
-
-/// Resets and clears a statement's bindings when the scope ends.
-class stmt_guard {
-public:
-  explicit stmt_guard(sqlite3_stmt* st) : st_(st) {}
-  ~stmt_guard() {
-    sqlite3_reset(st_);
-    sqlite3_clear_bindings(st_);
-  }
-  stmt_guard(const stmt_guard&) = delete;
-  stmt_guard& operator=(const stmt_guard&) = delete;
-
-private:
-  sqlite3_stmt* st_;
-};
-
-void bind_text(sqlite3_stmt* st, int idx, std::string_view s) {
-  sqlite3_bind_text(st, idx, s.data(), static_cast<int>(s.size()),
-                    SQLITE_TRANSIENT);
-}
-
-} // namespace
 
 state_store::state_store(const std::string& path, state_store_options options)
     : path_(path), options_(options), stmts_(std::make_unique<statements>()) {
@@ -194,15 +158,14 @@ state_store::state_store(const std::string& path, state_store_options options)
                               ": not a crawl state file (it changed while "
                               "being opened)");
     {
-      sqlite3_stmt* st = nullptr;
-      rc = sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &st, nullptr);
-      if (rc != SQLITE_OK)
-        fail("integrity check failed", rc);
+      sqlite_statement check{db_, "PRAGMA quick_check"};
+      if (check.code() != SQLITE_OK)
+        fail("integrity check failed", check.code());
       std::string result;
-      rc = sqlite3_step(st);
-      if (rc == SQLITE_ROW)
-        result = column_text(st, 0);
-      sqlite3_finalize(st);
+      rc = check.each_row([&](const sqlite_row& row) {
+        result = row.text(0);
+        return false;
+      });
       if (rc != SQLITE_ROW)
         fail("integrity check failed", rc);
       if (result != "ok")
@@ -210,12 +173,14 @@ state_store::state_store(const std::string& path, state_store_options options)
                                 ": database is corrupted: " + result);
     }
     {
-      sqlite3_stmt* st = nullptr;
-      rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode=WAL", -1, &st, nullptr);
+      sqlite_statement wal{db_, "PRAGMA journal_mode=WAL"};
       std::string mode;
-      if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        mode = column_text(st, 0);
-      sqlite3_finalize(st);
+      rc = wal.code();
+      if (rc == SQLITE_OK)
+        rc = wal.each_row([&](const sqlite_row& row) {
+          mode = row.text(0);
+          return false;
+        });
       if (rc != SQLITE_ROW)
         fail("cannot enable WAL journal", rc);
       if (mode != "wal")
@@ -238,11 +203,10 @@ state_store::state_store(const std::string& path, state_store_options options)
         throw;
       }
     }
-    auto prep = [this](sqlite3_stmt*& st, const char* sql) {
-      int prc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-                                   nullptr);
-      if (prc != SQLITE_OK)
-        fail("cannot prepare statement", prc);
+    auto prep = [this](sqlite_statement& st, const char* sql) {
+      st = sqlite_statement{db_, sql, true};
+      if (st.code() != SQLITE_OK)
+        fail("cannot prepare statement", st.code());
     };
     auto& s = *stmts_;
     prep(s.insert_seen, "INSERT OR IGNORE INTO seen(url, hash) VALUES(?1, ?2)");
@@ -292,16 +256,15 @@ state_store::read_metadata(const std::string& path) {
   if (rc != SQLITE_OK)
     throw failed(rc);
   sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* st = nullptr;
-  rc = sqlite3_prepare_v2(db, "SELECT key, value FROM meta", -1, &st, nullptr);
+  sqlite_statement meta{db, "SELECT key, value FROM meta"};
   crawl_metadata out;
   bool any = false;
+  rc = meta.code();
   if (rc == SQLITE_OK)
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    rc = meta.each_row([&](const sqlite_row& row) {
       any = true;
-      read_meta_row(path, column_text(st, 0), column_text(st, 1), out);
-    }
-  sqlite3_finalize(st);
+      read_meta_row(path, row.text(0), row.text(1), out);
+    });
   if (rc != SQLITE_DONE)
     throw failed(rc);
   if (!any)
@@ -349,27 +312,35 @@ void state_store::fail(std::string_view what, int rc) const {
   throw state_store_error(msg);
 }
 
-int state_store::pragma_int(const char* name) {
-  sqlite3_stmt* st = nullptr;
-  auto sql = std::string("PRAGMA ") + name;
-  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr);
+namespace {
+
+/// The integer a one-row query on `db` yields; SQLITE_ROW in `rc` when it
+/// did.
+int single_int(sqlite3* db, const char* sql, int& rc) {
+  sqlite_statement query{db, sql};
   int value = 0;
-  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-    value = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
+  rc = query.code();
+  if (rc == SQLITE_OK)
+    rc = query.each_row([&](const sqlite_row& row) {
+      value = static_cast<int>(row.int64(0));
+      return false;
+    });
+  return value;
+}
+
+} // namespace
+
+int state_store::pragma_int(const char* name) {
+  int rc = 0;
+  int value = single_int(db_, (std::string("PRAGMA ") + name).c_str(), rc);
   if (rc != SQLITE_ROW)
     fail("cannot read " + std::string(name), rc);
   return value;
 }
 
 int state_store::schema_objects() {
-  sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM sqlite_master", -1,
-                              &st, nullptr);
-  int value = 0;
-  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-    value = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
+  int rc = 0;
+  int value = single_int(db_, "SELECT COUNT(*) FROM sqlite_master", rc);
   if (rc != SQLITE_ROW)
     fail("cannot read the schema", rc);
   return value;
@@ -441,12 +412,8 @@ void state_store::set_metadata(const crawl_metadata& metadata) {
   std::lock_guard<std::mutex> guard{mtx_};
   guarded(db_, in_txn_, pending_ops_, [&] {
     begin_if_needed();
-    auto* st = stmts_->upsert_meta;
     auto put = [&](std::string_view key, const std::string& value) {
-      stmt_guard g{st};
-      bind_text(st, 1, key);
-      bind_text(st, 2, value);
-      int rc = sqlite3_step(st);
+      int rc = stmts_->upsert_meta.run(key, value);
       if (rc != SQLITE_DONE)
         fail("cannot write metadata", rc);
     };
@@ -465,24 +432,14 @@ state_store::record_discovered(const std::vector<frontier_entry>& entries) {
     begin_if_needed();
     for (const auto& e : entries) {
       {
-        auto* st = stmts_->insert_seen;
-        stmt_guard g{st};
-        bind_text(st, 1, e.url);
-        sqlite3_bind_int64(st, 2, to_signed(url_hash(e.url)));
-        int rc = sqlite3_step(st);
+        int rc = stmts_->insert_seen.run(e.url, to_signed(url_hash(e.url)));
         if (rc != SQLITE_DONE)
           fail("cannot record discovered URL", rc);
         if (sqlite3_changes(db_) == 0)
           continue;
       }
-      auto* st = stmts_->insert_frontier;
-      stmt_guard g{st};
-      bind_text(st, 1, e.url);
-      sqlite3_bind_int64(st, 2, e.depth);
-      sqlite3_bind_int64(st, 3, e.attempts);
-      sqlite3_bind_int64(st, 4, e.not_before_ms);
-      bind_text(st, 5, e.reason);
-      int rc = sqlite3_step(st);
+      int rc = stmts_->insert_frontier.run(e.url, e.depth, e.attempts,
+                                           e.not_before_ms, e.reason);
       if (rc != SQLITE_DONE)
         fail("cannot record discovered URL", rc);
       ++added;
@@ -498,11 +455,7 @@ void state_store::record_routed(const std::vector<frontier_entry>& entries) {
   guarded(db_, in_txn_, pending_ops_, [&] {
     begin_if_needed();
     for (const auto& e : entries) {
-      auto* st = stmts_->insert_routed;
-      stmt_guard g{st};
-      bind_text(st, 1, e.url);
-      sqlite3_bind_int64(st, 2, e.depth);
-      int rc = sqlite3_step(st);
+      int rc = stmts_->insert_routed.run(e.url, e.depth);
       if (rc != SQLITE_DONE)
         fail("cannot record routed URL", rc);
     }
@@ -515,10 +468,7 @@ void state_store::record_in_flight(std::string_view url) {
   std::lock_guard<std::mutex> guard{mtx_};
   guarded(db_, in_txn_, pending_ops_, [&] {
     begin_if_needed();
-    auto* st = stmts_->set_in_flight;
-    stmt_guard g{st};
-    bind_text(st, 1, url);
-    int rc = sqlite3_step(st);
+    int rc = stmts_->set_in_flight.run(url);
     if (rc != SQLITE_DONE)
       fail("cannot record in-flight URL", rc);
   });
@@ -531,26 +481,11 @@ void state_store::record_retry(std::string_view url, std::uint32_t attempts,
   std::lock_guard<std::mutex> guard{mtx_};
   guarded(db_, in_txn_, pending_ops_, [&] {
     begin_if_needed();
-    {
-      auto* st = stmts_->update_retry;
-      stmt_guard g{st};
-      bind_text(st, 1, url);
-      sqlite3_bind_int64(st, 2, attempts);
-      sqlite3_bind_int64(st, 3, not_before_ms);
-      bind_text(st, 4, reason);
-      int rc = sqlite3_step(st);
+    for (auto* st : {&stmts_->update_retry, &stmts_->insert_retry}) {
+      int rc = st->run(url, attempts, not_before_ms, reason);
       if (rc != SQLITE_DONE)
         fail("cannot record retry", rc);
     }
-    auto* st = stmts_->insert_retry;
-    stmt_guard g{st};
-    bind_text(st, 1, url);
-    sqlite3_bind_int64(st, 2, attempts);
-    sqlite3_bind_int64(st, 3, not_before_ms);
-    bind_text(st, 4, reason);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE)
-      fail("cannot record retry", rc);
   });
   after_op();
 }
@@ -559,34 +494,13 @@ void state_store::record_done(const done_entry& entry) {
   std::lock_guard<std::mutex> guard{mtx_};
   guarded(db_, in_txn_, pending_ops_, [&] {
     begin_if_needed();
-    {
-      auto* st = stmts_->delete_frontier;
-      stmt_guard g{st};
-      bind_text(st, 1, entry.url);
-      int rc = sqlite3_step(st);
+    auto done = [this](int rc) {
       if (rc != SQLITE_DONE)
         fail("cannot record done URL", rc);
-    }
-    {
-      auto* st = stmts_->insert_seen;
-      stmt_guard g{st};
-      bind_text(st, 1, entry.url);
-      sqlite3_bind_int64(st, 2, to_signed(url_hash(entry.url)));
-      int rc = sqlite3_step(st);
-      if (rc != SQLITE_DONE)
-        fail("cannot record done URL", rc);
-    }
-    auto* st = stmts_->upsert_done;
-    stmt_guard g{st};
-    bind_text(st, 1, entry.url);
-    if (entry.status)
-      sqlite3_bind_int(st, 2, *entry.status);
-    else
-      sqlite3_bind_null(st, 2);
-    bind_text(st, 3, entry.verdict);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE)
-      fail("cannot record done URL", rc);
+    };
+    done(stmts_->delete_frontier.run(entry.url));
+    done(stmts_->insert_seen.run(entry.url, to_signed(url_hash(entry.url))));
+    done(stmts_->upsert_done.run(entry.url, entry.status, entry.verdict));
   });
   after_op();
 }
@@ -599,30 +513,19 @@ state_store::mark_done_if_absent(const std::vector<done_entry>& entries) {
     begin_if_needed();
     for (const auto& e : entries) {
       {
-        auto* st = stmts_->insert_done_if_absent;
-        stmt_guard g{st};
-        bind_text(st, 1, e.url);
-        if (e.status)
-          sqlite3_bind_int(st, 2, *e.status);
-        else
-          sqlite3_bind_null(st, 2);
-        bind_text(st, 3, e.verdict);
-        int rc = sqlite3_step(st);
+        int rc = stmts_->insert_done_if_absent.run(e.url, e.status, e.verdict);
         if (rc != SQLITE_DONE)
           fail("cannot mark URL done", rc);
         if (sqlite3_changes(db_) == 0)
           continue;
       }
       ++added;
-      for (auto* st : {stmts_->delete_frontier, stmts_->insert_seen}) {
-        stmt_guard g{st};
-        bind_text(st, 1, e.url);
-        if (st == stmts_->insert_seen)
-          sqlite3_bind_int64(st, 2, to_signed(url_hash(e.url)));
-        int rc = sqlite3_step(st);
+      auto done = [this](int rc) {
         if (rc != SQLITE_DONE)
           fail("cannot mark URL done", rc);
-      }
+      };
+      done(stmts_->delete_frontier.run(e.url));
+      done(stmts_->insert_seen.run(e.url, to_signed(url_hash(e.url))));
     }
     commit_locked();
   });
@@ -641,10 +544,7 @@ std::size_t state_store::pending_ops() const {
 
 bool state_store::is_done(std::string_view url) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto* st = stmts_->select_done;
-  stmt_guard g{st};
-  bind_text(st, 1, url);
-  int rc = sqlite3_step(st);
+  int rc = stmts_->select_done.run(url);
   if (rc == SQLITE_ROW)
     return true;
   if (rc != SQLITE_DONE)
@@ -654,13 +554,16 @@ bool state_store::is_done(std::string_view url) {
 
 std::size_t state_store::retry_count(std::string_view url) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto* st = stmts_->count_retries;
-  stmt_guard g{st};
-  bind_text(st, 1, url);
-  int rc = sqlite3_step(st);
+  std::int64_t count = 0;
+  int rc = stmts_->count_retries.each_row(
+      [&](const sqlite_row& row) {
+        count = row.int64(0);
+        return false;
+      },
+      url);
   if (rc != SQLITE_ROW)
     fail("cannot read retry log", rc);
-  return static_cast<std::size_t>(sqlite3_column_int64(st, 0));
+  return static_cast<std::size_t>(count);
 }
 
 loaded_state state_store::load() {
@@ -672,47 +575,42 @@ loaded_state state_store::load() {
     exec("UPDATE frontier SET in_flight=0 WHERE in_flight<>0");
     out.was_in_flight = static_cast<std::size_t>(sqlite3_changes(db_));
     auto query = [this](const char* sql, auto&& row) {
-      sqlite3_stmt* st = nullptr;
-      int rc = sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
-      if (rc != SQLITE_OK)
-        fail("cannot load state", rc);
-      while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        row(st);
-      sqlite3_finalize(st);
+      sqlite_statement st{db_, sql};
+      if (st.code() != SQLITE_OK)
+        fail("cannot load state", st.code());
+      int rc = st.each_row(row);
       if (rc != SQLITE_DONE)
         fail("cannot load state", rc);
     };
-    query("SELECT key, value FROM meta", [&](sqlite3_stmt* st) {
-      read_meta_row(path_, column_text(st, 0), column_text(st, 1),
-                    out.metadata);
+    query("SELECT key, value FROM meta", [&](const sqlite_row& row) {
+      read_meta_row(path_, row.text(0), row.text(1), out.metadata);
     });
     query("SELECT url, depth, attempts, not_before, reason FROM frontier "
           "ORDER BY id",
-          [&](sqlite3_stmt* st) {
+          [&](const sqlite_row& row) {
             frontier_entry e;
-            e.url = column_text(st, 0);
-            e.depth = static_cast<std::uint32_t>(sqlite3_column_int64(st, 1));
-            e.attempts =
-                static_cast<std::uint32_t>(sqlite3_column_int64(st, 2));
-            e.not_before_ms = sqlite3_column_int64(st, 3);
-            e.reason = column_text(st, 4);
+            e.url = row.text(0);
+            e.depth = static_cast<std::uint32_t>(row.int64(1));
+            e.attempts = static_cast<std::uint32_t>(row.int64(2));
+            e.not_before_ms = row.int64(3);
+            e.reason = row.text(4);
             out.pending.push_back(std::move(e));
           });
-    query("SELECT hash FROM seen", [&](sqlite3_stmt* st) {
-      out.seen_hashes.push_back(to_unsigned(sqlite3_column_int64(st, 0)));
+    query("SELECT hash FROM seen", [&](const sqlite_row& row) {
+      out.seen_hashes.push_back(to_unsigned(row.int64(0)));
     });
-    query("SELECT url, status, outcome FROM done", [&](sqlite3_stmt* st) {
+    query("SELECT url, status, outcome FROM done", [&](const sqlite_row& row) {
       done_entry e;
-      e.url = column_text(st, 0);
-      if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-        e.status = sqlite3_column_int(st, 1);
-      e.verdict = column_text(st, 2);
+      e.url = row.text(0);
+      if (!row.is_null(1))
+        e.status = static_cast<int>(row.int64(1));
+      e.verdict = row.text(2);
       out.done.push_back(std::move(e));
     });
-    query("SELECT url, depth FROM routed", [&](sqlite3_stmt* st) {
+    query("SELECT url, depth FROM routed", [&](const sqlite_row& row) {
       frontier_entry e;
-      e.url = column_text(st, 0);
-      e.depth = static_cast<std::uint32_t>(sqlite3_column_int64(st, 1));
+      e.url = row.text(0);
+      e.depth = static_cast<std::uint32_t>(row.int64(1));
       e.reason = "routed";
       out.routed.push_back(std::move(e));
     });
