@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// The crawler's coordinator: the one actor that owns the frontier, the
-// robots.txt cache, the output sink and the state store. Private to
-// actors/src/crawler.
+// The crawler's coordinator: the one actor that admits URLs and hands
+// them to workers, wiring the parts that own the other concerns (the
+// robots.txt gate, the depth gate, the page output). Private to
+// actors/crawl/crawler.
 
 #include "actio/crawl/core/frontier.hpp"
-#include "actio/crawl/core/robots.hpp"
 #include "actio/crawl/core/seen_set.hpp"
 #include "actio/crawl/crawler/crawl_options.hpp"
 #include "actio/crawl/crawler/crawl_stats.hpp"
@@ -17,17 +17,22 @@
 #include "actio/detail/closure_actor.hpp"
 #include "actio/future.hpp"
 #include "actio/http/client.hpp"
+#include "depth_gate.hpp"
+#include "finished_page.hpp"
+#include "page_output.hpp"
+#include "parked_url.hpp"
 #include "redirect_chain.hpp"
+#include "robots_fetcher.hpp"
+#include "robots_gate.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <map>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace actio::crawl::detail {
@@ -62,9 +67,13 @@ struct coordinator_setup {
   url_filter filter{{}, {}, false};
 };
 
-/// The coordinator's state. Every member function runs on its actor (posted
-/// closures), one at a time, so nothing here is locked.
-class coordinator final : public actio::detail::closure_body {
+/// The coordinator's state: admission (seen sets, filter, routing to other
+/// nodes, `max_pages`) and dispatch (waiting workers, leases, the tick),
+/// wiring the robots.txt gate, the depth gate and the page output. Every
+/// member function runs on its actor (posted closures), one at a time, so
+/// nothing here is locked.
+class coordinator final : public actio::detail::closure_body,
+                          private robots_gate::host {
 public:
   coordinator(coordinator_setup setup, http::client& http,
               std::shared_ptr<shared_progress> progress,
@@ -87,9 +96,6 @@ public:
   /// For redirect targets, which are not frontier entries.
   void robots_allows(const std::string& url, promise<robots_answer> p);
 
-  /// The robots.txt fetch of `origin` ended.
-  void robots_fetched(const std::string& origin, http::result r);
-
   /// Stop: flush what is finished, complete `done` as interrupted.
   void stop();
 
@@ -103,91 +109,69 @@ public:
   void finish_now();
 
 private:
-  enum class robots_status { fetching, waiting_retry, ready, failed };
-  /// A URL waiting for its origin's robots.txt.
-  struct parked_url {
-    std::string url;
-    std::uint32_t depth = 0;
-    std::uint32_t attempts = 0;
-  };
-  struct origin_state {
-    robots_status status = robots_status::fetching;
-    std::optional<robots_policy> policy;
-    std::vector<parked_url> parked;
-    std::vector<std::pair<std::string, promise<robots_answer>>> checks;
-    std::string host;
-    std::uint32_t attempts = 0;
-    std::string last_error;
-  };
-  struct finished_page {
-    fetch_record record;
-    std::vector<std::string> links;
-    std::string error_kind;
-    std::string verdict;
-  };
-
   template <class Fn>
   void guarded(Fn&& fn);
+
+  // Admission.
   void admit(const std::string& url, std::uint32_t depth, bool recorded,
              const char* reason, std::uint32_t attempts = 0);
-  void enqueue(const std::string& url, std::uint32_t depth,
-               std::uint32_t attempts);
   /// Admits URLs waiting beyond the page limit while there is room (a
   /// robots.txt refusal frees a place).
   void admit_over_limit();
-  void start_robots(const std::string& origin);
-  void release_parked(origin_state& o);
-  void answer_checks(origin_state& o);
-  /// The answer for `url` of an origin whose robots.txt is ready or failed.
-  static robots_answer verdict(const origin_state& o, const std::string& url);
-  void answer_all_checks_stopping();
-  void open_inc(std::uint32_t depth);
-  void open_dec(std::uint32_t depth);
+  /// Opens an admitted URL at its depth and sends it to the frontier,
+  /// through the robots.txt gate when robots are obeyed.
+  void enqueue(parked_url url);
+  void add_to_frontier(const parked_url& url);
+
+  // robots_gate::host, and the fetch results it waits for.
+  void fetch_robots(const std::string& origin) override;
+  void retry_robots_after(const std::string& origin,
+                          std::chrono::milliseconds delay) override;
+  void set_crawl_delay(const std::string& host_name,
+                       std::optional<std::chrono::milliseconds> delay) override;
+  void robots_allowed(parked_url url) override;
+  void robots_disallowed(parked_url url) override;
+  void robots_unavailable(parked_url url, const std::string& error) override;
+  void robots_fetched(const std::string& origin, http::result r);
+
+  // Finished pages: through the depth gate to the output.
   void finish_page(finished_page page, std::uint32_t depth, bool counted);
-  void try_release();
+  void release_links();
+  void arm_release_check();
+  void maybe_flush();
+  void flush();
+
+  // Dispatch.
   void settle();
   void dispatch();
   void arm_tick(std::chrono::steady_clock::time_point at);
-  void maybe_flush();
-  void flush();
+
+  // Progress and the end of the crawl.
+  bool idle() const;
   void publish();
   void check_done();
   void finish(bool interrupted);
   void fail(std::exception_ptr error);
 
   crawl_options opts_;
-  http::request_options robots_request_;
-  std::string robots_token_;
   url_filter filter_;
-  std::unique_ptr<jsonl_sink> sink_;
-  std::unique_ptr<state_store> store_;
   loaded_state loaded_;
-  http::client& http_;
   std::shared_ptr<shared_progress> progress_;
   promise<crawl_stats> done_;
   actio::detail::closure_actor self_;
 
   frontier frontier_;
+  robots_gate robots_;
+  robots_fetcher robots_fetcher_;
+  depth_gate depth_;
+  page_output output_;
+
   seen_set known_;
   seen_set routed_;
   std::uint64_t admitted_ = 0;
   /// Known URLs beyond `max_pages`, in discovery order.
   std::deque<parked_url> over_limit_;
-  std::unordered_map<std::string, origin_state> origins_;
-  std::vector<future<http::result>> robots_futures_;
-  std::size_t parked_ = 0;
-  std::size_t robots_pending_ = 0;
-  std::map<std::uint32_t, std::size_t> open_;
-  struct held_level {
-    std::vector<finished_page> pages;
-    std::chrono::steady_clock::time_point since;
-  };
-  void arm_release_check();
-
-  std::map<std::uint32_t, held_level> held_;
   bool release_check_armed_ = false;
-  std::size_t held_pages_ = 0;
-  std::vector<finished_page> ready_;
   std::deque<promise<std::optional<job>>> waiters_;
   std::optional<std::chrono::steady_clock::time_point> tick_at_;
   bool flush_armed_ = false;
