@@ -332,7 +332,7 @@ timer_node* schedule_call(runtime_core& rt, time_point when,
   auto* node = new timer_node;
   node->deadline = when;
   node->fn = std::move(fn);
-  node->has_callback = true;
+  node->kind = timer_node::callback;
   node->target = caf::actor_cast<caf::weak_actor_ptr>(rt.loop);
   if (when == time_point::min()) {
     caf::anon_send(rt.loop, run_atom::value, make_claiming_closure(node));

@@ -3,6 +3,7 @@
 // scheduler. If one of these starts failing after a CAF upgrade, the matching
 // workaround in actio may no longer be needed.
 #include "actio/actio.hpp"
+#include "actio/caf/interop.hpp"
 #include "support/virtual_runtime.hpp"
 
 #include <caf/actor_registry.hpp>
@@ -146,4 +147,43 @@ TEST_CASE("actio: timers hold only weak references and never keep an actor "
   CHECK_THROWS_AS(rt.run_until_complete(f), actio::cancelled_error);
   CHECK(rt.system().registry().running() == 0);
   CHECK(rt.time() - start < 1s);
+}
+
+TEST_CASE("CAF trap: a request with a timeout puts an entry on CAF's actor "
+          "clock, which stays there after the response",
+          "[caf_traps]") {
+  caf_test_system t;
+  auto server = t.sys->spawn(
+      []() -> caf::behavior { return {[](int x) { return x + 1; }}; });
+  auto answered = std::make_shared<int>(0);
+  auto requester = t.sys->spawn([=](caf::event_based_actor* self) {
+    self->request(server, std::chrono::seconds(10), 1)
+        .then([=](int y) { *answered = y; }, [](const caf::error&) {});
+    return caf::behavior{[](int) {}}; // stays alive after the answer
+  });
+  t.sched().run();
+  CHECK(*answered == 2);
+  // The answer came, yet the timeout entry waits for its 10 s (in real time
+  // each such entry is a locked insert and a wake-up of the clock thread).
+  CHECK(t.sched().clock().schedule().size() == 1);
+  caf::anon_send_exit(requester, caf::exit_reason::user_shutdown);
+  t.sched().run();
+}
+
+TEST_CASE("actio: actio::request's timeout lives on actio's timer service, "
+          "so CAF's clock holds nothing",
+          "[caf_traps][caf_interop]") {
+  actio::runtime rt{actio::test::virtual_time()};
+  auto server = rt.system().spawn(
+      []() -> caf::behavior { return {[](int x) { return x + 1; }}; });
+  auto f = rt.create_task([server]() -> actio::task<int> {
+    int sum = 0;
+    for (int i = 0; i < 10; ++i)
+      sum += co_await actio::request<int>(server, 10s, i);
+    co_return sum;
+  });
+  CHECK(rt.run_until_complete(f) == 55);
+  auto& sched =
+      static_cast<caf::scheduler::test_coordinator&>(rt.system().scheduler());
+  CHECK(sched.clock().schedule().empty());
 }

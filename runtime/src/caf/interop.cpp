@@ -2,7 +2,9 @@
 #include "actio/caf/interop.hpp"
 
 #include "messages.hpp"
+#include "runtime_core.hpp"
 #include "task_context.hpp"
+#include "timer_service.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/exit_reason.hpp>
@@ -110,6 +112,28 @@ bool watch_peer(caf::event_based_actor* self, const caf::strong_actor_ptr& dest,
 void unwatch_peer(caf::event_based_actor* self,
                   const caf::strong_actor_ptr& dest) {
   self->demonitor(dest->address());
+}
+
+timer_handle arm_request_timeout(task_context& ctx, caf::message_id response_id,
+                                 duration timeout) {
+  auto now = ctx.rt->now();
+  if (timeout >= time_point::max() - now)
+    return {};
+  auto* node = new timer_node;
+  node->deadline = now + timeout;
+  node->kind = timer_node::direct;
+  node->target =
+      caf::weak_actor_ptr{caf::actor_cast<caf::actor_control_block*>(ctx.self)};
+  node->fn = [target = node->target, mid = response_id] {
+    if (auto strong = target.lock())
+      strong->enqueue(
+          nullptr, mid,
+          caf::make_message(caf::make_error(caf::sec::request_timeout)),
+          nullptr);
+  };
+  node->ref(); // for the timer service
+  ctx.rt->timers->schedule(node);
+  return timer_handle{node};
 }
 
 std::exception_ptr to_exception(const caf::error& err) {

@@ -9,6 +9,7 @@
 #include "actio/detail/task_context.hpp"
 #include "actio/errors.hpp"
 #include "actio/future.hpp"
+#include "actio/timer_handle.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_control_block.hpp>
@@ -18,6 +19,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
+#include <caf/message_id.hpp>
 #include <caf/sec.hpp>
 #include <caf/send.hpp>
 #include <caf/weak_intrusive_ptr.hpp>
@@ -65,14 +67,29 @@ bool watch_peer(caf::event_based_actor* self, const caf::strong_actor_ptr& dest,
 void unwatch_peer(caf::event_based_actor* self,
                   const caf::strong_actor_ptr& dest);
 
+/// Arms the timeout of a request that the actor of `ctx` sent, whose
+/// response will carry `response_id` (a response handle's `id()`): once
+/// `timeout` has passed on the runtime's clock, unless the returned handle is
+/// cancelled first, that actor receives CAF's `sec::request_timeout` error as
+/// the response (what CAF's own request timeout delivers), put into its mailbox
+/// by actio's timer service. The timer holds the actor weakly. A timeout too
+/// long to be reached arms nothing and returns an empty handle.
+timer_handle arm_request_timeout(task_context& ctx, caf::message_id response_id,
+                                 duration timeout);
+
 template <class R>
 struct request_slot {
   std::optional<R> value;
   std::exception_ptr error;
+  timer_handle timeout;
   bool done = false;
 };
 
 } // namespace detail
+
+/// Passed as the timeout of `actio::request`: wait for the response for
+/// as long as it takes (asyncio's default; CAF's `caf::infinite`).
+inline constexpr duration no_timeout = duration::max();
 
 /// The awaitable returned by `actio::request`.
 template <class R, class Handle, class... Ts>
@@ -94,34 +111,39 @@ public:
           if (slot->done)
             return;
           slot->done = true;
+          slot->timeout.cancel();
           slot->error = std::move(e);
           detail::resume_in_place(s);
         }))
       peer = nullptr;
     auto settle = [self, s, slot, peer] {
       slot->done = true;
+      slot->timeout.cancel();
       if (peer)
         detail::unwatch_peer(self, peer);
       detail::resume_in_place(s);
     };
     std::apply(
         [&](auto&... xs) {
-          self->request(dest_,
-                        std::chrono::duration_cast<caf::timespan>(timeout_),
-                        xs...)
-              .then(
-                  [slot, settle](R& value) {
-                    if (slot->done)
-                      return;
-                    slot->value.emplace(std::move(value));
-                    settle();
-                  },
-                  [slot, settle](caf::error& err) {
-                    if (slot->done)
-                      return;
-                    slot->error = detail::to_exception(err);
-                    settle();
-                  });
+          // No deadline goes to CAF: its request timeouts take a lock and
+          // wake its clock thread per request (see arm_request_timeout).
+          auto handle = self->request(dest_, caf::infinite, xs...);
+          if (timeout_ != no_timeout)
+            slot->timeout =
+                detail::arm_request_timeout(*s.ctx, handle.id(), timeout_);
+          std::move(handle).then(
+              [slot, settle](R& value) {
+                if (slot->done)
+                  return;
+                slot->value.emplace(std::move(value));
+                settle();
+              },
+              [slot, settle](caf::error& err) {
+                if (slot->done)
+                  return;
+                slot->error = detail::to_exception(err);
+                settle();
+              });
         },
         msg_);
   }
@@ -142,19 +164,37 @@ private:
 };
 
 /// Sends `msg...` to the CAF actor `dest` as a request from the current
-/// task and resumes with its response of type `R`. Always installs an error
-/// path (CAF 0.17 kills an actor whose `.then` has none when it times out):
-/// a timeout throws `timeout_error`, any other CAF error `runtime_error`
-/// with CAF's text. If `dest` is on another node and its connection is lost
-/// (or the actor ends) first, it throws `remote_error` at once rather than
-/// at the timeout. If the task is cancelled meanwhile, the late response
-/// is dropped.
+/// task and resumes with its response of type `R`, on the task's actor.
+/// Always installs an error path (CAF 0.17 kills an actor whose `.then` has
+/// none when it times out): once `timeout` has passed on the runtime's
+/// clock without a response, this throws `timeout_error` (the timeout runs
+/// on actio's timer service, not on CAF's clock, and is dropped when the
+/// response comes); any other CAF error throws `runtime_error` with CAF's
+/// text. `timeout` may be `actio::no_timeout`. If `dest` is on another
+/// node and its connection is lost (or the actor ends) first, it throws
+/// `remote_error` at once rather than at the timeout. If the task is
+/// cancelled meanwhile, the late response is dropped.
 template <class R, class Handle, class Rep, class Period, class... Ts>
 auto request(Handle dest, std::chrono::duration<Rep, Period> timeout,
              Ts... msg) {
-  return request_awaiter<R, Handle, Ts...>{
-      std::move(dest), std::chrono::duration_cast<duration>(timeout),
-      std::make_tuple(std::move(msg)...)};
+  auto d = std::chrono::duration_cast<duration>(timeout);
+  return request_awaiter<R, Handle, Ts...>{std::move(dest), d,
+                                           std::make_tuple(std::move(msg)...)};
+}
+
+/// As above without a timeout (asyncio's default, CAF's `caf::infinite`):
+/// waits until the response, an error, a lost remote node or a cancel.
+template <class R, class Handle, class... Ts>
+auto request(Handle dest, Ts... msg) {
+  return request_awaiter<R, Handle, Ts...>{std::move(dest), no_timeout,
+                                           std::make_tuple(std::move(msg)...)};
+}
+
+/// As above: `caf::infinite` as the timeout means none.
+template <class R, class Handle, class... Ts>
+auto request(Handle dest, caf::infinite_t, Ts... msg) {
+  return request_awaiter<R, Handle, Ts...>{std::move(dest), no_timeout,
+                                           std::make_tuple(std::move(msg)...)};
 }
 
 /// For plain CAF event-based actors: when `f` completes, calls
