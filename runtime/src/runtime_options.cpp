@@ -50,9 +50,12 @@ scheduler_policy parse_policy(std::string_view name, std::string_view text) {
     return scheduler_policy::sharing;
   if (text == "stealing")
     return scheduler_policy::stealing;
-  throw std::invalid_argument(std::string{name} +
-                              ": expected 'sharing' or 'stealing', got '" +
-                              std::string{text} + "'");
+  if (text == "handoff")
+    return scheduler_policy::handoff;
+  throw std::invalid_argument(
+      std::string{name} +
+      ": expected 'sharing', 'stealing' or 'handoff', got '" +
+      std::string{text} + "'");
 }
 
 remote_mode parse_remote(std::string_view name, std::string_view text) {
@@ -184,7 +187,15 @@ std::string to_string(remote_mode mode) {
 }
 
 std::string to_string(scheduler_policy policy) {
-  return policy == scheduler_policy::sharing ? "sharing" : "stealing";
+  switch (policy) {
+  case scheduler_policy::sharing:
+    return "sharing";
+  case scheduler_policy::stealing:
+    return "stealing";
+  case scheduler_policy::handoff:
+    return "handoff";
+  }
+  return "sharing";
 }
 
 } // namespace actio
