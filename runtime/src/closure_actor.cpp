@@ -93,7 +93,7 @@ void closure_actor::post_after(duration delay,
   auto* node = new timer_node;
   node->deadline = rt_->now() + delay;
   node->fn = std::move(fn);
-  node->has_callback = true;
+  node->kind = timer_node::callback;
   node->target = caf::weak_actor_ptr{cb};
   rt_->timers->schedule(node);
 }

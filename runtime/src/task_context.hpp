@@ -16,7 +16,7 @@ namespace actio::detail {
 class task_context {
 public:
   runtime_core* rt = nullptr;
-  caf::event_based_actor* self = nullptr;
+  caf::abstract_actor* self = nullptr; // a task's actor, or a closure actor
   bool is_task = false;
   std::coroutine_handle<> parked;
   std::uint64_t token = 0;

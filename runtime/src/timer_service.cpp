@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "timer_service.hpp"
 
+#include "task_actor.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
@@ -143,7 +145,8 @@ void timer_service::fire_all(std::vector<timer_node*>& due) {
     if (node->kind == timer_node::resume) {
       flush();
       if (node->claim())
-        caf::anon_send(dest, resume_atom::value, node->token);
+        static_cast<task_actor*>(caf::actor_cast<caf::abstract_actor*>(dest))
+            ->post_resume(node->token);
       node->release_callback();
       continue;
     }

@@ -74,44 +74,11 @@ relay(caf::stateful_actor<relay_state>* self, state_ptr<state_base> st,
 
 } // namespace
 
-caf::event_based_actor* context_actor(task_context& ctx) noexcept {
-  return ctx.self;
-}
-
 caf::actor spawn_relay(caf::actor_system& sys, state_ptr<state_base> st,
                        unique_function<caf::message(state_base&)> to_message) {
   return sys.spawn(relay, std::move(st),
                    std::make_shared<unique_function<caf::message(state_base&)>>(
                        std::move(to_message)));
-}
-
-bool watch_peer(caf::event_based_actor* self, const caf::strong_actor_ptr& dest,
-                unique_function<void(std::exception_ptr)> on_down) {
-  if (!dest || dest->node() == self->node())
-    return false;
-  auto fn = std::make_shared<unique_function<void(std::exception_ptr)>>(
-      std::move(on_down));
-  self->set_down_handler(
-      [addr = dest->address(), fn](caf::scheduled_actor*, caf::down_msg& dm) {
-        if (dm.source != addr || !*fn)
-          return;
-        auto what =
-            dm.reason == caf::exit_reason::remote_link_unreachable
-                ? std::string{"request failed: the connection to the remote "
-                              "node was lost"}
-                : "request failed: the remote actor ended (" +
-                      caf::to_string(dm.reason) + ")";
-        auto once = std::move(*fn);
-        *fn = nullptr;
-        once(std::make_exception_ptr(remote_error(what)));
-      });
-  self->monitor(dest);
-  return true;
-}
-
-void unwatch_peer(caf::event_based_actor* self,
-                  const caf::strong_actor_ptr& dest) {
-  self->demonitor(dest->address());
 }
 
 timer_handle arm_request_timeout(task_context& ctx, caf::message_id response_id,
@@ -122,8 +89,7 @@ timer_handle arm_request_timeout(task_context& ctx, caf::message_id response_id,
   auto* node = new timer_node;
   node->deadline = now + timeout;
   node->kind = timer_node::direct;
-  node->target =
-      caf::weak_actor_ptr{caf::actor_cast<caf::actor_control_block*>(ctx.self)};
+  node->target = caf::weak_actor_ptr{ctx.self->ctrl()};
   node->fn = [target = node->target, mid = response_id] {
     if (auto strong = target.lock())
       strong->enqueue(
