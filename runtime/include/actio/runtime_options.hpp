@@ -43,6 +43,12 @@ struct runtime_options {
   /// `sharing` and `stealing`, 128 for `handoff`).
   std::size_t max_throughput = 0;
 
+  /// `--actio-mailbox-limit=N`: how many messages sent with `actio::send`
+  /// (and the sync actors' awaitable sends) an actor's mailbox may hold
+  /// before senders wait for it to drain; 0 means unbounded. An actor's own
+  /// limit (`set_mailbox_limit`) wins. Plain CAF sends are never counted.
+  std::size_t mailbox_limit = 4096;
+
   /// `--actio-virtual-time`: CAF's deterministic test scheduler with a
   /// simulated clock. `run_until_complete` then runs every ready actor and
   /// jumps the clock to the next timer instead of waiting, so a program that
