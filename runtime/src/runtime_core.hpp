@@ -45,7 +45,10 @@ public:
   ~runtime_core();
 
   runtime_options options;
-  caf::actor_system_config config;
+  /// Owned apart from the runtime: an abandoned actor system (see close)
+  /// keeps using it from the threads of its blocked detached actors.
+  std::unique_ptr<caf::actor_system_config> config =
+      std::make_unique<caf::actor_system_config>();
   std::unique_ptr<caf::actor_system> system;
   std::unique_ptr<timer_service> timers;
   std::shared_ptr<asio::io_context> io; // shared: sockets keep it alive
