@@ -338,7 +338,7 @@ timer_node* schedule_call(runtime_core& rt, time_point when,
   node->kind = timer_node::callback;
   node->target = caf::actor_cast<caf::weak_actor_ptr>(rt.loop);
   if (when == time_point::min()) {
-    caf::anon_send(rt.loop, run_atom::value, make_claiming_closure(node));
+    post_closure(rt.loop, make_claiming_closure(node));
   } else {
     node->ref(); // for the timer service
     rt.timers->schedule(node);

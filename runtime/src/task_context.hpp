@@ -41,6 +41,11 @@ private:
 caf::actor spawn_closure_actor(runtime_core& rt,
                                std::shared_ptr<closure_body> body, bool hidden);
 
+/// Runs `fn` on `dest`, a closure actor (from `spawn_closure_actor` or a
+/// `closure_actor`), after every closure posted to it before by the same
+/// thread; dropped unrun if `dest` is invalid or has ended. Any thread.
+void post_closure(const caf::actor& dest, unique_function<void()> fn);
+
 /// Reports an exception that escaped a callback, as asyncio's "Exception in
 /// callback".
 void report_callback_error(const char* where, std::exception_ptr error);

@@ -131,8 +131,7 @@ void timer_service::fire_all(std::vector<timer_node*>& due) {
   caf::actor batch_target;
   auto flush = [&] {
     if (!batch.empty())
-      caf::anon_send(batch_target, run_atom::value,
-                     make_closure(batch_runner{std::move(batch)}));
+      post_closure(batch_target, batch_runner{std::move(batch)});
     batch.clear();
     batch_target = nullptr;
   };
@@ -166,7 +165,7 @@ void timer_service::fire_all(std::vector<timer_node*>& due) {
   due.clear();
 }
 
-closure_ptr make_claiming_closure(timer_node* node) {
+unique_function<void()> make_claiming_closure(timer_node* node) {
   node->ref();
   struct claim_and_run {
     timer_node* node;
@@ -182,7 +181,7 @@ closure_ptr make_claiming_closure(timer_node* node) {
         node->fn();
     }
   };
-  return make_closure(claim_and_run{node});
+  return claim_and_run{node};
 }
 
 void timer_service::run() {

@@ -73,9 +73,9 @@ struct timer_node {
   }
 };
 
-/// A message closure that claims `node` and runs its callback (so that
-/// `cancel()` works until the callback starts); holds a reference to it.
-closure_ptr make_claiming_closure(timer_node* node);
+/// A closure that claims `node` and runs its callback (so that `cancel()`
+/// works until the callback starts); holds a reference to it.
+unique_function<void()> make_claiming_closure(timer_node* node);
 
 /// The runtime's single timer service: a binary heap of timer nodes ordered
 /// by (deadline, scheduling order), served by one thread in real time or
