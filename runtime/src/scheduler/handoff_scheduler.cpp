@@ -26,6 +26,15 @@ namespace actio::detail::sched {
 namespace {
 
 thread_local handoff_worker* tl_worker = nullptr;
+
+/// Tells the CPU that this is a busy-wait loop.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 thread_local handoff_coordinator* tl_coordinator = nullptr;
 
 } // namespace
@@ -105,6 +114,30 @@ caf::resumable* handoff_worker::steal() {
   return nullptr;
 }
 
+caf::resumable* handoff_worker::spin() {
+  if (!searching_) {
+    auto searching = parent_.searching_.load(std::memory_order_seq_cst);
+    if (2 * static_cast<std::size_t>(searching) >= parent_.workers_.size())
+      return nullptr;
+    parent_.searching_.fetch_add(1, std::memory_order_seq_cst);
+    searching_ = true;
+  }
+  auto until =
+      std::chrono::steady_clock::now() + handoff_coordinator::spin_time;
+  for (unsigned round = 1;; ++round) {
+    for (int k = 0; k < 16; ++k)
+      cpu_relax();
+    if (auto* job = next_local())
+      return job;
+    if (auto* job = steal())
+      return job;
+    if (parent_.stopping_.load(std::memory_order_acquire))
+      return nullptr;
+    if (round % 16 == 0 && std::chrono::steady_clock::now() >= until)
+      return nullptr;
+  }
+}
+
 caf::resumable* handoff_worker::wait_for_work() {
   // A worker stuck in one job with a job in its run-next slot: that job may
   // be taken if the worker is still in the same job after `stuck_wait`.
@@ -159,6 +192,11 @@ caf::resumable* handoff_worker::dequeue() {
     }
     if (parent_.stopping_.load(std::memory_order_acquire))
       return nullptr;
+    job = spin();
+    if (job != nullptr) {
+      found_work();
+      return job;
+    }
     job = wait_for_work();
     if (job != nullptr) {
       found_work();

@@ -68,6 +68,11 @@ private:
   /// Takes half of another worker's local queue.
   caf::resumable* steal();
 
+  /// Looks for work for up to `spin_time` before parking, counted as a
+  /// searcher (so that producers meanwhile wake nobody), unless half the
+  /// workers are searching already; returns the job found, else null.
+  caf::resumable* spin();
+
   /// Parks until a job may be waiting; returns a job taken on the way (a
   /// stuck worker's run-next job), else null.
   caf::resumable* wait_for_work();
@@ -110,6 +115,13 @@ public:
   /// How long an idle worker lets a busy worker's run-next job wait before
   /// it takes that job.
   static constexpr std::chrono::microseconds stuck_wait{1000};
+
+  /// How long a worker that ran out of work keeps looking before it parks
+  /// (Go's spinning M): a job displaced from a busy worker's run-next slot
+  /// every microsecond or so is then picked up without a futex wake-up and
+  /// a context switch each time. Idle, this costs one such spin per burst
+  /// of work.
+  static constexpr std::chrono::microseconds spin_time{50};
 
   explicit handoff_coordinator(caf::actor_system& sys);
   ~handoff_coordinator() override;
