@@ -9,13 +9,16 @@
 #include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/make_message.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <typeinfo>
 
 using namespace std::chrono_literals;
 
@@ -186,4 +189,31 @@ TEST_CASE("actio: actio::request's timeout lives on actio's timer service, "
   auto& sched =
       static_cast<caf::scheduler::test_coordinator&>(rt.system().scheduler());
   CHECK(sched.clock().schedule().empty());
+}
+
+namespace {
+
+/// A type CAF 0.17 does not know (no type number), as actio's boxed
+/// closures were. actio designs around it: task actors take resumes and
+/// cancels as atomic words and closure actors take closures on a list of
+/// their own (task_actor_test, closure_actor_test), not as messages.
+struct unsafe_payload {
+  int x = 0;
+};
+
+} // namespace
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(unsafe_payload)
+
+TEST_CASE("CAF trap: a message of an unsafe type has no type number, so "
+          "matching it compares std::type_info (by name)",
+          "[caf_traps]") {
+  auto msg = caf::make_message(unsafe_payload{42});
+  auto type = msg.type(0);
+  CHECK(type.first == 0);          // no type number: the fast path is closed
+  REQUIRE(type.second != nullptr); // the type_info CAF compares instead
+  CHECK(*type.second == typeid(unsafe_payload));
+  CHECK(msg.match_elements<unsafe_payload>());
+  // A builtin type is matched by number alone.
+  CHECK(caf::make_message(42).type(0).first != 0);
 }
