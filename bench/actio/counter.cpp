@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // N increments and N decrements sent concurrently from two tasks to one
-// counter actor (no lock); ok if the count ends at 0.
+// counter actor (no lock), with backpressure (send_inc/send_dec: a task
+// waits while the counter's mailbox holds the runtime's mailbox_limit of
+// its updates, so memory stays bounded); ok if the count ends at 0.
 #include "report.hpp"
 
 #include <actio/actio.hpp>
@@ -11,11 +13,10 @@ namespace {
 actio::task<> worker(actio::counter c, long n, bool up) {
   for (long i = 0; i < n; ++i) {
     if (up)
-      c.inc();
+      co_await c.send_inc();
     else
-      c.dec();
+      co_await c.send_dec();
   }
-  co_return;
 }
 
 } // namespace

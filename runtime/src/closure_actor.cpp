@@ -2,7 +2,7 @@
 #include "actio/detail/closure_actor.hpp"
 
 #include "actio/errors.hpp"
-#include "messages.hpp"
+#include "closure_actor_impl.hpp"
 #include "runtime_core.hpp"
 #include "task_context.hpp"
 #include "timer_service.hpp"
@@ -10,38 +10,12 @@
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
-#include <caf/stateful_actor.hpp>
 
 namespace actio::detail {
 
 namespace {
-
-struct closure_actor_state {
-  task_context ctx;
-  std::shared_ptr<closure_body> body;
-};
-
-caf::behavior closure_actor_impl(caf::stateful_actor<closure_actor_state>* self,
-                                 runtime_core* rt,
-                                 std::shared_ptr<closure_body> body) {
-  auto& st = self->state;
-  st.ctx.rt = rt;
-  st.ctx.self = self;
-  st.body = std::move(body);
-  return {
-      [self](run_atom, const closure_ptr& fn) {
-        context_scope scope{&self->state.ctx};
-        try {
-          fn->run();
-        } catch (...) {
-          report_callback_error("callback", std::current_exception());
-        }
-      },
-  };
-}
 
 caf::actor strong(const actor_ref& ref) {
   auto* cb = static_cast<caf::actor_control_block*>(ref.get());
@@ -60,12 +34,14 @@ closure_body::~closure_body() = default;
 caf::actor spawn_closure_actor(runtime_core& rt,
                                std::shared_ptr<closure_body> body,
                                bool hidden) {
-  // The spawn owns the body until the actor's init function takes it, so
-  // an actor that never starts (the system shuts down first) frees it.
-  if (hidden)
-    return rt.system->spawn<caf::hidden>(closure_actor_impl, &rt,
-                                         std::move(body));
-  return rt.system->spawn(closure_actor_impl, &rt, std::move(body));
+  return closure_actor_impl::spawn(rt, std::move(body), hidden);
+}
+
+void post_closure(const caf::actor& dest, unique_function<void()> fn) {
+  if (dest)
+    static_cast<closure_actor_impl*>(
+        caf::actor_cast<caf::abstract_actor*>(dest))
+        ->post(std::move(fn));
 }
 
 closure_actor closure_actor::spawn(runtime_core& rt,
@@ -81,8 +57,7 @@ closure_actor closure_actor::spawn(runtime_core& rt,
 }
 
 void closure_actor::post(unique_function<void()> fn) const {
-  if (auto hdl = strong(ref_))
-    caf::anon_send(hdl, run_atom::value, make_closure(std::move(fn)));
+  post_closure(strong(ref_), std::move(fn));
 }
 
 void closure_actor::post_after(duration delay,
@@ -93,7 +68,7 @@ void closure_actor::post_after(duration delay,
   auto* node = new timer_node;
   node->deadline = rt_->now() + delay;
   node->fn = std::move(fn);
-  node->has_callback = true;
+  node->kind = timer_node::callback;
   node->target = caf::weak_actor_ptr{cb};
   rt_->timers->schedule(node);
 }

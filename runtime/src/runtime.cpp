@@ -105,10 +105,10 @@ runtime_core* current_core() noexcept {
 }
 
 runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
-  install_scheduler(config, options);
+  install_scheduler(*config, options);
   validate_remote_options(options);
-  configure_remote(config, options.remote);
-  system = std::make_unique<caf::actor_system>(config);
+  configure_remote(*config, options.remote);
+  system = std::make_unique<caf::actor_system>(*config);
   timers = std::make_unique<timer_service>(options.virtual_time,
                                            [this] { return now(); });
   io = std::make_shared<asio::io_context>(1);
@@ -281,7 +281,10 @@ void runtime_core::close() noexcept {
               << " actor(s) did not end within the shutdown timeout; "
                  "abandoning them\n";
     system->await_actors_before_shutdown(false);
-    (void)system.release(); // never joins blocked threads
+    // Never joins blocked threads; they still reach the system and its
+    // configuration when they end.
+    (void)system.release();
+    (void)config.release();
   }
 }
 
@@ -332,10 +335,10 @@ timer_node* schedule_call(runtime_core& rt, time_point when,
   auto* node = new timer_node;
   node->deadline = when;
   node->fn = std::move(fn);
-  node->has_callback = true;
+  node->kind = timer_node::callback;
   node->target = caf::actor_cast<caf::weak_actor_ptr>(rt.loop);
   if (when == time_point::min()) {
-    caf::anon_send(rt.loop, run_atom::value, make_claiming_closure(node));
+    post_closure(rt.loop, make_claiming_closure(node));
   } else {
     node->ref(); // for the timer service
     rt.timers->schedule(node);

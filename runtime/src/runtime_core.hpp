@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/detail/mailbox_gauge.hpp"
 #include "actio/detail/task_driver.hpp"
 #include "actio/runtime.hpp"
 #include "actio/runtime_options.hpp"
@@ -14,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace asio {
@@ -43,7 +45,10 @@ public:
   ~runtime_core();
 
   runtime_options options;
-  caf::actor_system_config config;
+  /// Owned apart from the runtime: an abandoned actor system (see close)
+  /// keeps using it from the threads of its blocked detached actors.
+  std::unique_ptr<caf::actor_system_config> config =
+      std::make_unique<caf::actor_system_config>();
   std::unique_ptr<caf::actor_system> system;
   std::unique_ptr<timer_service> timers;
   std::shared_ptr<asio::io_context> io; // shared: sockets keep it alive
@@ -62,6 +67,10 @@ public:
   std::vector<unique_function<void()>> close_hooks;
   std::mutex net_mtx; // guards net_objects only
   std::vector<std::weak_ptr<net_object>> net_objects;
+  std::mutex gauges_mtx; // guards gauges only
+  /// Bounded mailboxes by actor control block (see actio/caf/send.hpp); an
+  /// entry goes when its actor ends.
+  std::unordered_map<const void*, std::shared_ptr<mailbox_gauge>> gauges;
 
   /// The runtime's clock (virtual under test).
   time_point now() const noexcept;

@@ -50,9 +50,12 @@ scheduler_policy parse_policy(std::string_view name, std::string_view text) {
     return scheduler_policy::sharing;
   if (text == "stealing")
     return scheduler_policy::stealing;
-  throw std::invalid_argument(std::string{name} +
-                              ": expected 'sharing' or 'stealing', got '" +
-                              std::string{text} + "'");
+  if (text == "handoff")
+    return scheduler_policy::handoff;
+  throw std::invalid_argument(
+      std::string{name} +
+      ": expected 'sharing', 'stealing' or 'handoff', got '" +
+      std::string{text} + "'");
 }
 
 remote_mode parse_remote(std::string_view name, std::string_view text) {
@@ -89,6 +92,8 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
     o.threads = parse_threads(shown, value);
   else if (key == "max-throughput")
     o.max_throughput = parse_count(shown, value);
+  else if (key == "mailbox-limit")
+    o.mailbox_limit = parse_count(shown, value);
   else if (key == "virtual-time")
     o.virtual_time = parse_bool(shown, value);
   else if (key == "no-signals")
@@ -115,18 +120,12 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
 } // namespace
 
 void runtime_options::read_environment() {
-  static constexpr const char* keys[] = {"scheduler",
-                                         "threads",
-                                         "max-throughput",
-                                         "virtual-time",
-                                         "no-signals",
-                                         "shutdown-timeout",
-                                         "remote",
-                                         "tls-certificate",
-                                         "tls-key",
-                                         "tls-ca",
-                                         "heartbeat-interval",
-                                         "connection-timeout"};
+  static constexpr const char* keys[] = {
+      "scheduler",         "threads",      "max-throughput",
+      "mailbox-limit",     "virtual-time", "no-signals",
+      "shutdown-timeout",  "remote",       "tls-certificate",
+      "tls-key",           "tls-ca",       "heartbeat-interval",
+      "connection-timeout"};
   for (const char* key : keys) {
     std::string env = "ACTIO_";
     for (const char* p = key; *p != '\0'; ++p)
@@ -154,6 +153,7 @@ void runtime_options::read_command_line(int& argc, char** argv) {
       throw std::invalid_argument("unknown option '" + std::string{arg} +
                                   "' (actio knows --actio-scheduler, "
                                   "--actio-threads, --actio-max-throughput, "
+                                  "--actio-mailbox-limit, "
                                   "--actio-virtual-time, --actio-no-signals, "
                                   "--actio-shutdown-timeout, --actio-remote, "
                                   "--actio-tls-certificate, --actio-tls-key, "
@@ -184,7 +184,15 @@ std::string to_string(remote_mode mode) {
 }
 
 std::string to_string(scheduler_policy policy) {
-  return policy == scheduler_policy::sharing ? "sharing" : "stealing";
+  switch (policy) {
+  case scheduler_policy::sharing:
+    return "sharing";
+  case scheduler_policy::stealing:
+    return "stealing";
+  case scheduler_policy::handoff:
+    return "handoff";
+  }
+  return "sharing";
 }
 
 } // namespace actio

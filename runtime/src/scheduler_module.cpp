@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scheduler_module.hpp"
 
+#include "actio/caf/scheduler.hpp"
+#include "scheduler/handoff_scheduler.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
@@ -13,6 +16,11 @@ namespace actio::detail {
 namespace {
 
 thread_local bool tl_running_actor = false;
+
+/// The handoff scheduler's default bound on the messages an actor handles
+/// per run (CAF's default is unbounded): a task yielding in a loop, whose
+/// own resume message is always waiting, gives its worker back this often.
+constexpr std::size_t handoff_max_throughput = 128;
 thread_local bool tl_driving = false;
 
 /// `Policy` with the running-actor mark set around every resume.
@@ -37,6 +45,20 @@ caf::actor_system::module* make_coordinator(caf::actor_system& sys) {
   return new caf::scheduler::coordinator<marking<Policy>>(sys);
 }
 
+using factory = caf::actor_system::module* (*)(caf::actor_system&);
+
+factory factory_of(scheduler_policy policy) {
+  switch (policy) {
+  case scheduler_policy::sharing:
+    return &make_coordinator<caf::policy::work_sharing>;
+  case scheduler_policy::stealing:
+    return &make_coordinator<caf::policy::work_stealing>;
+  case scheduler_policy::handoff:
+    return &sched::handoff_coordinator::make;
+  }
+  return &make_coordinator<caf::policy::work_sharing>;
+}
+
 } // namespace
 
 void install_scheduler(caf::actor_system_config& config,
@@ -44,14 +66,17 @@ void install_scheduler(caf::actor_system_config& config,
   config.set("scheduler.max-threads", options.effective_threads());
   if (options.max_throughput != 0)
     config.set("scheduler.max-throughput", options.max_throughput);
+  else if (options.policy == scheduler_policy::handoff && !options.virtual_time)
+    config.set("scheduler.max-throughput", handoff_max_throughput);
   if (options.virtual_time) {
     config.set("scheduler.policy", caf::atom("testing"));
     return;
   }
-  config.module_factories.push_back(
-      options.policy == scheduler_policy::sharing
-          ? &make_coordinator<caf::policy::work_sharing>
-          : &make_coordinator<caf::policy::work_stealing>);
+  config.module_factories.push_back(factory_of(options.policy));
+}
+
+void mark_running_actor(bool on) noexcept {
+  tl_running_actor = on;
 }
 
 bool inside_scheduler() noexcept {
@@ -67,3 +92,16 @@ driving_scope::~driving_scope() {
 }
 
 } // namespace actio::detail
+
+namespace actio {
+
+void use_scheduler(caf::actor_system_config& config, scheduler_policy policy,
+                   std::size_t threads) {
+  runtime_options options;
+  options.policy = policy;
+  options.threads = threads;
+  options.handle_signals = false;
+  detail::install_scheduler(config, options);
+}
+
+} // namespace actio

@@ -11,7 +11,8 @@ namespace actio::detail {
 
 /// Installs the scheduler for `options` into `config`: CAF's `sharing` or
 /// `stealing` policy, extended so that a worker thread knows when it runs
-/// an actor; under virtual time CAF's test coordinator (chosen by name).
+/// an actor, or actio's `handoff` scheduler; under virtual time CAF's test
+/// coordinator (chosen by name).
 void install_scheduler(caf::actor_system_config& config,
                        const runtime_options& options);
 
@@ -19,6 +20,10 @@ void install_scheduler(caf::actor_system_config& config,
 /// any runtime, or driving a virtual-time runtime (where actors run on the
 /// driving thread). Blocking there would stall the scheduler.
 bool inside_scheduler() noexcept;
+
+/// Marks the calling scheduler thread as running an actor (`on`) or not;
+/// for schedulers that do not use CAF's `coordinator<Policy>`.
+void mark_running_actor(bool on) noexcept;
 
 /// Marks the calling thread as driving a virtual-time runtime for the
 /// scope's life.

@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "messages.hpp"
+#include "task_actor.hpp"
+
 #include "runtime_core.hpp"
-#include "task_context.hpp"
+#include "timer_service.hpp"
 
-#include <caf/actor_cast.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/send.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/actor_config.hpp>
+#include <caf/actor_control_block.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/default_attachable.hpp>
+#include <caf/detail/sync_request_bouncer.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+#include <caf/sec.hpp>
+#include <caf/system_messages.hpp>
 
+#include <cassert>
 #include <iostream>
+#include <new>
 #include <stdexcept>
 
 namespace actio::detail {
@@ -17,113 +25,435 @@ namespace {
 
 thread_local task_context* tl_current = nullptr;
 
-/// Carries a task's driver in its start message; a dropped message (the
-/// actor was killed first) destroys the driver, which fails the future.
-class driver_box : public caf::ref_counted {
-public:
-  explicit driver_box(std::unique_ptr<task_driver_base> d)
-      : driver(std::move(d)) {}
-  std::unique_ptr<task_driver_base> driver;
-};
+/// The inbox's head once the actor has ended: pushes bounce.
+caf::mailbox_element* closed_tag() noexcept {
+  return reinterpret_cast<caf::mailbox_element*>(std::uintptr_t{1});
+}
 
-using driver_ptr = caf::intrusive_ptr<driver_box>;
+// -- one allocation: control block, actor, driver ----------------------------
+//
+// CAF finds an actor CAF_CACHE_LINE_SIZE bytes after its control block; the
+// control block's two callbacks destroy the actor (strong count at zero) and
+// free the memory (weak count at zero). The driver's bytes follow the actor.
+
+constexpr std::size_t round_up(std::size_t n, std::size_t to) noexcept {
+  return (n + to - 1) / to * to;
+}
+
+constexpr std::size_t driver_offset = round_up(
+    CAF_CACHE_LINE_SIZE + sizeof(task_actor), alignof(std::max_align_t));
+
+void destroy_actor(caf::abstract_actor* ptr) {
+  ptr->on_destroy();
+  static_cast<task_actor*>(ptr)->~task_actor();
+}
+
+void free_block(caf::actor_control_block* ptr) {
+  ptr->~actor_control_block();
+  ::operator delete(static_cast<void*>(ptr));
+}
 
 } // namespace
-} // namespace actio::detail
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actio::detail::driver_ptr)
+// -- construction ------------------------------------------------------------
 
-namespace actio::detail {
+task_actor::task_actor(caf::actor_config& cfg, runtime_core& rt)
+    : caf::monitorable_actor(cfg) {
+  ctx.rt = &rt;
+  ctx.self = this;
+  ctx.is_task = true;
+  register_at_system();
+}
 
-namespace {
+task_actor::~task_actor() {
+  assert(driver_ == nullptr);
+  auto* rest = inbox_.load(std::memory_order_acquire);
+  if (rest == closed_tag())
+    rest = nullptr;
+  bounce_all(rest, caf::exit_reason::unreachable);
+  bounce_all(std::exchange(head_, nullptr), caf::exit_reason::unreachable);
+}
 
-struct task_actor_state {
-  std::unique_ptr<task_driver_base> driver;
-  task_context ctx;
-  // Timers and resumers hold only weak references, so a running task keeps
-  // itself alive until it quits (or is killed); the state dies with it.
-  caf::strong_actor_ptr keep_alive;
-};
+task_actor* task_actor::make(runtime_core& rt, std::size_t extra,
+                             std::size_t align, void** extra_out) {
+  if (align > alignof(std::max_align_t))
+    throw std::invalid_argument("task driver over-aligned");
+  auto& sys = *rt.system;
+  void* mem = ::operator new(driver_offset + extra);
+  auto node = sys.node();
+  auto* cb = new (mem) caf::actor_control_block(sys.next_actor_id(), node, &sys,
+                                                destroy_actor, free_block);
+  caf::actor_config cfg;
+  task_actor* self = nullptr;
+  try {
+    self =
+        new (static_cast<char*>(mem) + CAF_CACHE_LINE_SIZE) task_actor(cfg, rt);
+  } catch (...) {
+    cb->~actor_control_block();
+    ::operator delete(mem);
+    throw;
+  }
+  assert(cb->get() == static_cast<caf::abstract_actor*>(self));
+  *extra_out = static_cast<char*>(mem) + driver_offset;
+  return self;
+}
 
-using task_actor_t = caf::stateful_actor<task_actor_state>;
+void task_actor::launch(task_driver_base* driver) {
+  driver_ = driver;
+  self_ref_.reset(ctrl()); // keeps the actor alive until the task ends
+  // The creator's reference (from make) is the scheduler's for this run.
+  home_system().scheduler().enqueue(this);
+}
 
-void step(task_actor_t* self, std::coroutine_handle<> h) {
-  auto& st = self->state;
-  context_scope scope{&st.ctx};
-  h.resume();
-  if (st.driver->finished()) {
-    st.driver->complete();
-    st.driver.reset();
-    self->quit();
-    st.keep_alive.reset();
+task_actor& task_actor::of(task_context& ctx) noexcept {
+  return *static_cast<task_actor*>(ctx.self);
+}
+
+const char* task_actor::name() const {
+  return "actio.task";
+}
+
+void task_actor::intrusive_ptr_add_ref_impl() {
+  intrusive_ptr_add_ref(ctrl());
+}
+
+void task_actor::intrusive_ptr_release_impl() {
+  intrusive_ptr_release(ctrl());
+}
+
+void task_actor::on_destroy() {
+  // The last strong reference went without the task ending (it was never
+  // launched, or the system is shutting down).
+  if (!terminated_) {
+    drop_driver();
+    terminate(caf::exit_reason::unreachable);
+  }
+  caf::monitorable_actor::on_destroy();
+}
+
+// -- events ------------------------------------------------------------------
+
+bool task_actor::try_schedule() noexcept {
+  return !scheduled_.exchange(true, std::memory_order_seq_cst);
+}
+
+void task_actor::schedule(caf::execution_unit* eu) {
+  intrusive_ptr_add_ref(ctrl());
+  if (eu != nullptr)
+    eu->exec_later(this);
+  else
+    home_system().scheduler().enqueue(this);
+}
+
+bool task_actor::has_events() const noexcept {
+  auto* in = inbox_.load(std::memory_order_seq_cst);
+  return (in != nullptr && in != closed_tag()) || head_ != nullptr ||
+         cancel_pending_.load(std::memory_order_seq_cst) ||
+         resume_token_.load(std::memory_order_seq_cst) != 0;
+}
+
+void task_actor::enqueue(caf::mailbox_element_ptr what,
+                         caf::execution_unit* eu) {
+  auto* msg = what.release();
+  auto* head = inbox_.load(std::memory_order_acquire);
+  for (;;) {
+    if (head == closed_tag()) {
+      caf::mailbox_element_ptr ptr{msg};
+      bounce(ptr);
+      return;
+    }
+    msg->next = head;
+    if (inbox_.compare_exchange_weak(head, msg, std::memory_order_seq_cst,
+                                     std::memory_order_acquire))
+      break;
+  }
+  if (try_schedule())
+    schedule(eu);
+}
+
+void task_actor::post_resume(std::uint64_t token) {
+  // Tokens only grow: keep the newest, so that a late resume for an old
+  // suspension never hides one for the current suspension.
+  auto cur = resume_token_.load(std::memory_order_relaxed);
+  do {
+    if (cur >= token)
+      return; // that newer one's poster schedules the actor
+  } while (!resume_token_.compare_exchange_weak(
+      cur, token, std::memory_order_seq_cst, std::memory_order_relaxed));
+  if (try_schedule())
+    schedule(nullptr);
+}
+
+void task_actor::post_cancel() {
+  cancel_pending_.store(true, std::memory_order_seq_cst);
+  if (try_schedule())
+    schedule(nullptr);
+}
+
+caf::mailbox_element* task_actor::next_message() {
+  if (head_ == nullptr) {
+    auto* stack = inbox_.exchange(nullptr, std::memory_order_acq_rel);
+    // newest first: reverse into arrival order
+    caf::mailbox_element* ordered = nullptr;
+    tail_ = stack;
+    while (stack != nullptr) {
+      auto* next = static_cast<caf::mailbox_element*>(stack->next);
+      stack->next = ordered;
+      ordered = stack;
+      stack = next;
+    }
+    head_ = ordered;
+  }
+  auto* msg = head_;
+  if (msg != nullptr) {
+    head_ = static_cast<caf::mailbox_element*>(msg->next);
+    msg->next = nullptr;
+    if (head_ == nullptr)
+      tail_ = nullptr;
+  }
+  return msg;
+}
+
+// -- running -----------------------------------------------------------------
+
+caf::resumable::resume_result task_actor::resume(caf::execution_unit* eu,
+                                                 std::size_t max_throughput) {
+  if (terminated_)
+    return resumable::done;
+  eu_ = eu;
+  std::size_t handled = 0;
+  for (;;) {
+    bool progress = true;
+    if (!started_) {
+      start();
+    } else if (cancel_pending_.load(std::memory_order_relaxed) &&
+               cancel_pending_.exchange(false, std::memory_order_acq_rel)) {
+      deliver_cancel();
+    } else if (auto* msg = next_message()) {
+      caf::mailbox_element_ptr ptr{msg};
+      handle(*ptr);
+    } else if (auto token =
+                   resume_token_.exchange(0, std::memory_order_acq_rel);
+               token != 0) {
+      resume_now(token);
+    } else {
+      progress = false;
+    }
+    if (terminated_) {
+      eu_ = nullptr;
+      return resumable::done;
+    }
+    if (progress) {
+      if (yield_) {
+        yield_ = false;
+        return resumable::resume_later;
+      }
+      if (++handled >= max_throughput)
+        return resumable::resume_later;
+      continue;
+    }
+    // Nothing left: go idle, unless an event came in meanwhile (the poster
+    // saw us scheduled and left it to us).
+    scheduled_.store(false, std::memory_order_seq_cst);
+    if (!has_events() || scheduled_.exchange(true, std::memory_order_seq_cst)) {
+      eu_ = nullptr;
+      return resumable::awaiting_message;
+    }
   }
 }
 
-caf::behavior task_actor(task_actor_t* self, runtime_core* rt) {
-  self->state.ctx.rt = rt;
-  self->state.ctx.self = self;
-  self->state.ctx.is_task = true;
-  return {
-      [self](start_atom, const driver_ptr& box) {
-        auto& st = self->state;
-        st.driver = std::move(box->driver);
-        st.keep_alive = caf::actor_cast<caf::strong_actor_ptr>(self);
-        if (st.driver->cancel_requested()) {
-          st.driver->fail(std::make_exception_ptr(cancelled_error()));
-          st.driver.reset();
-          self->quit();
-          st.keep_alive.reset();
-          return;
-        }
-        std::coroutine_handle<> h;
-        try {
-          context_scope scope{&st.ctx};
-          h = st.driver->start();
-        } catch (...) {
-          st.driver->fail(std::current_exception());
-          st.driver.reset();
-          self->quit();
-          st.keep_alive.reset();
-          return;
-        }
-        step(self, h);
-      },
-      [self](resume_atom, std::uint64_t token) {
-        auto& ctx = self->state.ctx;
-        if (token != ctx.token || !ctx.parked)
-          return;
-        auto h = std::exchange(ctx.parked, {});
-        step(self, h);
-      },
-      [self](cancel_atom) {
-        auto& ctx = self->state.ctx;
-        if (!ctx.parked)
-          return;
-        ctx.cancel_arrived = true;
-        ++ctx.token;
-        if (auto hook = std::move(ctx.cancel_hook)) {
-          context_scope scope{&ctx};
-          try {
-            hook();
-          } catch (...) {
-            report_callback_error("cancel hook", std::current_exception());
-          }
-        }
-        auto h = std::exchange(ctx.parked, {});
-        step(self, h);
-      },
-      [self](run_atom, const closure_ptr& fn) {
-        context_scope scope{&self->state.ctx};
-        try {
-          fn->run();
-        } catch (...) {
-          report_callback_error("callback", std::current_exception());
-        }
-      },
-  };
+void task_actor::start() {
+  started_ = true;
+  if (driver_->cancel_requested()) {
+    driver_->fail(std::make_exception_ptr(cancelled_error()));
+    drop_driver();
+    terminate(caf::exit_reason::normal);
+    return;
+  }
+  std::coroutine_handle<> h;
+  try {
+    context_scope scope{&ctx};
+    h = driver_->start();
+  } catch (...) {
+    driver_->fail(std::current_exception());
+    drop_driver();
+    terminate(caf::exit_reason::normal);
+    return;
+  }
+  step(h);
 }
 
-} // namespace
+void task_actor::step(std::coroutine_handle<> h) {
+  context_scope scope{&ctx};
+  h.resume();
+  if (driver_->finished()) {
+    driver_->complete();
+    drop_driver();
+    terminate(caf::exit_reason::normal);
+  }
+}
+
+void task_actor::resume_now(std::uint64_t token) {
+  if (token != ctx.token || !ctx.parked)
+    return;
+  step(std::exchange(ctx.parked, {}));
+}
+
+void task_actor::yield(std::uint64_t token) {
+  yield_ = true;
+  auto cur = resume_token_.load(std::memory_order_relaxed);
+  while (cur < token && !resume_token_.compare_exchange_weak(
+                            cur, token, std::memory_order_seq_cst)) {
+  }
+}
+
+void task_actor::deliver_cancel() {
+  if (!ctx.parked)
+    return;
+  ctx.cancel_arrived = true;
+  ++ctx.token;
+  if (auto hook = std::move(ctx.cancel_hook)) {
+    context_scope scope{&ctx};
+    try {
+      hook();
+    } catch (...) {
+      report_callback_error("cancel hook", std::current_exception());
+    }
+  }
+  step(std::exchange(ctx.parked, {}));
+}
+
+void task_actor::handle(caf::mailbox_element& msg) {
+  auto& content = msg.content();
+  if (msg.mid.is_response()) {
+    if (request_.handler != nullptr && msg.mid == request_.id)
+      settle_request(&content, nullptr);
+    return; // else a late response (timed out, cancelled): dropped
+  }
+  if (content.match_elements<caf::exit_msg>()) {
+    auto& em = content.get_mutable_as<caf::exit_msg>(0);
+    if (em.reason) {
+      drop_driver();
+      terminate(std::move(em.reason));
+    }
+    return;
+  }
+  if (content.match_elements<caf::down_msg>()) {
+    auto& dm = content.get_as<caf::down_msg>(0);
+    if (request_.handler != nullptr && request_.watched &&
+        dm.source == request_.watched->address()) {
+      auto what =
+          dm.reason == caf::exit_reason::remote_link_unreachable
+              ? std::string{"request failed: the connection to the remote "
+                            "node was lost"}
+              : "request failed: the remote actor ended (" +
+                    caf::to_string(dm.reason) + ")";
+      settle_request(nullptr, std::make_exception_ptr(remote_error(what)));
+    }
+    return;
+  }
+  if (handle_system_message(msg, eu_, true))
+    return;
+  // A task has no behaviour for other messages: a request gets CAF's
+  // "unexpected message" error (its sender never hangs), the rest is
+  // dropped.
+  if (msg.mid.is_request() && msg.sender)
+    msg.sender->enqueue(caf::make_mailbox_element(
+                            ctrl(), msg.mid.response_id(), {},
+                            caf::make_error(caf::sec::unexpected_message)),
+                        eu_);
+}
+
+// -- requests ----------------------------------------------------------------
+
+void task_actor::send_request(const caf::strong_actor_ptr& dest,
+                              caf::message content, duration timeout,
+                              response_handler* handler) {
+  forget_request();
+  auto request_id = caf::make_message_id(++last_request_id_);
+  auto response_id = request_id.response_id();
+  request_.id = response_id;
+  request_.handler = handler;
+  if (!dest) {
+    enqueue(
+        caf::make_mailbox_element(ctrl(), response_id, {},
+                                  caf::make_error(caf::sec::invalid_argument)),
+        eu_);
+    return;
+  }
+  // CAF 0.17 never answers a request already sent when a connection drops:
+  // watch a remote destination so that its loss ends the wait at once.
+  if (dest->node() != node()) {
+    dest->get()->attach(caf::default_attachable::make_monitor(
+        dest->get()->address(), address()));
+    request_.watched = dest;
+  }
+  if (timeout != no_timeout)
+    request_.timeout = arm_request_timeout(ctx, response_id, timeout);
+  dest->enqueue(
+      caf::make_mailbox_element(ctrl(), request_id, {}, std::move(content)),
+      eu_);
+}
+
+void task_actor::forget_request() noexcept {
+  request_.handler = nullptr;
+  request_.timeout.cancel();
+  request_.timeout = timer_handle{};
+  if (request_.watched) {
+    request_.watched->get()->detach(caf::default_attachable::observe_token{
+        address(), caf::default_attachable::monitor});
+    request_.watched.reset();
+  }
+}
+
+void task_actor::settle_request(caf::type_erased_tuple* content,
+                                std::exception_ptr error) {
+  auto* handler = request_.handler;
+  forget_request();
+  if (content != nullptr)
+    handler->on_response(*content);
+  else
+    handler->on_failure(std::move(error));
+  resume_now(ctx.token);
+}
+
+// -- ending ------------------------------------------------------------------
+
+void task_actor::drop_driver() noexcept {
+  auto* d = std::exchange(driver_, nullptr);
+  if (d == nullptr)
+    return;
+  forget_request();
+  ctx.cancel_hook.reset();
+  ctx.parked = {};
+  context_scope scope{&ctx};
+  d->~task_driver_base(); // its memory is part of this actor's allocation
+}
+
+void task_actor::terminate(caf::error reason) {
+  terminated_ = true;
+  cleanup(std::move(reason), eu_);
+  auto* rest = inbox_.exchange(closed_tag(), std::memory_order_acq_rel);
+  auto error = fail_state();
+  bounce_all(rest, error);
+  bounce_all(std::exchange(head_, nullptr), error);
+  tail_ = nullptr;
+  unregister_from_system();
+  self_ref_.reset(); // the scheduler (or the caller) still holds one
+}
+
+void task_actor::bounce_all(caf::mailbox_element* head,
+                            const caf::error& reason) {
+  caf::detail::sync_request_bouncer bouncer{reason};
+  while (head != nullptr) {
+    caf::mailbox_element_ptr ptr{
+        std::exchange(head, static_cast<caf::mailbox_element*>(head->next))};
+    if (ptr->mid.is_request())
+      bouncer(*ptr);
+  }
+}
+
+// -- the hooks of task_context.hpp -------------------------------------------
 
 context_scope::context_scope(task_context* ctx) noexcept : prev_(tl_current) {
   tl_current = ctx;
@@ -164,9 +494,7 @@ void finish(task_context& ctx) {
 }
 
 resumer::resumer(const suspension& s)
-    : actor_(actor_ref::adopt(
-          caf::actor_cast<caf::actor_control_block*>(s.ctx->self), true)),
-      token_(s.token) {}
+    : actor_(actor_ref::adopt(s.ctx->self->ctrl(), true)), token_(s.token) {}
 
 void resumer::operator()() const {
   auto* cb = static_cast<caf::actor_control_block*>(actor_.get());
@@ -174,15 +502,13 @@ void resumer::operator()() const {
     return;
   caf::weak_actor_ptr weak{cb};
   if (auto strong = weak.lock())
-    caf::anon_send(caf::actor_cast<caf::actor>(std::move(strong)),
-                   resume_atom::value, token_);
+    static_cast<task_actor*>(strong->get())->post_resume(token_);
 }
 
 void resume_at(const suspension& s, time_point deadline) {
   auto* node = new timer_node;
   node->deadline = deadline;
-  node->target = caf::weak_actor_ptr{
-      caf::actor_cast<caf::actor_control_block*>(s.ctx->self)};
+  node->target = caf::weak_actor_ptr{s.ctx->self->ctrl()};
   node->token = s.token;
   node->ref(); // one for the cancel hook
   s.ctx->rt->timers->schedule(node);
@@ -200,39 +526,51 @@ void resume_at(const suspension& s, time_point deadline) {
   on_cancel(s, node_holder{node});
 }
 
-void resume_in_place(const suspension& s) {
-  auto* ctx = s.ctx;
-  if (ctx->token != s.token || !ctx->parked)
-    return;
-  auto h = std::exchange(ctx->parked, {});
-  step(static_cast<task_actor_t*>(ctx->self), h);
-}
-
 void resume_soon(const suspension& s) {
-  caf::anon_send(caf::actor_cast<caf::actor>(s.ctx->self), resume_atom::value,
-                 s.token);
+  task_actor::of(*s.ctx).yield(s.token);
 }
 
-void send_cancel(const actor_ref& task_actor) {
-  auto* cb = static_cast<caf::actor_control_block*>(task_actor.get());
+void resume_in_place(const suspension& s) {
+  task_actor::of(*s.ctx).resume_now(s.token);
+}
+
+void send_request(task_context& ctx, const caf::strong_actor_ptr& dest,
+                  caf::message content, duration timeout,
+                  response_handler* handler) {
+  task_actor::of(ctx).send_request(dest, std::move(content), timeout, handler);
+}
+
+void forget_request(task_context& ctx) noexcept {
+  task_actor::of(ctx).forget_request();
+}
+
+void send_cancel(const actor_ref& task) {
+  auto* cb = static_cast<caf::actor_control_block*>(task.get());
   if (cb == nullptr)
     return;
   caf::weak_actor_ptr weak{cb};
   if (auto strong = weak.lock())
-    caf::anon_send(caf::actor_cast<caf::actor>(std::move(strong)),
-                   cancel_atom::value);
+    static_cast<task_actor*>(strong->get())->post_cancel();
 }
 
-actor_ref spawn_task(runtime_core& rt, std::unique_ptr<task_driver_base> d) {
+void* allocate_task(runtime_core& rt, std::size_t size, std::size_t align,
+                    void** driver_space) {
   if (rt.closing.load(std::memory_order_acquire))
     throw actio::runtime_error("create_task: the runtime is closed");
-  auto self = rt.system->spawn<caf::lazy_init>(task_actor, &rt);
-  auto* cb = caf::actor_cast<caf::actor_control_block*>(self);
-  auto ref = actor_ref::adopt(cb, true);
+  return task_actor::make(rt, size, align, driver_space);
+}
+
+void discard_task(void* actor) noexcept {
+  // Never launched: its one strong reference goes, which ends it.
+  intrusive_ptr_release(static_cast<task_actor*>(actor)->ctrl());
+}
+
+actor_ref launch_task(runtime_core& rt, void* actor, task_driver_base* d) {
+  auto* self = static_cast<task_actor*>(actor);
+  auto ref = actor_ref::adopt(self->ctrl(), true);
   d->actor = ref;
-  rt.add_task(d.get());
-  caf::anon_send(self, start_atom::value,
-                 driver_ptr{new driver_box(std::move(d)), false});
+  rt.add_task(d);
+  self->launch(d);
   return ref;
 }
 

@@ -16,7 +16,7 @@ namespace actio::detail {
 class task_context {
 public:
   runtime_core* rt = nullptr;
-  caf::event_based_actor* self = nullptr;
+  caf::abstract_actor* self = nullptr; // a task's actor, or a closure actor
   bool is_task = false;
   std::coroutine_handle<> parked;
   std::uint64_t token = 0;
@@ -40,6 +40,11 @@ private:
 /// no body).
 caf::actor spawn_closure_actor(runtime_core& rt,
                                std::shared_ptr<closure_body> body, bool hidden);
+
+/// Runs `fn` on `dest`, a closure actor (from `spawn_closure_actor` or a
+/// `closure_actor`), after every closure posted to it before by the same
+/// thread; dropped unrun if `dest` is invalid or has ended. Any thread.
+void post_closure(const caf::actor& dest, unique_function<void()> fn);
 
 /// Reports an exception that escaped a callback, as asyncio's "Exception in
 /// callback".

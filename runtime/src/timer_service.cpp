@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "timer_service.hpp"
 
+#include "task_actor.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
@@ -30,7 +32,9 @@ void timer_service::schedule(timer_node* node) {
   // Wake the thread only if it sleeps past this deadline. The thread
   // publishes its wake time before it looks at the ingress one last time,
   // so one of the two always sees the other (both seq_cst).
-  if (node->deadline.time_since_epoch().count() < wake_at_.load()) {
+  auto pending = ingress_count_.fetch_add(1) + 1;
+  if (node->deadline.time_since_epoch().count() < wake_at_.load() ||
+      pending % ingress_batch == 0) {
     std::lock_guard<std::mutex> guard{mtx_};
     cv_.notify_one();
   }
@@ -47,6 +51,7 @@ void timer_service::schedule(timer_node* node) {
 
 void timer_service::absorb_ingress() {
   auto* head = ingress_.exchange(nullptr);
+  ingress_count_.store(0, std::memory_order_relaxed);
   // the stack is newest first: restore registration order for equal
   // deadlines
   timer_node* ordered = nullptr;
@@ -59,6 +64,7 @@ void timer_service::absorb_ingress() {
   for (; ordered != nullptr; ordered = ordered->next_in_ingress) {
     heap_.push_back(entry{ordered->deadline, seq_++, ordered});
     std::push_heap(heap_.begin(), heap_.end(), later{});
+    ++absorbed_since_compact_;
   }
 }
 
@@ -75,6 +81,7 @@ void timer_service::compact() {
     return e.node->state.load(std::memory_order_relaxed) ==
            timer_node::cancelled;
   });
+  absorbed_since_compact_ = 0;
   if (dead < 1024 || static_cast<std::size_t>(dead) * 2 < heap_.size())
     return;
   auto keep = std::remove_if(heap_.begin(), heap_.end(), [](const entry& e) {
@@ -124,8 +131,7 @@ void timer_service::fire_all(std::vector<timer_node*>& due) {
   caf::actor batch_target;
   auto flush = [&] {
     if (!batch.empty())
-      caf::anon_send(batch_target, run_atom::value,
-                     make_closure(batch_runner{std::move(batch)}));
+      post_closure(batch_target, batch_runner{std::move(batch)});
     batch.clear();
     batch_target = nullptr;
   };
@@ -135,10 +141,18 @@ void timer_service::fire_all(std::vector<timer_node*>& due) {
       node->release_callback();
       continue;
     }
-    if (!node->has_callback) {
+    if (node->kind == timer_node::resume) {
       flush();
       if (node->claim())
-        caf::anon_send(dest, resume_atom::value, node->token);
+        static_cast<task_actor*>(caf::actor_cast<caf::abstract_actor*>(dest))
+            ->post_resume(node->token);
+      node->release_callback();
+      continue;
+    }
+    if (node->kind == timer_node::direct) {
+      flush();
+      if (node->claim())
+        node->fn();
       node->release_callback();
       continue;
     }
@@ -151,7 +165,7 @@ void timer_service::fire_all(std::vector<timer_node*>& due) {
   due.clear();
 }
 
-closure_ptr make_claiming_closure(timer_node* node) {
+unique_function<void()> make_claiming_closure(timer_node* node) {
   node->ref();
   struct claim_and_run {
     timer_node* node;
@@ -167,7 +181,7 @@ closure_ptr make_claiming_closure(timer_node* node) {
         node->fn();
     }
   };
-  return make_closure(claim_and_run{node});
+  return claim_and_run{node};
 }
 
 void timer_service::run() {
@@ -181,7 +195,10 @@ void timer_service::run() {
     // due by `now` keeps deadline order.
     auto now = now_();
     absorb_ingress();
-    if ((++rounds & 0xff) == 0)
+    // Scanning for cancelled nodes costs the heap's size: do it every 256
+    // rounds, or once as many nodes came in as the heap holds.
+    if ((++rounds & 0xff) == 0 || absorbed_since_compact_ * 2 >=
+                                      std::max<std::size_t>(heap_.size(), 2048))
       compact();
     auto next = heap_.empty() ? time_point::max() : heap_.front().deadline;
     if (next > now) {

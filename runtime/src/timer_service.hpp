@@ -19,11 +19,20 @@
 
 namespace actio::detail {
 
-/// One pending timer: at `deadline`, send `target` either `resume(token)`
-/// or `run(fn)`. The reference to the target is weak: a dead receiver's
-/// timers are dropped and never delay shutdown.
+/// One pending timer: at `deadline`, send `target` `resume(token)`, send it
+/// `run(fn)`, or run `fn` on the firing thread itself (see `kind_t`). The
+/// reference to the target is weak: a dead receiver's timers are dropped
+/// and never delay shutdown.
 struct timer_node {
   enum state_t : std::uint8_t { pending, fired, cancelled };
+
+  /// What firing does: `resume` sends `resume(token)` to `target`;
+  /// `callback` sends `run(fn)` to `target` (several due together for one
+  /// target travel in one message); `direct` runs `fn` on the thread that
+  /// fires the timer (the timer thread, or the thread driving virtual
+  /// time), so `fn` must be short and thread-safe. `target` must be set for
+  /// every kind; a dead target drops the timer unfired.
+  enum kind_t : std::uint8_t { resume, callback, direct };
 
   std::atomic<int> refs{1};
   std::atomic<std::uint8_t> state{pending};
@@ -33,8 +42,7 @@ struct timer_node {
   std::uint64_t token = 0;
   unique_function<void()> fn;
 
-  /// Whether this node carries a callback (else it resumes a task).
-  bool has_callback = false;
+  kind_t kind = resume;
 
   /// Called by whoever holds the node for firing once done with it: drops
   /// the callback (which may own what holds a handle to this node, a
@@ -65,9 +73,9 @@ struct timer_node {
   }
 };
 
-/// A message closure that claims `node` and runs its callback (so that
-/// `cancel()` works until the callback starts); holds a reference to it.
-closure_ptr make_claiming_closure(timer_node* node);
+/// A closure that claims `node` and runs its callback (so that `cancel()`
+/// works until the callback starts); holds a reference to it.
+unique_function<void()> make_claiming_closure(timer_node* node);
 
 /// The runtime's single timer service: a binary heap of timer nodes ordered
 /// by (deadline, scheduling order), served by one thread in real time or
@@ -127,6 +135,12 @@ private:
   std::atomic<time_point::rep> wake_at_{
       time_point::max().time_since_epoch().count()};
   std::atomic<bool> stopping_{false};
+  // Registrations since the thread last took the ingress: every
+  // `ingress_batch` of them wake it, so that a burst of timers cancelled
+  // before they are due (request timeouts) is compacted, not piled up.
+  std::atomic<std::size_t> ingress_count_{0};
+  std::size_t absorbed_since_compact_ = 0;
+  static constexpr std::size_t ingress_batch = 4096;
   std::mutex mtx_; // guards heap_ and pairs with cv_
   std::condition_variable cv_;
   std::vector<entry> heap_;

@@ -98,6 +98,61 @@ TEST_CASE("actio::request times out with timeout_error and the task lives on",
   kept->clear();
 }
 
+TEST_CASE("actio::request without a timeout waits as long as the answer "
+          "takes",
+          "[caf_interop]") {
+  actio::runtime rt{virtual_time()};
+  auto kept = std::make_shared<std::vector<caf::response_promise>>();
+  auto s = rt.system().spawn(silent, kept);
+  auto start = rt.time();
+  auto f = rt.create_task([s]() -> actio::task<int> {
+    co_return co_await actio::request<int>(s, 21);
+  });
+  // Answer only after a simulated day: no timeout fires before.
+  rt.call_later(24h, [kept] {
+    for (auto& rp : *kept)
+      rp.deliver(42);
+  });
+  CHECK(rt.run_until_complete(f) == 42);
+  CHECK(rt.time() - start == 24h);
+  auto g = rt.create_task([s]() -> actio::task<int> {
+    co_return co_await actio::request<int>(s, caf::infinite, 1);
+  });
+  rt.call_later(1h, [kept] { kept->back().deliver(7); });
+  CHECK(rt.run_until_complete(g) == 7);
+}
+
+TEST_CASE("actio::request's timeout is cancelled by the answer: a task that "
+          "asks again and again never times out",
+          "[caf_interop]") {
+  actio::runtime rt{virtual_time()};
+  auto d = rt.system().spawn(doubler);
+  auto start = rt.time();
+  auto f = rt.create_task([d]() -> actio::task<int> {
+    int sum = 0;
+    for (int i = 0; i < 100; ++i) {
+      sum += co_await actio::request<int>(d, 1s, 1);
+      co_await actio::sleep(100ms);
+    }
+    co_return sum;
+  });
+  CHECK(rt.run_until_complete(f) == 200);
+  CHECK(rt.time() - start == 10s);
+}
+
+TEST_CASE("actio::request with a zero timeout times out unless the answer "
+          "is already there",
+          "[caf_interop]") {
+  actio::runtime rt{virtual_time()};
+  auto kept = std::make_shared<std::vector<caf::response_promise>>();
+  auto s = rt.system().spawn(silent, kept);
+  auto f = rt.create_task([s]() -> actio::task<int> {
+    co_return co_await actio::request<int>(s, 0s, 1);
+  });
+  CHECK_THROWS_AS(rt.run_until_complete(f), actio::timeout_error);
+  kept->clear();
+}
+
 TEST_CASE("actio::request turns a CAF error into runtime_error",
           "[caf_interop]") {
   actio::runtime rt{virtual_time()};

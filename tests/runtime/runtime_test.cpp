@@ -53,10 +53,12 @@ actio::task<int> sleep_for(std::chrono::seconds d) {
 
 } // namespace
 
-TEST_CASE("the default scheduler is sharing, with one thread per core",
+TEST_CASE("the default scheduler is handoff, with one thread per core",
           "[runtime][options]") {
   actio::runtime rt{actio::test::real_time()};
-  CHECK(uses<caf::policy::work_sharing>(rt));
+  CHECK(rt.options().policy == actio::scheduler_policy::handoff);
+  CHECK(std::string{typeid(rt.system().scheduler()).name()}.find(
+            "handoff_coordinator") != std::string::npos);
   CHECK(rt.system().scheduler().num_workers() ==
         rt.options().effective_threads());
   CHECK(rt.options().effective_threads() >= 2);
@@ -69,6 +71,9 @@ TEST_CASE("scheduler options from code take effect", "[runtime][options]") {
   actio::runtime rt{o};
   CHECK(uses<caf::policy::work_stealing>(rt));
   CHECK(rt.system().scheduler().num_workers() == 3);
+  o.policy = actio::scheduler_policy::sharing;
+  actio::runtime rt2{o};
+  CHECK(uses<caf::policy::work_sharing>(rt2));
 }
 
 TEST_CASE("actio options are read from the command line and removed from "
@@ -114,7 +119,7 @@ TEST_CASE("a malformed or unknown actio option is a clear error",
   argv[1] = args[1].data();
   argc = 2;
   CHECK_THROWS_WITH(o.read_command_line(argc, argv.data()),
-                    Catch::Contains("'sharing' or 'stealing'"));
+                    Catch::Contains("'sharing', 'stealing' or 'handoff'"));
   args[1] = "--actio-threads=0";
   argv[1] = args[1].data();
   argc = 2;
@@ -362,8 +367,9 @@ TEST_CASE("run_until_complete inside a task, a callback or an actor raises "
           "at once instead of blocking the scheduler",
           "[runtime][threads]") {
   for (bool virtual_clock : {true, false}) {
-    for (auto policy : {actio::scheduler_policy::sharing,
-                        actio::scheduler_policy::stealing}) {
+    for (auto policy :
+         {actio::scheduler_policy::sharing, actio::scheduler_policy::stealing,
+          actio::scheduler_policy::handoff}) {
       actio::test::time_limit limit{30s, "nested run_until_complete"};
       auto opts = virtual_clock ? actio::test::virtual_time()
                                 : actio::test::real_time();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/sync/counter.hpp"
 
+#include "actio/caf/send.hpp"
 #include "actio/detail/closure_actor.hpp"
 #include "actio/errors.hpp"
 #include "actio/runtime.hpp"
@@ -65,6 +66,8 @@ counter::counter(runtime& rt, std::int64_t initial) {
   auto hdl = rt.system().spawn(detail::counter_actor, initial);
   actor_ = detail::actor_ref::adopt(
       caf::actor_cast<caf::actor_control_block*>(hdl), false);
+  gauge_ = detail::gauge_of(detail::core_of(rt),
+                            caf::actor_cast<caf::strong_actor_ptr>(hdl));
 }
 
 void counter::inc() const {
@@ -77,6 +80,31 @@ void counter::dec() const {
 
 void counter::add(std::int64_t n) const {
   caf::anon_send(detail::handle(actor_), detail::counter_add_atom::value, n);
+}
+
+counter_send counter::send_add(std::int64_t n) const {
+  return counter_send{actor_, gauge_, n};
+}
+
+counter_send::counter_send(detail::actor_ref actor,
+                           std::shared_ptr<detail::mailbox_gauge> gauge,
+                           std::int64_t n) noexcept
+    : actor_(std::move(actor)), gauge_(gauge), wait_(std::move(gauge)), n_(n) {}
+
+bool counter_send::await_ready() noexcept {
+  return wait_.ready();
+}
+
+void counter_send::await_suspend(std::coroutine_handle<> h) {
+  wait_.suspend(h);
+}
+
+void counter_send::await_resume() {
+  if (wait_.finish())
+    detail::deliver_counted(
+        caf::strong_actor_ptr{
+            static_cast<caf::actor_control_block*>(actor_.get())},
+        gauge_, detail::current_sender(), detail::counter_add_atom::value, n_);
 }
 
 future<std::int64_t> counter::get() const {

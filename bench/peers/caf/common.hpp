@@ -4,6 +4,8 @@
 // one JSON line of the bench protocol (see docs/bench.md).
 #pragma once
 
+#include <actio/caf/scheduler.hpp>
+
 #include <caf/all.hpp>
 
 #include <chrono>
@@ -15,29 +17,34 @@
 
 namespace caf_bench {
 
-/// Command line of a CAF peer: `<prog> <case> <N> [sharing|stealing]`.
+/// Command line of a CAF peer: `<prog> <case> <N> [sharing|stealing|handoff]`.
 struct args {
   std::string bench_case;
   long n = 0;
-  bool stealing = false;
+  std::string policy = "sharing";
 
-  /// The `impl` name reported: "caf" (sharing) or "caf-stealing".
-  std::string impl() const { return stealing ? "caf-stealing" : "caf"; }
+  /// The `impl` name reported: "caf" (sharing), "caf-stealing" or
+  /// "caf-handoff" (actio's scheduler under plain CAF actors).
+  std::string impl() const {
+    return policy == "sharing" ? "caf" : "caf-" + policy;
+  }
 };
 
 /// Parses argv or exits with status 2 and a usage line.
 inline args parse(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s <case> <N> [sharing|stealing]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s <case> <N> [sharing|stealing|handoff]\n",
+                 argv[0]);
     std::exit(2);
   }
   args a;
   a.bench_case = argv[1];
   a.n = std::strtol(argv[2], nullptr, 10);
   for (int i = 3; i < argc; ++i) {
-    if (std::strcmp(argv[i], "stealing") == 0)
-      a.stealing = true;
-    else if (std::strcmp(argv[i], "sharing") != 0) {
+    std::string arg = argv[i];
+    if (arg == "sharing" || arg == "stealing" || arg == "handoff") {
+      a.policy = arg;
+    } else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       std::exit(2);
     }
@@ -45,10 +52,15 @@ inline args parse(int argc, char** argv) {
   return a;
 }
 
-/// Actor system configuration: `sharing` unless the `stealing` variant runs.
+/// Actor system configuration: CAF's `sharing` or `stealing` policy, or
+/// actio's `handoff` scheduler.
 inline void configure(caf::actor_system_config& cfg, const args& a) {
-  cfg.set("scheduler.policy",
-          a.stealing ? caf::atom("stealing") : caf::atom("sharing"));
+  if (a.policy == "handoff")
+    actio::use_scheduler(cfg, actio::scheduler_policy::handoff);
+  else if (a.policy == "stealing")
+    cfg.set("scheduler.policy", caf::atom("stealing"));
+  else
+    cfg.set("scheduler.policy", caf::atom("sharing"));
 }
 
 /// The suite's shared PRNG, identical in every peer.

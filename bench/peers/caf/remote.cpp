@@ -40,8 +40,8 @@ options parse(int argc, char** argv) {
       o.tls_dir = argv[++i];
     else if (arg == "--serve")
       o.serve = true;
-    else if (arg == "stealing")
-      o.a.stealing = true;
+    else if (arg == "stealing" || arg == "sharing" || arg == "handoff")
+      o.a.policy = arg;
   }
   return o;
 }

@@ -51,13 +51,22 @@ func percentile(sorted []float64, p float64) float64 {
 }
 
 func sleepTasks(n int, _ options) result {
+	return sleepers(n, time.Second)
+}
+
+// idle: N goroutines sleeping 10 s; the harness's CPU time is the measure.
+func idle(n int, _ options) result {
+	return sleepers(n, 10*time.Second)
+}
+
+func sleepers(n int, d time.Duration) result {
 	start := time.Now()
 	results := make([]int, n)
 	var wg sync.WaitGroup
 	wg.Add(n)
 	for i := 0; i < n; i++ {
 		go func(i int) {
-			time.Sleep(time.Second)
+			time.Sleep(d)
 			results[i] = 1
 			wg.Done()
 		}(i)
@@ -282,7 +291,7 @@ func httpClient(n int, o options) result {
 }
 
 var cases = map[string]func(int, options) result{
-	"sleep_tasks": sleepTasks, "call_later": callLater, "ping_pong": pingPong,
+	"sleep_tasks": sleepTasks, "idle": idle, "call_later": callLater, "ping_pong": pingPong,
 	"gather_trivial": gatherTrivial, "executor": executor, "queue": queue,
 	"counter": counter, "http_client": httpClient,
 }

@@ -71,6 +71,16 @@ const cases = {
     return [results.reduce((a, b) => a + b, 0) === n, wall, n, {}];
   },
 
+  // N sleepers of 10 s: the harness's CPU time is the measure.
+  async idle(n) {
+    const t0 = performance.now();
+    const tasks = [];
+    for (let i = 0; i < n; i++) tasks.push((async () => { await sleep(10000); return 1; })());
+    const results = await Promise.all(tasks);
+    const wall = (performance.now() - t0) / 1e3;
+    return [results.reduce((a, b) => a + b, 0) === n, wall, n, {}];
+  },
+
   async call_later(n) {
     const gen = splitmix64(42);
     const delays = new Float64Array(n);

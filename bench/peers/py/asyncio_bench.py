@@ -48,6 +48,18 @@ async def case_sleep_tasks(n, opts):
     return sum(results) == n, wall, n, {}
 
 
+async def case_idle(n, opts):
+    """N tasks sleeping 10 s: the harness's CPU time is the measure."""
+    async def sleeper():
+        await asyncio.sleep(10)
+        return 1
+
+    t0 = time.perf_counter()
+    results = await asyncio.gather(*[sleeper() for _ in range(n)])
+    wall = time.perf_counter() - t0
+    return sum(results) == n, wall, n, {}
+
+
 async def case_call_later(n, opts):
     loop = asyncio.get_running_loop()
     delays = delays_us(n)

@@ -10,14 +10,20 @@
 
 namespace actio {
 
-/// How CAF's scheduler shares work between its threads.
+/// How the scheduler shares work between its threads (see
+/// docs/scheduler.md).
 enum class scheduler_policy {
-  /// One shared queue: workers sleep when idle. actio's default: measured
-  /// here 8x faster than `stealing` on timer-heavy loads, whose idle
-  /// workers spin in `take_tail`/`sched_yield`.
+  /// CAF 0.17's one shared queue: workers sleep when idle, and every
+  /// hand-off between actors goes through its mutex and condition variable.
   sharing,
-  /// CAF 0.17's default work stealing.
+  /// CAF 0.17's default work stealing: idle workers poll (measured here 8x
+  /// slower than `sharing` on timer-heavy loads).
   stealing,
+  /// actio's own scheduler, the default: an actor made runnable by a
+  /// worker runs next on that worker (a run-next slot), per-worker queues
+  /// with stealing, one injection queue for other threads, and idle
+  /// workers parked on a futex, woken one at a time only for waiting work.
+  handoff,
 };
 
 /// Everything a runtime can be configured with. Each field can also be set
@@ -25,16 +31,23 @@ enum class scheduler_policy {
 /// (`ACTIO_<NAME>=value`); the command line wins over the environment,
 /// which wins over the values set in code.
 struct runtime_options {
-  /// `--actio-scheduler=sharing|stealing`.
-  scheduler_policy policy = scheduler_policy::sharing;
+  /// `--actio-scheduler=sharing|stealing|handoff`.
+  scheduler_policy policy = scheduler_policy::handoff;
 
   /// `--actio-threads=N`: scheduler threads; 0 means one per core (at
   /// least 2).
   std::size_t threads = 0;
 
   /// `--actio-max-throughput=N`: messages an actor may handle before it
-  /// yields its thread; 0 keeps CAF's default (unbounded).
+  /// yields its thread; 0 keeps the policy's default (CAF's unbounded for
+  /// `sharing` and `stealing`, 128 for `handoff`).
   std::size_t max_throughput = 0;
+
+  /// `--actio-mailbox-limit=N`: how many messages sent with `actio::send`
+  /// (and the sync actors' awaitable sends) an actor's mailbox may hold
+  /// before senders wait for it to drain; 0 means unbounded. An actor's own
+  /// limit (`set_mailbox_limit`) wins. Plain CAF sends are never counted.
+  std::size_t mailbox_limit = 4096;
 
   /// `--actio-virtual-time`: CAF's deterministic test scheduler with a
   /// simulated clock. `run_until_complete` then runs every ready actor and
@@ -68,7 +81,7 @@ struct runtime_options {
   std::size_t effective_threads() const noexcept;
 };
 
-/// "sharing" or "stealing".
+/// "sharing", "stealing" or "handoff".
 std::string to_string(scheduler_policy policy);
 
 } // namespace actio

@@ -2,7 +2,9 @@
 #include "actio/caf/interop.hpp"
 
 #include "messages.hpp"
+#include "runtime_core.hpp"
 #include "task_context.hpp"
+#include "timer_service.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/exit_reason.hpp>
@@ -72,10 +74,6 @@ relay(caf::stateful_actor<relay_state>* self, state_ptr<state_base> st,
 
 } // namespace
 
-caf::event_based_actor* context_actor(task_context& ctx) noexcept {
-  return ctx.self;
-}
-
 caf::actor spawn_relay(caf::actor_system& sys, state_ptr<state_base> st,
                        unique_function<caf::message(state_base&)> to_message) {
   return sys.spawn(relay, std::move(st),
@@ -83,33 +81,25 @@ caf::actor spawn_relay(caf::actor_system& sys, state_ptr<state_base> st,
                        std::move(to_message)));
 }
 
-bool watch_peer(caf::event_based_actor* self, const caf::strong_actor_ptr& dest,
-                unique_function<void(std::exception_ptr)> on_down) {
-  if (!dest || dest->node() == self->node())
-    return false;
-  auto fn = std::make_shared<unique_function<void(std::exception_ptr)>>(
-      std::move(on_down));
-  self->set_down_handler(
-      [addr = dest->address(), fn](caf::scheduled_actor*, caf::down_msg& dm) {
-        if (dm.source != addr || !*fn)
-          return;
-        auto what =
-            dm.reason == caf::exit_reason::remote_link_unreachable
-                ? std::string{"request failed: the connection to the remote "
-                              "node was lost"}
-                : "request failed: the remote actor ended (" +
-                      caf::to_string(dm.reason) + ")";
-        auto once = std::move(*fn);
-        *fn = nullptr;
-        once(std::make_exception_ptr(remote_error(what)));
-      });
-  self->monitor(dest);
-  return true;
-}
-
-void unwatch_peer(caf::event_based_actor* self,
-                  const caf::strong_actor_ptr& dest) {
-  self->demonitor(dest->address());
+timer_handle arm_request_timeout(task_context& ctx, caf::message_id response_id,
+                                 duration timeout) {
+  auto now = ctx.rt->now();
+  if (timeout >= time_point::max() - now)
+    return {};
+  auto* node = new timer_node;
+  node->deadline = now + timeout;
+  node->kind = timer_node::direct;
+  node->target = caf::weak_actor_ptr{ctx.self->ctrl()};
+  node->fn = [target = node->target, mid = response_id] {
+    if (auto strong = target.lock())
+      strong->enqueue(
+          nullptr, mid,
+          caf::make_message(caf::make_error(caf::sec::request_timeout)),
+          nullptr);
+  };
+  node->ref(); // for the timer service
+  ctx.rt->timers->schedule(node);
+  return timer_handle{node};
 }
 
 std::exception_ptr to_exception(const caf::error& err) {

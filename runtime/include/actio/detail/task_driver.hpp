@@ -7,9 +7,11 @@
 
 #include <atomic>
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <new>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -144,9 +146,38 @@ private:
   state_ptr<task_state<value_type>> st_;
 };
 
-/// Spawns a task actor on `rt` running `driver`; returns a weak reference
-/// to it. Throws actio::runtime_error if the runtime is closed.
-actor_ref spawn_task(runtime_core& rt, std::unique_ptr<task_driver_base> d);
+/// Allocates a task actor on `rt` with `size` bytes (aligned to `align`, at
+/// most `alignof(std::max_align_t)`) for its driver in the same allocation;
+/// `*driver_space` points to them. Returns the actor, not yet running.
+/// Throws actio::runtime_error if the runtime is closed.
+void* allocate_task(runtime_core& rt, std::size_t size, std::size_t align,
+                    void** driver_space);
+
+/// Frees a task actor from `allocate_task` whose driver could not be built.
+void discard_task(void* actor) noexcept;
+
+/// Starts the task actor from `allocate_task` with `driver`, built in its
+/// driver space: lists it in `rt`'s registry and schedules its first run
+/// (which starts the coroutine). Returns a weak reference to the actor.
+actor_ref launch_task(runtime_core& rt, void* actor, task_driver_base* driver);
+
+/// Creates a task actor on `rt` whose driver is a `Driver` built from
+/// `args`, in the actor's own allocation, and starts it. Returns a weak
+/// reference to the actor.
+template <class Driver, class... Args>
+actor_ref spawn_task(runtime_core& rt, Args&&... args) {
+  static_assert(alignof(Driver) <= alignof(std::max_align_t));
+  void* space = nullptr;
+  void* actor = allocate_task(rt, sizeof(Driver), alignof(Driver), &space);
+  task_driver_base* driver = nullptr;
+  try {
+    driver = ::new (space) Driver(std::forward<Args>(args)...);
+  } catch (...) {
+    discard_task(actor);
+    throw;
+  }
+  return launch_task(rt, actor, driver);
+}
 
 /// The runtime of the calling actor, else the process's current runtime;
 /// throws actio::runtime_error if there is none.
@@ -167,9 +198,8 @@ auto spawn_call(runtime_core& rt, Fn&& fn, Args&&... args) {
   };
   auto st = make_state<task_state<V>>();
   auto* raw = st.get();
-  auto driver =
-      std::make_unique<task_driver<T, decltype(make)>>(std::move(make), st);
-  raw->actor = spawn_task(rt, std::move(driver));
+  raw->actor =
+      spawn_task<task_driver<T, decltype(make)>>(rt, std::move(make), st);
   return future<V>{std::move(st)};
 }
 
