@@ -290,10 +290,7 @@ void stream_handle::run(unique_function<void(stream_state&)> fn) const {
 std::shared_ptr<stream_handle> spawn_stream(runtime_core& rt,
                                             std::shared_ptr<transport> conn) {
   auto h = std::make_shared<stream_handle>();
-  std::error_code ec;
-  auto ep = conn->socket().remote_endpoint(ec);
-  h->peer = ec ? std::string{"(unknown peer)"}
-               : ep.address().to_string() + ":" + std::to_string(ep.port());
+  h->peer = conn->peer_name();
   h->actor = rt.system->spawn(stream_actor);
   // The state is reachable only through the actor; fill it in there.
   auto closer = std::make_shared<transport_closer>(conn);
