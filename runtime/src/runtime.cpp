@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <pthread.h>
 
 namespace actio::detail {
 
@@ -117,6 +118,13 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
     install_terminate_handler();
   }
   io_thread = std::thread([this] {
+    // Writes to a pipe whose reader is gone (a child process that exited)
+    // then fail with EPIPE instead of raising SIGPIPE; only this thread
+    // writes to pipes, and the process's own disposition stays as it is.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
     auto guard = asio::make_work_guard(*io);
     io->run();
   });
