@@ -122,6 +122,20 @@ TEST_CASE("bodies by Content-Length and chunked arrive whole; HEAD gets the "
   CHECK(old.closed_within(5s));
 }
 
+TEST_CASE("a client that sends its requests and ends its side gets the "
+          "answers written before its EOF arrived, then the server closes",
+          "[http_server]") {
+  time_limit limit{10s, "half close"};
+  actio::runtime rt{real_time()};
+  auto srv = serve(rt, hs::inline_handler{echo_target});
+  raw_client c{srv.port()};
+  REQUIRE(c.send(get("/one") + get("/two")));
+  ::shutdown(c.fd(), SHUT_WR);
+  CHECK(c.read_response().body == "GET /one ");
+  CHECK(c.read_response().body == "GET /two ");
+  CHECK(c.closed_within(5s));
+}
+
 TEST_CASE("a client that expects 100-continue gets it before sending its "
           "body",
           "[http_server]") {

@@ -66,6 +66,10 @@ public:
     process();
   }
 
+  // A client's EOF closes the connection (protocol's default, as Go's
+  // net/http takes it): answers already written are still sent, a task
+  // still running is cancelled by connection_lost.
+
   void connection_lost(std::exception_ptr) override {
     closing_ = true;
     ++gen_; // late answers are dropped
