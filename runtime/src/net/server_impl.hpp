@@ -74,6 +74,9 @@ public:
         t->abort();
     for (auto& [id, conn] : handshaking_)
       conn->abort();
+    // no more clients: let go of the protocol factory, which may hold
+    // whatever holds this server (an HTTP server's core does)
+    factory_.reset();
     maybe_closed();
   }
 

@@ -119,7 +119,8 @@ using protocol_factory = unique_function<std::unique_ptr<protocol>()>;
 /// Listens on `host:port` and serves each client with a protocol from
 /// `factory` (asyncio's loop.create_server). TLS, `max_connections` and
 /// the server's methods as for `start_server`: a connection counts as
-/// active until its `connection_lost` has run; `server::close()` and the
+/// active until its socket is closed (`connection_lost` follows on its
+/// actor); `server::close()` and the
 /// runtime's close abort every connection (each protocol still gets
 /// `connection_lost`, with `net_errc::closed`). Completed exactly once, on
 /// the runtime's loop actor.
