@@ -113,7 +113,7 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
   timers = std::make_unique<timer_service>(options.virtual_time,
                                            [this] { return now(); });
   io = std::make_shared<asio::io_context>(1);
-  if (options.handle_signals && !options.virtual_time) {
+  if (options.handle_signals && !options.virtual_time && !options.embedded) {
     signals = std::make_unique<signal_watch>(*io, *this);
     install_terminate_handler();
   }
@@ -129,7 +129,8 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
     io->run();
   });
   loop = spawn_closure_actor(*this, nullptr, true);
-  g_current.store(this);
+  if (!options.embedded)
+    g_current.store(this);
 }
 
 runtime_core::~runtime_core() {
@@ -381,7 +382,8 @@ runtime::runtime(int& argc, char** argv)
 
 runtime::runtime(runtime_options options)
     : core_(std::make_unique<detail::runtime_core>(
-          with_environment(std::move(options)))) {
+          options.embedded ? std::move(options)
+                           : with_environment(std::move(options)))) {
   core_->owner = this;
 }
 
