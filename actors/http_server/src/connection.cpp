@@ -36,6 +36,7 @@ public:
   void connection_made(actio::transport t) override {
     t_ = t;
     ++core_->open;
+    ++core_->accepted;
     id_ = core_->add(
         [t, self = this] { t.post([self] { self->begin_shutdown(); }); });
     registered_ = true;

@@ -115,6 +115,10 @@ std::size_t server::active_connections() const {
   return core_->open.load();
 }
 
+std::size_t server::connections_accepted() const {
+  return core_->accepted.load();
+}
+
 std::size_t server::responses() const {
   return core_->responses.load();
 }

@@ -29,6 +29,7 @@ public:
   actio::server net; // set once listening
   std::atomic<std::size_t> responses{0};
   std::atomic<std::size_t> open{0};
+  std::atomic<std::size_t> accepted{0};
 
   /// Registers a connection; `shut` asks it (from any thread) to finish
   /// its request and close. Returns its id; if the server is shutting

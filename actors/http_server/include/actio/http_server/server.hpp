@@ -88,6 +88,9 @@ public:
   /// Connections open now.
   std::size_t active_connections() const;
 
+  /// Connections accepted since the server started, closed ones included.
+  std::size_t connections_accepted() const;
+
   /// Responses written so far, error responses included.
   std::size_t responses() const;
 
