@@ -4,6 +4,7 @@
 #include "actio/errors.hpp"
 #include "messages.hpp"
 #include "runtime_core.hpp"
+#include "scheduler_module.hpp"
 #include "task_context.hpp"
 #include "timer_service.hpp"
 
@@ -62,10 +63,12 @@ caf::actor spawn_closure_actor(runtime_core& rt,
                                bool hidden) {
   // The spawn owns the body until the actor's init function takes it, so
   // an actor that never starts (the system shuts down first) frees it.
-  if (hidden)
-    return rt.system->spawn<caf::hidden>(closure_actor_impl, &rt,
-                                         std::move(body));
-  return rt.system->spawn(closure_actor_impl, &rt, std::move(body));
+  auto self = hidden
+                  ? rt.system->spawn<caf::hidden>(closure_actor_impl, &rt,
+                                                  std::move(body))
+                  : rt.system->spawn(closure_actor_impl, &rt, std::move(body));
+  forget_caf_logger();
+  return self;
 }
 
 closure_actor closure_actor::spawn(runtime_core& rt,

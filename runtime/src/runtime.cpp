@@ -131,6 +131,7 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
   loop = spawn_closure_actor(*this, nullptr, true);
   if (!options.embedded)
     g_current.store(this);
+  forget_caf_logger();
 }
 
 runtime_core::~runtime_core() {

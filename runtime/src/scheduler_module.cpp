@@ -4,6 +4,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
+#include <caf/logger.hpp>
 #include <caf/policy/work_sharing.hpp>
 #include <caf/policy/work_stealing.hpp>
 #include <caf/scheduler/coordinator.hpp>
@@ -56,6 +57,11 @@ void install_scheduler(caf::actor_system_config& config,
 
 bool inside_scheduler() noexcept {
   return tl_running_actor || tl_driving;
+}
+
+void forget_caf_logger() noexcept {
+  if (!inside_scheduler())
+    caf::logger::set_current_actor_system(nullptr);
 }
 
 driving_scope::driving_scope() noexcept : prev_(tl_driving) {

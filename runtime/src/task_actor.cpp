@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "messages.hpp"
 #include "runtime_core.hpp"
+#include "scheduler_module.hpp"
 #include "task_context.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -227,6 +228,7 @@ actor_ref spawn_task(runtime_core& rt, std::unique_ptr<task_driver_base> d) {
   if (rt.closing.load(std::memory_order_acquire))
     throw actio::runtime_error("create_task: the runtime is closed");
   auto self = rt.system->spawn<caf::lazy_init>(task_actor, &rt);
+  forget_caf_logger();
   auto* cb = caf::actor_cast<caf::actor_control_block*>(self);
   auto ref = actor_ref::adopt(cb, true);
   d->actor = ref;

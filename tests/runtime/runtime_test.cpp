@@ -435,3 +435,17 @@ TEST_CASE("run_until_complete from a thread outside the runtime still works "
   CHECK(other == 1);
   long_task.cancel();
 }
+
+TEST_CASE("a runtime closes from a thread other than the one that made it, "
+          "with a task still sleeping",
+          "[runtime][threads]") {
+  actio::test::time_limit limit{20s, "close from another thread"};
+  auto rt = std::make_unique<actio::runtime>(actio::test::real_time());
+  auto f = rt->create_task([]() -> actio::task<int> {
+    co_await actio::sleep(std::chrono::hours(1));
+    co_return 1;
+  });
+  std::thread closer{[&] { rt.reset(); }};
+  closer.join();
+  CHECK(f.cancelled());
+}

@@ -6,6 +6,7 @@
 #include "net/stream_state.hpp"
 #include "net/transport.hpp"
 #include "runtime_core.hpp"
+#include "scheduler_module.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
@@ -292,6 +293,7 @@ std::shared_ptr<stream_handle> spawn_stream(runtime_core& rt,
   auto h = std::make_shared<stream_handle>();
   h->peer = conn->peer_name();
   h->actor = rt.system->spawn(stream_actor);
+  forget_caf_logger();
   // The state is reachable only through the actor; fill it in there.
   auto closer = std::make_shared<transport_closer>(conn);
   register_net_object(rt, closer);
