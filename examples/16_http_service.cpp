@@ -8,11 +8,12 @@
 //   GET /sleep?ms=M   -> 200 "slept M"          (waits, holds no thread)
 //   anything else     -> 404; a bad argument -> 400
 //
-//   16_http_service [--host H] [--port P] [--workers W]
+//   16_http_service [--host H] [--port P] [--workers W] [--log]
 //   16_http_service --self-test [--requests N] [--connections C]
 //
 // The service runs until SIGINT/SIGTERM, then shuts down gracefully
-// (refuses new clients, finishes requests in flight, closes). --self-test
+// (refuses new clients, finishes requests in flight, closes). --log prints
+// each request's method and target as it arrives. --self-test
 // starts it, sends N requests over C keep-alive connections (actio
 // streams speaking HTTP/1.1 by hand), checks every answer, checks a 404
 // and a 400, shuts the service down and exits 0 if all was right.
@@ -162,10 +163,14 @@ std::optional<std::int64_t> query_number(std::string_view query,
 
 /// The actor serving one HTTP connection: turns each request into a job
 /// for the pool and answers with its result.
-hs::actor_factory front(caf::actor workers) {
-  return [workers](caf::event_based_actor* self) -> caf::behavior {
+hs::actor_factory front(caf::actor workers, bool log) {
+  return [workers, log](caf::event_based_actor* self) -> caf::behavior {
     return {
-        [self, workers](hs::request& r) -> caf::result<hs::response> {
+        [self, workers, log](hs::request& r) -> caf::result<hs::response> {
+          if (log) {
+            std::printf("%s %s\n", r.method.c_str(), r.target.c_str());
+            std::fflush(stdout);
+          }
           std::string op;
           std::int64_t limit = 0;
           if (r.path() == "/primes") {
@@ -246,6 +251,7 @@ struct options {
   std::uint16_t port = 0;
   int workers = 4;
   bool self_test = false;
+  bool log = false;
   int requests = 400;
   int connections = 8;
 };
@@ -267,6 +273,8 @@ options parse(int argc, char** argv) {
       o.workers = std::stoi(value());
     else if (a == "--self-test")
       o.self_test = true;
+    else if (a == "--log")
+      o.log = true;
     else if (a == "--requests")
       o.requests = std::stoi(value());
     else if (a == "--connections")
@@ -294,8 +302,8 @@ int main(int argc, char** argv) {
   auto workers = rt.system().spawn(pool, o.workers);
   hs::server srv;
   try {
-    srv = rt.run_until_complete(
-        hs::start_server(o.host, o.port, front(workers), hs::server_options{}));
+    srv = rt.run_until_complete(hs::start_server(
+        o.host, o.port, front(workers, o.log), hs::server_options{}));
   } catch (const actio::net_error& e) {
     std::cerr << "16_http_service: " << e.what() << "\n";
     return 1;

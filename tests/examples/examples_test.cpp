@@ -422,7 +422,7 @@ TEST_CASE("example 16: the HTTP service's self-test answers every request "
 
 TEST_CASE("example 16: SIGTERM shuts the HTTP service down gracefully",
           "[examples][http_server][signals]") {
-  child_process svc({example("16_http_service"), "--workers", "2"});
+  child_process svc({example("16_http_service"), "--workers", "2", "--log"});
   REQUIRE(svc.wait_for_output("workers)\n", 10s));
   auto port = listening_port(svc.output());
   int fd = connect_local(port);
@@ -430,7 +430,8 @@ TEST_CASE("example 16: SIGTERM shuts the HTTP service down gracefully",
   std::string req = "GET /sleep?ms=300 HTTP/1.1\r\nHost: t\r\n\r\n";
   REQUIRE(::send(fd, req.data(), req.size(), 0) ==
           static_cast<ssize_t>(req.size()));
-  std::this_thread::sleep_for(100ms); // the request is being served
+  // the service has read the request (it logs it on arrival)
+  REQUIRE(svc.wait_for_output("GET /sleep?ms=300\n", 10s));
   svc.signal(SIGTERM);
   auto answer = read_lines(fd, 6);
   ::close(fd);

@@ -6,6 +6,7 @@
 
 #include "actio/actio.hpp"
 #include "http_server/raw_client.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
@@ -18,6 +19,7 @@
 
 using namespace std::chrono_literals;
 namespace hs = actio::http_server;
+using actio::test::eventually;
 using actio::test::get;
 using actio::test::raw_client;
 using actio::test::real_time;
@@ -175,16 +177,18 @@ TEST_CASE("a slowloris trickling its headers is answered 408 and dropped "
   hs::server_options o;
   o.header_timeout = 800ms;
   auto srv = serve(rt, o);
+  // before the first connect: the server's clocks start later than ours
+  auto t0 = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<raw_client>> loris;
   for (int i = 0; i < 8; ++i) {
     loris.push_back(std::make_unique<raw_client>(srv.port()));
     loris.back()->send("GET / HTTP/1.1\r\n");
   }
-  auto t0 = std::chrono::steady_clock::now();
-  // one byte each every 50 ms: never idle, never done
+  // one byte each every 50 ms: never idle, never done; the time limit
+  // fails the test if they are never dropped
   std::vector<bool> dropped(loris.size(), false);
   std::size_t gone = 0;
-  while (gone < loris.size() && std::chrono::steady_clock::now() - t0 < 10s) {
+  while (gone < loris.size()) {
     for (std::size_t i = 0; i < loris.size(); ++i)
       if (!dropped[i] && !loris[i]->send("X"))
         dropped[i] = true;
@@ -193,10 +197,8 @@ TEST_CASE("a slowloris trickling its headers is answered 408 and dropped "
         std::count(dropped.begin(), dropped.end(), true));
     CHECK(still_serving(srv.port()));
   }
-  auto took = std::chrono::steady_clock::now() - t0;
-  CHECK(gone == loris.size());
-  CHECK(took >= 700ms);
-  CHECK(took < 5s);
+  // a lower bound only: a loaded machine makes it later, never earlier
+  CHECK(std::chrono::steady_clock::now() - t0 >= o.header_timeout);
   for (auto& l : loris) {
     auto r = l->read_response(1s);
     if (r.status != 0) // the 408 may be lost to the reset of our late bytes
@@ -216,12 +218,12 @@ TEST_CASE("an idle keep-alive connection is closed after keep_alive_timeout, "
   raw_client used{srv.port()};
   REQUIRE(used.send(get("/")));
   REQUIRE(used.read_response().status == 200);
-  raw_client silent{srv.port()};
   auto t0 = std::chrono::steady_clock::now();
-  CHECK(used.closed_within(5s));
-  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
-  CHECK(silent.closed_within(5s));
-  CHECK(std::chrono::steady_clock::now() - t0 >= 500ms);
+  raw_client silent{srv.port()};
+  CHECK(used.closed_within(10s));
+  CHECK(silent.closed_within(10s));
+  // lower bounds only: a loaded machine makes them later, never earlier
+  CHECK(std::chrono::steady_clock::now() - t0 >= o.header_timeout);
   CHECK(still_serving(srv.port()));
 }
 
@@ -246,12 +248,7 @@ TEST_CASE("a client that sends requests and never reads the answers stalls "
   // buffer hold, then stops reading and drops us after write_timeout
   for (int sent = 0; sent < 100 && c.send(batch); ++sent) {
   }
-  auto t0 = std::chrono::steady_clock::now();
-  while (srv.active_connections() > 0 &&
-         std::chrono::steady_clock::now() - t0 < 10s)
-    std::this_thread::sleep_for(5ms);
-  CHECK(srv.active_connections() == 0);
-  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  CHECK(eventually([&] { return srv.active_connections() == 0; }, 30s));
   CHECK(srv.responses() - before < 1000);
   CHECK(still_serving(srv.port()));
 }

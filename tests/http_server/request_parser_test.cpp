@@ -292,7 +292,7 @@ TEST_CASE("limits: a long request line is 414, a large header section or "
                   small) == 413);
 }
 
-TEST_CASE("Expect: 100-continue is noted only when a body follows; other "
+TEST_CASE("Expect: 100-continue is noted only when a body follows, other "
           "expectations are 417",
           "[http_parser]") {
   request_parser p;

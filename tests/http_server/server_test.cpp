@@ -6,6 +6,7 @@
 
 #include "actio/actio.hpp"
 #include "http_server/raw_client.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 #include "support/tls_self_signed.hpp"
 #include "support/virtual_runtime.hpp"
@@ -22,6 +23,7 @@
 
 using namespace std::chrono_literals;
 namespace hs = actio::http_server;
+using actio::test::eventually;
 using actio::test::get;
 using actio::test::raw_client;
 using actio::test::real_time;
@@ -92,8 +94,8 @@ TEST_CASE("pipelined requests sent in one write get their answers in "
   CHECK(c.closed_within(5s));
 }
 
-TEST_CASE("bodies by Content-Length and chunked arrive whole; HEAD gets the "
-          "length without the body; HTTP/1.0 is answered and closed",
+TEST_CASE("bodies by Content-Length and chunked arrive whole, HEAD gets the "
+          "length without the body, HTTP/1.0 is answered and closed",
           "[http_server]") {
   time_limit limit{20s, "bodies"};
   actio::runtime rt{real_time()};
@@ -151,7 +153,7 @@ TEST_CASE("a client that expects 100-continue gets it before sending its "
   CHECK(c.read_response().body == "POST /e data");
 }
 
-TEST_CASE("a task handler that throws gives 500 and the connection goes on; "
+TEST_CASE("a task handler that throws gives 500 and the connection goes on, "
           "one that is too slow is cancelled and gives 503",
           "[http_server][errors]") {
   time_limit limit{20s, "handler failures"};
@@ -183,8 +185,7 @@ TEST_CASE("a task handler that throws gives 500 and the connection goes on; "
   CHECK(c.read_response().status == 503);
   REQUIRE(c.send(get("/ok")));
   CHECK(c.read_response().body == "fine");
-  while (cancelled->load() == 0)
-    std::this_thread::sleep_for(2ms);
+  REQUIRE(eventually([&] { return cancelled->load() != 0; }));
   CHECK(cancelled->load() == 1);
 }
 
@@ -213,8 +214,7 @@ TEST_CASE("a client that disconnects while its handler runs cancels the "
     rt.run_until_complete(started->get_future());
   }
   rt.run_until_complete(cancelled->get_future());
-  while (srv.active_connections() > 0)
-    std::this_thread::sleep_for(2ms);
+  CHECK(eventually([&] { return srv.active_connections() == 0; }));
 }
 
 namespace {
@@ -316,10 +316,10 @@ TEST_CASE("shutdown aborts connections still busy after the grace period",
   raw_client busy{srv.port()};
   REQUIRE(busy.send(get("/stuck")));
   rt.run_until_complete(started->get_future());
-  auto t0 = std::chrono::steady_clock::now();
+  // completes although the handler would sleep for 60 s; the time limit
+  // fails the test otherwise
   rt.run_until_complete(srv.shutdown(300ms));
-  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
-  CHECK(busy.closed_within(5s));
+  CHECK(busy.closed_within(10s));
 }
 
 TEST_CASE("the server speaks TLS with server_options' certificate",

@@ -100,7 +100,7 @@ TEST_CASE("communicate feeds stdin, collects stdout and stderr and the exit "
   CHECK(r2.returncode == 5);
 }
 
-TEST_CASE("a child ended by a signal reports minus the signal; terminate "
+TEST_CASE("a child ended by a signal reports minus the signal, terminate "
           "and kill reach the child, and not after it was reaped",
           "[subprocess]") {
   time_limit limit{20s, "signals"};
@@ -122,7 +122,7 @@ TEST_CASE("a child ended by a signal reports minus the signal; terminate "
 }
 
 TEST_CASE("a program that does not exist or cannot run fails at once with "
-          "the reason; a shell reports 127",
+          "the reason, a shell reports 127",
           "[subprocess][errors]") {
   time_limit limit{10s, "missing"};
   actio::runtime rt{real_time()};
@@ -182,7 +182,7 @@ TEST_CASE("a child that exits early or closes its pipes: writes fail with "
   CHECK(rt.run_until_complete(closer.wait()) == 4);
 }
 
-TEST_CASE("stderr can join stdout or go to /dev/null; cwd and env reach the "
+TEST_CASE("stderr can join stdout or go to /dev/null, cwd and env reach the "
           "child",
           "[subprocess]") {
   time_limit limit{10s, "stdio"};
@@ -279,14 +279,13 @@ TEST_CASE("closing the runtime kills and reaps children still running",
           "[subprocess][close]") {
   time_limit limit{20s, "close"};
   int pid = 0;
-  auto start_time = std::chrono::steady_clock::now();
+  // the time limit fails the test if close waited for the 60 s sleep
   {
     actio::runtime rt{real_time()};
     auto p = start(rt, {"sleep", "60"});
     pid = p.pid();
     rt.close();
   }
-  CHECK(std::chrono::steady_clock::now() - start_time < 10s);
   CHECK(no_longer_a_child(pid));
   CHECK(::kill(pid, 0) == -1);
 }

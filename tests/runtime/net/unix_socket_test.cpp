@@ -146,7 +146,7 @@ TEST_CASE("a CAF behaviour serves Unix-socket clients with line messages",
   rt.run_until_complete(srv.close());
 }
 
-TEST_CASE("a stale socket file left by a dead server is replaced; a live "
+TEST_CASE("a stale socket file left by a dead server is replaced, a live "
           "server's socket and a regular file are refused",
           "[unix][errors]") {
   time_limit limit{20s, "stale socket"};
