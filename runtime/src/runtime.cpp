@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <pthread.h>
 
 namespace actio::detail {
 
@@ -112,16 +113,25 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
   timers = std::make_unique<timer_service>(options.virtual_time,
                                            [this] { return now(); });
   io = std::make_shared<asio::io_context>(1);
-  if (options.handle_signals && !options.virtual_time) {
+  if (options.handle_signals && !options.virtual_time && !options.embedded) {
     signals = std::make_unique<signal_watch>(*io, *this);
     install_terminate_handler();
   }
   io_thread = std::thread([this] {
+    // Writes to a pipe whose reader is gone (a child process that exited)
+    // then fail with EPIPE instead of raising SIGPIPE; only this thread
+    // writes to pipes, and the process's own disposition stays as it is.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
     auto guard = asio::make_work_guard(*io);
     io->run();
   });
   loop = spawn_closure_actor(*this, nullptr, true);
-  g_current.store(this);
+  if (!options.embedded)
+    g_current.store(this);
+  forget_caf_logger();
 }
 
 runtime_core::~runtime_core() {
@@ -376,7 +386,8 @@ runtime::runtime(int& argc, char** argv)
 
 runtime::runtime(runtime_options options)
     : core_(std::make_unique<detail::runtime_core>(
-          with_environment(std::move(options)))) {
+          options.embedded ? std::move(options)
+                           : with_environment(std::move(options)))) {
   core_->owner = this;
 }
 

@@ -7,6 +7,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
+#include <caf/logger.hpp>
 #include <caf/policy/work_sharing.hpp>
 #include <caf/policy/work_stealing.hpp>
 #include <caf/scheduler/coordinator.hpp>
@@ -81,6 +82,11 @@ void mark_running_actor(bool on) noexcept {
 
 bool inside_scheduler() noexcept {
   return tl_running_actor || tl_driving;
+}
+
+void forget_caf_logger() noexcept {
+  if (!inside_scheduler())
+    caf::logger::set_current_actor_system(nullptr);
 }
 
 driving_scope::driving_scope() noexcept : prev_(tl_driving) {

@@ -25,6 +25,13 @@ bool inside_scheduler() noexcept;
 /// for schedulers that do not use CAF's `coordinator<Policy>`.
 void mark_running_actor(bool on) noexcept;
 
+/// Drops the reference to the actor system's logger that CAF leaves in the
+/// calling thread whenever it makes an actor system or spawns, unless the
+/// thread is one of the scheduler's: `~actor_system` waits until its
+/// logger is gone, so a thread that outlives a runtime (the one that made
+/// it, while another closes it) would otherwise keep that wait forever.
+void forget_caf_logger() noexcept;
+
 /// Marks the calling thread as driving a virtual-time runtime for the
 /// scope's life.
 class driving_scope {

@@ -373,3 +373,70 @@ TEST_CASE("example 12: SIGTERM mid-load refuses new connections, answers "
                              " answered correctly, 0 wrong, " +
                              std::to_string(400 - read) + " unanswered"));
 }
+
+TEST_CASE("example 14: the UDP echo self-test gets every datagram back",
+          "[examples][udp]") {
+  auto r = run_program({example("14_udp_echo"), "--self-test"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("(udp)"));
+  CHECK_THAT(r.out, Catch::Contains("self-test: 100 of 100 datagrams echoed "
+                                    "(server echoed 100)"));
+}
+
+TEST_CASE("example 14: a client process talks to a server process over UDP",
+          "[examples][udp]") {
+  child_process server({example("14_udp_echo")});
+  REQUIRE(server.wait_for_output("(udp)\n", 10s));
+  auto port = listening_port(server.output());
+  auto r = run_program(
+      {example("14_udp_echo"), "--client", "50", "--port", port}, 30s);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("client: 50 of 50 datagrams echoed"));
+  server.signal(SIGINT);
+  CHECK(server.wait(10s) == 0);
+  CHECK_THAT(server.output(), Catch::Contains("echoed 50 datagrams"));
+}
+
+TEST_CASE("example 15: seq 1 100000 | sort -r driven by two subprocesses "
+          "matches the same sort done in C++",
+          "[examples][subprocess]") {
+  auto r = run_program({example("15_subprocess_pipeline")}, 60s);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out,
+             Catch::Contains("pipeline: 100000 lines in reverse order (first "
+                             "99999, last 1), seq exited 0, sort exited 0, "
+                             "588895 bytes piped"));
+  CHECK_THAT(r.out, Catch::Contains("check: matches"));
+}
+
+TEST_CASE("example 16: the HTTP service's self-test answers every request "
+          "through the worker pool",
+          "[examples][http_server]") {
+  auto r = run_program({example("16_http_service"), "--self-test"}, 60s);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("self-test: 400 requests over 8 "
+                                    "connections, 400 answered correctly, "
+                                    "404 and 400 right on 8 of 8"));
+  CHECK_THAT(r.out, Catch::Contains("served 416 responses"));
+}
+
+TEST_CASE("example 16: SIGTERM shuts the HTTP service down gracefully",
+          "[examples][http_server][signals]") {
+  child_process svc({example("16_http_service"), "--workers", "2", "--log"});
+  REQUIRE(svc.wait_for_output("workers)\n", 10s));
+  auto port = listening_port(svc.output());
+  int fd = connect_local(port);
+  REQUIRE(fd >= 0);
+  std::string req = "GET /sleep?ms=300 HTTP/1.1\r\nHost: t\r\n\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), 0) ==
+          static_cast<ssize_t>(req.size()));
+  // the service has read the request (it logs it on arrival)
+  REQUIRE(svc.wait_for_output("GET /sleep?ms=300\n", 10s));
+  svc.signal(SIGTERM);
+  auto answer = read_lines(fd, 6);
+  ::close(fd);
+  CHECK_THAT(answer, Catch::Contains("HTTP/1.1 200 OK"));
+  CHECK_THAT(answer, Catch::Contains("Connection: close"));
+  CHECK(svc.wait(20s) == 0);
+  CHECK_THAT(svc.output(), Catch::Contains("served 1 responses"));
+}

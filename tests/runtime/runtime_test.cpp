@@ -144,6 +144,31 @@ TEST_CASE("options are read from ACTIO_ environment variables",
   CHECK(o.policy == actio::scheduler_policy::stealing);
 }
 
+TEST_CASE("an embedded runtime runs tasks beside the program's runtime, "
+          "which stays current, and ignores ACTIO_ variables",
+          "[runtime][options]") {
+  actio::test::time_limit limit{20s, "embedded runtime"};
+  actio::runtime program{actio::test::real_time()};
+  ::setenv("ACTIO_THREADS", "5", 1);
+  actio::runtime_options eo;
+  eo.embedded = true;
+  eo.threads = 1;
+  {
+    actio::runtime embedded{eo};
+    ::unsetenv("ACTIO_THREADS");
+    CHECK(embedded.options().threads == 1);
+    CHECK(actio::runtime::current() == &program);
+    // a task of the embedded runtime finds it as its ambient runtime
+    auto f =
+        embedded.create_task([]() -> actio::task<int> { co_return 6 * 7; });
+    CHECK(embedded.run_until_complete(f) == 42);
+    // free functions outside any task still reach the program's runtime
+    CHECK(program.run_until_complete(actio::create_task(
+              []() -> actio::task<int> { co_return 1; })) == 1);
+  }
+  CHECK(actio::runtime::current() == &program);
+}
+
 TEST_CASE("stop() from another thread ends run_forever", "[runtime][threads]") {
   actio::test::time_limit limit{5s, "stop from another thread"};
   actio::runtime rt{actio::test::real_time()};
@@ -415,4 +440,18 @@ TEST_CASE("run_until_complete from a thread outside the runtime still works "
   t.join();
   CHECK(other == 1);
   long_task.cancel();
+}
+
+TEST_CASE("a runtime closes from a thread other than the one that made it, "
+          "with a task still sleeping",
+          "[runtime][threads]") {
+  actio::test::time_limit limit{20s, "close from another thread"};
+  auto rt = std::make_unique<actio::runtime>(actio::test::real_time());
+  auto f = rt->create_task([]() -> actio::task<int> {
+    co_await actio::sleep(std::chrono::hours(1));
+    co_return 1;
+  });
+  std::thread closer{[&] { rt.reset(); }};
+  closer.join();
+  CHECK(f.cancelled());
 }

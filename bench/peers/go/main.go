@@ -13,9 +13,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -290,6 +292,25 @@ func httpClient(n int, o options) result {
 	return result{good == int64(n) && bad == 0, wall, float64(n), map[string]any{"bad": bad}}
 }
 
+// httpServer serves the http_server case with net/http until SIGTERM:
+// every request gets 200 and "Hello, World!" (bench/peers/wrk/serve_and_wrk.py
+// drives it with wrk and prints the result line).
+func httpServer(port int) {
+	body := []byte("Hello, World!")
+	srv := &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", port),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write(body)
+		})}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
+	go func() { <-stop; srv.Close() }()
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		fmt.Fprintln(os.Stderr, "go_bench:", err)
+		os.Exit(1)
+	}
+}
+
 var cases = map[string]func(int, options) result{
 	"sleep_tasks": sleepTasks, "idle": idle, "call_later": callLater, "ping_pong": pingPong,
 	"gather_trivial": gatherTrivial, "executor": executor, "queue": queue,
@@ -312,7 +333,12 @@ func main() {
 	fs.StringVar(&o.url, "url", "", "URL for http_client")
 	fs.IntVar(&o.concurrency, "concurrency", 64, "requests in flight for http_client")
 	fs.IntVar(&o.expectLen, "expect-len", -1, "expected body length for http_client")
+	port := fs.Int("port", 0, "port for http_server")
 	fs.Parse(os.Args[3:])
+	if name == "http_server" {
+		httpServer(*port)
+		return
+	}
 	fn, found := cases[name]
 	if !found {
 		fmt.Fprintln(os.Stderr, "go_bench: unknown case", name)

@@ -226,8 +226,27 @@ const cases = {
   },
 };
 
+// The http_server case: node's http server until SIGTERM, every request
+// answered 200 "Hello, World!" (bench/peers/wrk/serve_and_wrk.py drives it).
+function httpServer(port) {
+  const http = require('http');
+  const body = Buffer.from('Hello, World!');
+  const srv = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+    res.end(body);
+  });
+  srv.keepAliveTimeout = 60000;
+  srv.listen(port, '127.0.0.1');
+  process.on('SIGTERM', () => { srv.close(); process.exit(0); });
+}
+
 async function main() {
   const [name, nArg, ...rest] = process.argv.slice(2);
+  if (name === 'http_server') {
+    const at = rest.indexOf('--port');
+    httpServer(at >= 0 ? Number(rest[at + 1]) : 0);
+    return;
+  }
   if (!cases[name] || nArg === undefined) {
     console.error(`usage: bench.js <${Object.keys(cases).join('|')}> <N>`);
     process.exit(2);

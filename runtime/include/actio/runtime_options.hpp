@@ -58,6 +58,14 @@ struct runtime_options {
   /// `--actio-no-signals`: leave SIGINT and SIGTERM alone.
   bool handle_signals = true;
 
+  /// A runtime that a component runs privately beside the program's own
+  /// (the crawler's demo server does): it never becomes
+  /// `runtime::current()` (so actio calls made outside any task keep going
+  /// to the program's runtime), reads no `ACTIO_*` environment variables
+  /// and leaves signals alone. Code only: no command-line or environment
+  /// name.
+  bool embedded = false;
+
   /// `--actio-shutdown-timeout=MS`: how long `close()` waits for tasks to
   /// react to cancellation before it kills their actors, and then for the
   /// actors to end before it abandons them.

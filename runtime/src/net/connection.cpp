@@ -6,6 +6,7 @@
 #include "net/stream_actor.hpp"
 #include "net/stream_state.hpp"
 #include "runtime_core.hpp"
+#include "scheduler_module.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -219,6 +220,7 @@ caf::actor spawn_connection_actor(runtime_core& rt,
         self->set_exception_handler(end_on_exception);
         return (*make)(self, c);
       });
+  forget_caf_logger();
   user->attach_functor([c, on_end = std::move(on_end)]() mutable {
     c.close();
     on_end();

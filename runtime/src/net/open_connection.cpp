@@ -132,7 +132,7 @@ private:
   std::shared_ptr<asio::io_context> io_;
   tcp::resolver resolver_;
   asio::steady_timer timer_;
-  std::shared_ptr<transport> conn_;
+  std::shared_ptr<tcp_socket_transport> conn_;
   std::string host_;
   std::uint16_t port_;
   connect_options options_;

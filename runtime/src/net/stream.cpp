@@ -6,6 +6,7 @@
 #include "net/stream_state.hpp"
 #include "net/transport.hpp"
 #include "runtime_core.hpp"
+#include "scheduler_module.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
@@ -290,11 +291,9 @@ void stream_handle::run(unique_function<void(stream_state&)> fn) const {
 std::shared_ptr<stream_handle> spawn_stream(runtime_core& rt,
                                             std::shared_ptr<transport> conn) {
   auto h = std::make_shared<stream_handle>();
-  std::error_code ec;
-  auto ep = conn->socket().remote_endpoint(ec);
-  h->peer = ec ? std::string{"(unknown peer)"}
-               : ep.address().to_string() + ":" + std::to_string(ep.port());
+  h->peer = conn->peer_name();
   h->actor = rt.system->spawn(stream_actor);
+  forget_caf_logger();
   // The state is reachable only through the actor; fill it in there.
   auto closer = std::make_shared<transport_closer>(conn);
   register_net_object(rt, closer);

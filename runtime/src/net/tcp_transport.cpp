@@ -10,7 +10,7 @@ namespace {
 using tcp = asio::ip::tcp;
 
 /// Plain TCP: the socket's own operations.
-class tcp_transport final : public transport {
+class tcp_transport final : public tcp_socket_transport {
 public:
   explicit tcp_transport(asio::io_context& io) : sock_(io) {}
 
@@ -46,7 +46,14 @@ private:
 
 } // namespace
 
-std::shared_ptr<transport> make_tcp_transport(asio::io_context& io) {
+std::string tcp_socket_transport::peer_name() {
+  std::error_code ec;
+  auto ep = socket().remote_endpoint(ec);
+  return ec ? std::string{"(unknown peer)"}
+            : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+std::shared_ptr<tcp_socket_transport> make_tcp_transport(asio::io_context& io) {
   return std::make_shared<tcp_transport>(io);
 }
 

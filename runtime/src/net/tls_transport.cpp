@@ -32,7 +32,7 @@ namespace ssl = asio::ssl;
 constexpr auto close_notify_timeout = std::chrono::seconds(1);
 
 /// TLS over TCP with asio's OpenSSL layer.
-class tls_transport final : public transport,
+class tls_transport final : public tcp_socket_transport,
                             public std::enable_shared_from_this<tls_transport> {
 public:
   tls_transport(asio::io_context& io, std::shared_ptr<ssl::context> ctx)
@@ -195,7 +195,7 @@ void start_handshake(std::shared_ptr<tls_transport> tls,
 
 } // namespace
 
-std::shared_ptr<transport>
+std::shared_ptr<tcp_socket_transport>
 make_tls_transport(asio::io_context& io, std::shared_ptr<ssl::context> ctx) {
   return std::make_shared<tls_transport>(io, std::move(ctx));
 }

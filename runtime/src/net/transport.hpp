@@ -22,15 +22,16 @@ namespace actio::detail {
 /// Completion of a transport read or write: error and bytes moved.
 using io_handler = std::function<void(std::error_code, std::size_t)>;
 
-/// A connected byte stream on the I/O thread: plain TCP, or TLS over TCP.
-/// Every member is called on the I/O thread only; at most one read and one
-/// write are in flight at a time.
+/// A connected byte stream on the I/O thread: plain TCP, TLS over TCP, a
+/// Unix-domain socket or a pipe. Every member is called on the I/O thread
+/// only; at most one read and one write are in flight at a time.
 class transport {
 public:
   virtual ~transport() = default;
 
-  /// The TCP socket underneath (to connect, accept and query endpoints).
-  virtual asio::ip::tcp::socket& socket() = 0;
+  /// What is at the other end, for messages: "address:port", a socket
+  /// path, "pid 42 stdout".
+  virtual std::string peer_name() = 0;
 
   /// Completes with some bytes, or `asio::error::eof` at the peer's end.
   virtual void async_read_some(asio::mutable_buffer buf, io_handler h) = 0;
@@ -52,11 +53,21 @@ public:
   virtual void abort() = 0;
 };
 
+/// A transport over a TCP socket (plain or TLS).
+class tcp_socket_transport : public transport {
+public:
+  /// The TCP socket underneath (to connect, accept and query endpoints).
+  virtual asio::ip::tcp::socket& socket() = 0;
+
+  /// "address:port" of the connected peer.
+  std::string peer_name() override;
+};
+
 /// A plain TCP transport on `io`.
-std::shared_ptr<transport> make_tcp_transport(asio::io_context& io);
+std::shared_ptr<tcp_socket_transport> make_tcp_transport(asio::io_context& io);
 
 /// A TLS transport on `io` using `ctx` (kept alive by the transport).
-std::shared_ptr<transport>
+std::shared_ptr<tcp_socket_transport>
 make_tls_transport(asio::io_context& io,
                    std::shared_ptr<asio::ssl::context> ctx);
 

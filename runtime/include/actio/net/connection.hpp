@@ -223,4 +223,14 @@ future<server> start_server(std::string host, std::uint16_t port,
 future<server> start_server(std::string host, std::uint16_t port,
                             connection_behavior make);
 
+/// `start_server` with a behaviour, on the Unix-domain socket `path` (the
+/// socket file is handled as `start_unix_server` says, in unix_socket.hpp).
+/// Completed exactly once, on the runtime's loop actor.
+future<server> start_unix_server(std::string path, connection_behavior make,
+                                 server_options options,
+                                 connection_options input);
+
+/// `start_unix_server` with a behaviour and default options.
+future<server> start_unix_server(std::string path, connection_behavior make);
+
 } // namespace actio

@@ -19,9 +19,9 @@ struct demo_server_options {
   std::string address = "127.0.0.1";
   /// Port to listen on; 0 picks an ephemeral one (see `demo_server::port`).
   std::uint16_t port = 0;
-  /// Threads running the server's event loop.
+  /// Scheduler threads of the server's private runtime (at least 1).
   std::size_t threads = 1;
-  /// Delay added before every response is sent (also settable later with
+  /// Delay before the site answers each request (also settable later with
   /// `demo_server::set_latency`); the request counts as in flight meanwhile.
   std::chrono::milliseconds latency{0};
   /// Requests whose head (request line and headers) exceeds this get 431
@@ -34,21 +34,26 @@ struct demo_server_options {
 struct demo_host_stats {
   /// Requests received (complete heads parsed).
   std::uint64_t requests = 0;
-  /// Requests received whose response is not completely written yet.
+  /// Requests received whose answer the site has not produced yet (the
+  /// latency included); a request whose client goes away stops counting.
   std::size_t in_flight = 0;
   /// Highest `in_flight` observed: a polite crawler keeps it at its
   /// per-host connection limit.
   std::size_t max_in_flight = 0;
 };
 
-/// An embedded HTTP/1.1 server that serves a `demo_site` on its own
-/// thread(s): keep-alive (HTTP/1.1 default, `Connection: close` honoured),
-/// pipelined requests answered in order, Content-Length bodies, HEAD, 404 for
-/// unknown hosts and paths, 400 for malformed requests, 431 for oversized
-/// heads, 501 for chunked request bodies.
+/// Serves a `demo_site` over HTTP/1.1 with actio's HTTP server
+/// (`actio::http_server`) on a private runtime of its own, so that a test
+/// or program can run it beside its own runtime (it never becomes
+/// `runtime::current()` nor handles signals): keep-alive and pipelining,
+/// Content-Length and chunked request bodies, HEAD, 404 for unknown hosts
+/// and paths, and the HTTP server's answers to broken requests (400, 431
+/// for heads over `max_request_bytes`, 413, 408 for a client that stalls;
+/// docs/http_server.md).
 ///
-/// Life cycle: construct, `start()`, use `port()`, `stop()` (or destroy).
-/// Counters are readable from any thread at any time.
+/// Life cycle: construct, `start()`, use `port()`, `stop()` (or destroy);
+/// call them from threads that are not actors of an actio runtime (they
+/// block). Counters are readable from any thread at any time.
 class demo_server {
 public:
   /// Creates a stopped server for `site`.
@@ -60,18 +65,20 @@ public:
   demo_server(const demo_server&) = delete;
   demo_server& operator=(const demo_server&) = delete;
 
-  /// Binds, listens and starts the threads; returns once connections are
-  /// accepted. Throws std::system_error if the address cannot be bound and
-  /// std::logic_error if called twice or after `stop()`.
+  /// Starts the private runtime, binds and listens; returns once
+  /// connections are accepted. Throws std::system_error if the address
+  /// cannot be bound (`std::errc::address_in_use` when the port is taken)
+  /// and std::logic_error if called twice or after `stop()`.
   void start();
 
   /// The bound port (0 before `start()`).
   std::uint16_t port() const noexcept;
 
   /// Closes the listener and every connection (requests in progress are
-  /// dropped without response) and joins the threads. Callable from any
-  /// thread, any number of times; the first call does the work, later ones
-  /// return at once.
+  /// dropped without response, their handlers cancelled) and closes the
+  /// private runtime, joining its threads. Callable from any thread that
+  /// is not one of the server's, any number of times; the first call does
+  /// the work, later ones return at once.
   void stop();
 
   /// Counters of `host` (all zero if it was never requested).
@@ -83,7 +90,7 @@ public:
   /// Requests over all hosts.
   std::uint64_t total_requests() const;
 
-  /// TCP connections accepted so far.
+  /// TCP connections accepted so far (kept after `stop()`).
   std::uint64_t connections_accepted() const noexcept;
 
   /// Zeroes all counters except requests currently in flight.
