@@ -113,7 +113,7 @@ TEST_CASE("a child ended by a signal reports minus the signal, terminate "
   CHECK(rt.run_until_complete(sleeper.wait()) == -SIGTERM);
   CHECK_FALSE(sleeper.kill());
   auto stubborn = rt.run_until_complete(
-      actio::create_subprocess_shell("trap '' TERM; sleep 30"));
+      actio::create_subprocess_shell("trap '' TERM; exec sleep 30"));
   CHECK(stubborn.send_signal(SIGUSR1)); // default action: ends it
   CHECK(rt.run_until_complete(stubborn.wait()) == -SIGUSR1);
   auto killed = start(rt, {"sleep", "30"});
