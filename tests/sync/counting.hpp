@@ -6,17 +6,24 @@
 namespace actio::test {
 
 /// Counts how often values of this type are copied and moved, to pin that
-/// they travel by move only.
+/// they travel by move only, and how many are alive, to pin that none leaks.
 struct counting {
   static inline std::atomic<int> copies{0};
   static inline std::atomic<int> moves{0};
+  static inline std::atomic<int> alive{0};
 
   int value = 0;
 
-  counting() = default;
-  explicit counting(int v) : value(v) {}
-  counting(const counting& o) : value(o.value) { ++copies; }
-  counting(counting&& o) noexcept : value(o.value) { ++moves; }
+  counting() { ++alive; }
+  explicit counting(int v) : value(v) { ++alive; }
+  counting(const counting& o) : value(o.value) {
+    ++copies;
+    ++alive;
+  }
+  counting(counting&& o) noexcept : value(o.value) {
+    ++moves;
+    ++alive;
+  }
   counting& operator=(const counting& o) {
     value = o.value;
     ++copies;
@@ -27,11 +34,12 @@ struct counting {
     ++moves;
     return *this;
   }
-  ~counting() = default;
+  ~counting() { --alive; }
 
   static void reset() {
     copies = 0;
     moves = 0;
+    alive = 0;
   }
 };
 

@@ -6,10 +6,12 @@
 #include "actio/outcome.hpp"
 #include "actio/runtime.hpp"
 #include "actio/sync/detail/ambient_runtime.hpp"
+#include "actio/sync/detail/queue_channel.hpp"
 #include "actio/sync/detail/queue_core.hpp"
 #include "actio/sync/detail/waiter_state.hpp"
 #include "actio/sync/queue_errors.hpp"
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <exception>
@@ -45,11 +47,12 @@ public:
 
   /// A queue on `rt` holding at most `maxsize` items; 0 means unbounded.
   explicit basic_queue(runtime& rt, std::size_t maxsize = 0)
-      : maxsize_(maxsize) {
-    auto core = std::make_unique<core_type>(maxsize);
+      : ch_(std::make_shared<channel_type>(maxsize, core_type::fast)) {
+    auto core = std::make_unique<core_type>(ch_);
     core_ = core.get();
     actor_ = detail::closure_actor::spawn(actio::detail::core_of(rt),
                                           std::move(core));
+    ch_->actor = actor_.weak();
   }
 
   /// Puts `item` at the end (asyncio's `await q.put(item)`): completes once
@@ -91,12 +94,14 @@ public:
   /// in order); waits while the queue is empty. One message for the batch.
   future<std::vector<T>> get_batch(std::size_t max) {
     auto st = detail::make_state<typename core_type::batch_state>();
-    hook(*st, [](core_type* c, std::vector<T>&& vs) {
-      c->unget_batch(std::move(vs));
-    });
+    hook<unget_many>(*st);
     typename core_type::getter g;
     g.many = st;
     g.max = max == 0 ? 1 : max;
+    if constexpr (core_type::fast) {
+      ch_->waiting_getters.fetch_add(1);
+      g.waiting_of = ch_;
+    }
     actor_.post([c = core_, g = std::move(g)]() mutable {
       c->get(std::move(g), false);
     });
@@ -136,41 +141,95 @@ public:
   }
 
   /// The bound given at construction (0: unbounded); never changes.
-  std::size_t maxsize() const noexcept { return maxsize_; }
+  std::size_t maxsize() const noexcept { return ch_->maxsize; }
 
   /// Closes the queue (asyncio's `shutdown()`): waiting putters and every
   /// later put fail with `queue_closed`; items already in stay and getters
   /// drain them; once the queue is empty, waiting and later getters fail
   /// with `queue_closed`. Idempotent, fire and forget.
   void close() {
+    ch_->closed.store(true);
     actor_.post([c = core_] { c->close(); });
   }
 
 private:
   using core_type = detail::queue_core<T, Order>;
 
-  template <class V, class Fn>
-  void hook(detail::sync_waiter_state<V>& st, Fn reclaim_fn) {
-    st.on_cancel = [a = actor_.weak(), c = core_] {
-      a.post([c] { c->purge(); });
+  struct unget_one {
+    void operator()(core_type* c, T&& v) const { c->unget(std::move(v)); }
+  };
+  struct unget_many {
+    void operator()(core_type* c, std::vector<T>&& vs) const {
+      c->unget_batch(std::move(vs));
+    }
+  };
+
+  /// Makes a waiter's future tell the actor when it is cancelled, and hand
+  /// back a delivered value nobody read. The hooks hold the channel (whose
+  /// handle on the actor is weak), so that a pending waiter never keeps a
+  /// forgotten queue alive.
+  template <class Fn, class V>
+  void hook(detail::sync_waiter_state<V>& st) {
+    st.on_cancel = [ch = ch_, c = core_] {
+      ch->actor.post([c] { c->purge(); });
     };
-    st.reclaim = [a = actor_.weak(), c = core_, reclaim_fn](V&& v) {
-      a.post([c, reclaim_fn, v = std::move(v)]() mutable {
-        reclaim_fn(c, std::move(v));
-      });
+    st.reclaim = reclaimer<V, Fn>();
+  }
+
+  /// Hands a delivered, unread value back to the front: counted in the
+  /// channel's `front` at once, so that a get made after this on the same
+  /// thread goes to the actor and finds it first.
+  template <class V, class Fn>
+  auto reclaimer() {
+    return [ch = ch_, c = core_](V&& v) {
+      if constexpr (core_type::fast) {
+        if constexpr (std::is_same_v<V, T>)
+          ch->front.fetch_add(1);
+        else
+          ch->front.fetch_add(v.size());
+      }
+      ch->actor.post(
+          [c, v = std::move(v)]() mutable { Fn{}(c, std::move(v)); });
     };
   }
 
   future<none> put_impl(std::optional<T> one, std::vector<T> many,
                         bool nowait) {
+    bool sent_spill = false;
+    if constexpr (core_type::fast) {
+      if (one) {
+        using put_here = typename channel_type::put_here;
+        switch (ch_->try_put_here(*one)) {
+        case put_here::in_ring_nudge:
+          nudge();
+          [[fallthrough]];
+        case put_here::in_ring:
+          return future<none>{ch_->done()};
+        case put_here::reserved:
+          // Behind items or getters the actor holds: it places the item.
+          ch_->spill.fetch_add(1);
+          actor_.post([c = core_, v = std::move(*one)]() mutable {
+            c->put_reserved(std::move(v));
+            c->release_spill();
+          });
+          return future<none>{ch_->done()};
+        case put_here::refused:
+          break;
+        }
+      }
+      ch_->spill.fetch_add(1);
+      sent_spill = true;
+    }
     auto st = detail::make_state<typename core_type::done_state>();
-    st->on_cancel = [a = actor_.weak(), c = core_] {
-      a.post([c] { c->purge(); });
+    st->on_cancel = [ch = ch_, c = core_] {
+      ch->actor.post([c] { c->purge(); });
     };
     typename core_type::putter p;
     p.st = st;
     p.one = std::move(one);
     p.many = std::move(many);
+    if (sent_spill)
+      p.spill_of = ch_;
     actor_.post([c = core_, p = std::move(p), nowait]() mutable {
       c->put(std::move(p), nowait);
     });
@@ -178,14 +237,52 @@ private:
   }
 
   future<T> get_one(bool nowait) {
+    if constexpr (core_type::fast) {
+      bool must_nudge = false;
+      auto v = ch_->try_get_here(must_nudge);
+      if (!v && !nowait) {
+        // Registered before the second look: a put that lands in the ring
+        // after it sees this getter and nudges the actor.
+        ch_->waiting_getters.fetch_add(1);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        v = ch_->try_get_here(must_nudge);
+        if (!v)
+          return send_getter(nowait, true);
+        ch_->waiting_getters.fetch_sub(1);
+      }
+      if (must_nudge)
+        nudge();
+      if (v)
+        return ready_item(std::move(*v));
+    }
+    return send_getter(nowait, false);
+  }
+
+  /// A future already holding `v`; if nobody reads it, `v` goes back.
+  future<T> ready_item(T&& v) {
     auto st = detail::make_state<typename core_type::item_state>();
-    hook(*st, [](core_type* c, T&& v) { c->unget(std::move(v)); });
+    st->reclaim = reclaimer<T, unget_one>();
+    st->set_value(std::move(v));
+    return future<T>{std::move(st)};
+  }
+
+  future<T> send_getter(bool nowait, bool counted) {
+    auto st = detail::make_state<typename core_type::item_state>();
+    hook<unget_one>(*st);
     typename core_type::getter g;
     g.one = st;
+    if (counted)
+      g.waiting_of = ch_;
     actor_.post([c = core_, g = std::move(g), nowait]() mutable {
       c->get(std::move(g), nowait);
     });
     return future<T>{std::move(st)};
+  }
+
+  /// Tells the actor to look again, once however many callers ask.
+  void nudge() {
+    if (ch_->claim_nudge())
+      actor_.post([c = core_] { c->nudged(); });
   }
 
   template <class V, class Fn>
@@ -197,9 +294,11 @@ private:
     return f;
   }
 
+  using channel_type = detail::queue_channel<T>;
+
+  std::shared_ptr<channel_type> ch_;
   detail::closure_actor actor_;
   core_type* core_ = nullptr; // dereferenced only on actor_
-  std::size_t maxsize_ = 0;
 };
 
 /// asyncio.Queue: first in, first out.

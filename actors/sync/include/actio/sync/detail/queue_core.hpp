@@ -5,9 +5,11 @@
 #include "actio/future.hpp"
 #include "actio/outcome.hpp"
 #include "actio/sync/detail/ambient_runtime.hpp"
+#include "actio/sync/detail/queue_channel.hpp"
 #include "actio/sync/detail/waiter_state.hpp"
 #include "actio/sync/queue_errors.hpp"
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <exception>
@@ -16,15 +18,18 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 // The state behind a queue's actor; users include actio/sync/queue.hpp.
 namespace actio::detail {
 
-/// First in, first out.
+/// First in, first out; the one order whose puts and gets may complete on
+/// the caller's thread through a ring (see queue_channel).
 template <class T>
 struct fifo_order {
+  static constexpr bool has_ring = true;
   std::deque<T> items;
   void push(T&& v) { items.push_back(std::move(v)); }
   T pop() {
@@ -39,6 +44,7 @@ struct fifo_order {
 /// Last in, first out.
 template <class T>
 struct lifo_order {
+  static constexpr bool has_ring = false;
   std::deque<T> items;
   void push(T&& v) { items.push_back(std::move(v)); }
   T pop() {
@@ -53,6 +59,7 @@ struct lifo_order {
 /// Smallest first according to `Compare` (a binary heap).
 template <class T, class Compare>
 struct priority_order {
+  static constexpr bool has_ring = false;
   struct inverted {
     Compare less;
     bool operator()(const T& a, const T& b) const { return less(b, a); }
@@ -74,16 +81,26 @@ struct priority_order {
 };
 
 /// A queue's state; lives in, and is only touched by, the queue's actor.
+/// With a ring (`fast`), it shares `queue_channel` with the handles: items
+/// may sit in the ring, in `front_` (handed back, oldest of all) or in
+/// `order_` (the overflow, newer than everything in the ring).
 template <class T, class Order>
 class queue_core final : public closure_body {
 public:
   using item_state = sync_waiter_state<T>;
   using batch_state = sync_waiter_state<std::vector<T>>;
   using done_state = sync_waiter_state<none>;
+  using channel = queue_channel<T>;
 
-  explicit queue_core(std::size_t maxsize) : maxsize_(maxsize) {}
+  /// Whether puts and gets may complete on the caller's thread.
+  static constexpr bool fast =
+      Order::has_ring && std::is_nothrow_move_constructible_v<T>;
+
+  explicit queue_core(std::shared_ptr<channel> ch) : ch_(std::move(ch)) {}
 
   ~queue_core() override {
+    ch_->closed.store(true);
+    ch_->dead.store(true);
     auto error = std::make_exception_ptr(
         queue_closed("queue's actor ended with this waiter pending"));
     for (auto& g : getters_)
@@ -100,12 +117,15 @@ public:
   }
 
   /// A waiting putter: one item or a batch. A putter destroyed while still
-  /// pending (its message was dropped) fails its future.
+  /// pending (its message was dropped) fails its future. With a ring, a
+  /// putter holds one unit of the channel's `spill` from the moment its
+  /// handle sends it until it is destroyed.
   struct putter {
     state_ptr<done_state> st;
     std::optional<T> one;
     std::vector<T> many;
     std::size_t next = 0;
+    std::shared_ptr<channel> spill_of;
 
     putter() = default;
     putter(putter&&) noexcept = default;
@@ -113,10 +133,15 @@ public:
     ~putter() {
       if (st && !st->done())
         st->set_exception(gone());
+      if (spill_of)
+        spill_of->spill.fetch_sub(1);
     }
 
     bool has_next() const noexcept {
       return one.has_value() || next < many.size();
+    }
+    std::size_t remaining() const noexcept {
+      return one.has_value() ? 1 : many.size() - next;
     }
     T take() {
       if (one) {
@@ -129,11 +154,14 @@ public:
   };
 
   /// A waiting getter: one item or a batch of up to `max`. A getter
-  /// destroyed while still pending fails its future.
+  /// destroyed while still pending fails its future. With a ring, a getter
+  /// holds one unit of the channel's `waiting_getters` from the moment its
+  /// handle sends it until it is destroyed.
   struct getter {
     state_ptr<item_state> one;
     state_ptr<batch_state> many;
     std::size_t max = 1;
+    std::shared_ptr<channel> waiting_of;
 
     getter() = default;
     getter(getter&&) noexcept = default;
@@ -141,6 +169,8 @@ public:
     ~getter() {
       if ((one || many) && !done())
         fail(gone());
+      if (waiting_of)
+        waiting_of->waiting_getters.fetch_sub(1);
     }
 
     bool done() const noexcept { return one ? one->done() : many->done(); }
@@ -153,11 +183,12 @@ public:
   };
 
   void put(putter p, bool nowait) {
-    if (closed_) {
+    if (ch_->closed.load()) {
       p.st->set_exception(std::make_exception_ptr(queue_closed()));
       return;
     }
-    if (nowait && !room() && !has_live_getter()) {
+    drop_done_getters();
+    if (nowait && full() && getters_.empty()) {
       p.st->set_exception(std::make_exception_ptr(queue_full()));
       return;
     }
@@ -165,30 +196,40 @@ public:
     pump();
   }
 
+  /// An item whose room its handle already reserved (and counted as
+  /// unfinished), sent here to keep its order behind items the actor holds.
+  void put_reserved(T&& v) {
+    enqueue(std::move(v));
+    pump();
+  }
+
+  /// Ends the hold on `spill` that a handle took when it sent an item.
+  void release_spill() noexcept { ch_->spill.fetch_sub(1); }
+
   void get(getter g, bool nowait) {
-    if (order_.size() == 0) {
-      if (closed_) {
+    if (nowait) {
+      if (auto v = take_item())
+        serve(g, std::move(*v));
+      else if (ch_->closed.load())
         g.fail(std::make_exception_ptr(queue_closed()));
-        return;
-      }
-      if (nowait) {
+      else
         g.fail(std::make_exception_ptr(queue_empty()));
-        return;
-      }
+      return;
     }
     getters_.push_back(std::move(g));
     pump();
   }
 
-  /// Takes back an item delivered to a getter that was cancelled first.
+  /// Takes back an item delivered to a getter that was cancelled first
+  /// (the handle already counted it in the channel's `front`).
   void unget(T&& v) {
-    order_.unpop(std::move(v));
+    unget_item(std::move(v), true);
     pump();
   }
 
   void unget_batch(std::vector<T>&& vs) {
     for (auto i = vs.size(); i > 0; --i)
-      order_.unpop(std::move(vs[i - 1]));
+      unget_item(std::move(vs[i - 1]), true);
     pump();
   }
 
@@ -199,14 +240,23 @@ public:
     pump();
   }
 
+  /// A handle freed room or raced with a getter: look again.
+  void nudged() {
+    ch_->nudge_pending.store(false);
+    pump();
+  }
+
   void task_done(promise<none> p) {
-    if (unfinished_ == 0) {
-      p.set_exception(std::make_exception_ptr(
-          invalid_state_error("task_done() called more times than items were "
-                              "put")));
-      return;
-    }
-    if (--unfinished_ == 0) {
+    auto& unfinished = ch_->unfinished;
+    std::size_t n = unfinished.load();
+    do {
+      if (n == 0) {
+        p.set_exception(std::make_exception_ptr(invalid_state_error(
+            "task_done() called more times than items were put")));
+        return;
+      }
+    } while (!unfinished.compare_exchange_weak(n, n - 1));
+    if (n == 1) {
       for (auto& j : joiners_)
         j.set_value(none{});
       joiners_.clear();
@@ -215,16 +265,14 @@ public:
   }
 
   void join(promise<none> p) {
-    if (unfinished_ == 0)
+    if (ch_->unfinished.load() == 0)
       p.set_value(none{});
     else
       joiners_.push_back(std::move(p));
   }
 
   void close() {
-    if (closed_)
-      return;
-    closed_ = true;
+    ch_->closed.store(true);
     auto error = std::make_exception_ptr(queue_closed());
     for (auto& p : putters_)
       p.st->set_exception(error);
@@ -232,45 +280,123 @@ public:
     pump();
   }
 
-  std::size_t size() const noexcept { return order_.size(); }
-  bool full() const noexcept { return !room(); }
+  /// Items in the queue or on their way in.
+  std::size_t size() const noexcept { return ch_->count.load(); }
+  bool full() const noexcept {
+    return ch_->maxsize != 0 && ch_->count.load() >= ch_->maxsize;
+  }
 
 private:
-  bool room() const noexcept {
-    return maxsize_ == 0 || order_.size() < maxsize_;
+  void drop_done_getters() {
+    while (!getters_.empty() && getters_.front().done())
+      getters_.pop_front();
   }
 
-  bool has_live_getter() const noexcept {
-    return std::any_of(getters_.begin(), getters_.end(),
-                       [](const getter& g) { return !g.done(); });
+  void finish_putters() {
+    while (!putters_.empty() &&
+           (putters_.front().st->done() || !putters_.front().has_next())) {
+      putters_.front().st->set_value(none{});
+      putters_.pop_front();
+    }
   }
 
-  /// Moves items from waiting putters into the queue while there is room,
-  /// and from the queue to waiting getters, until neither can progress.
+  /// Puts an item whose room is reserved into the ring (while nothing
+  /// overflowed before it) or the overflow.
+  void enqueue(T&& v) {
+    if constexpr (fast) {
+      if (order_.size() == 0 && ch_->ring.try_push(v))
+        return;
+      ch_->spill.fetch_add(1);
+    }
+    order_.push(std::move(v));
+  }
+
+  /// Moves overflowed items into the ring while it has space.
+  void refill_ring() {
+    if constexpr (fast) {
+      while (order_.size() > 0) {
+        T v = order_.pop();
+        if (!ch_->ring.try_push(v)) {
+          order_.unpop(std::move(v));
+          return;
+        }
+        ch_->spill.fetch_sub(1);
+      }
+    }
+  }
+
+  /// The next item for a getter, oldest first, releasing its room unless
+  /// `release` is false (the caller releases a batch's room at once).
+  std::optional<T> take_item(bool release = true) {
+    std::optional<T> v;
+    if constexpr (fast) {
+      if (!front_.empty()) {
+        v.emplace(std::move(front_.front()));
+        front_.pop_front();
+        ch_->front.fetch_sub(1);
+      } else if ((v = ch_->ring.try_pop())) {
+      } else if (order_.size() > 0) {
+        v.emplace(order_.pop());
+        ch_->spill.fetch_sub(1);
+      }
+    } else if (order_.size() > 0) {
+      v.emplace(order_.pop());
+    }
+    if (v && release)
+      ch_->count.fetch_sub(1);
+    return v;
+  }
+
+  /// Puts an item back in front of every other (it was taken first);
+  /// `counted`: a handle already counted it in the channel's `front`.
+  void unget_item(T&& v, bool counted = false) {
+    ch_->count.fetch_add(1);
+    if constexpr (fast) {
+      if (!counted)
+        ch_->front.fetch_add(1);
+      front_.push_front(std::move(v));
+    } else {
+      order_.unpop(std::move(v));
+    }
+  }
+
+  /// Hands items to waiting getters and takes items from waiting putters
+  /// while there is room, until neither can progress.
   void pump() {
     for (;;) {
       bool progress = false;
-      while (!putters_.empty() && room()) {
-        auto& p = putters_.front();
-        if (!p.st->done() && p.has_next()) {
-          order_.push(p.take());
-          ++unfinished_;
-        }
-        if (p.st->done() || !p.has_next()) {
-          p.st->set_value(none{});
-          putters_.pop_front();
-        }
+      finish_putters();
+      refill_ring();
+      drop_done_getters();
+      while (!getters_.empty()) {
+        auto v = take_item();
+        if (!v)
+          break;
+        auto g = std::move(getters_.front());
+        getters_.pop_front();
+        serve(g, std::move(*v));
+        drop_done_getters();
         progress = true;
       }
-      while (!getters_.empty() && order_.size() > 0) {
-        serve(getters_.front());
-        getters_.pop_front();
-        progress = true;
+      // A getter still waiting means the queue is empty: in a FIFO queue
+      // the oldest putters' items go straight to it, whatever the bound
+      // (the other orders take them in first, to sort them).
+      if (fast && !getters_.empty() && !putters_.empty()) {
+        progress = serve_from_putters(getters_.front());
+        if (progress)
+          getters_.pop_front();
+      } else if (!putters_.empty()) {
+        auto& p = putters_.front();
+        std::size_t k = ch_->reserve_up_to(p.remaining());
+        ch_->unfinished.fetch_add(k);
+        for (std::size_t i = 0; i < k; ++i)
+          enqueue(p.take());
+        progress = k > 0;
       }
       if (!progress)
         break;
     }
-    if (closed_ && order_.size() == 0 && !getters_.empty()) {
+    if (ch_->closed.load() && !getters_.empty() && ch_->count.load() == 0) {
       auto error = std::make_exception_ptr(queue_closed());
       for (auto& g : getters_)
         g.fail(error);
@@ -278,31 +404,74 @@ private:
     }
   }
 
-  void serve(const getter& g) {
-    if (g.done())
-      return;
+  /// The next item of the oldest putter that still has one (counted as
+  /// unfinished), or nothing.
+  std::optional<T> take_from_putters() {
+    finish_putters();
+    if (putters_.empty())
+      return std::nullopt;
+    ch_->unfinished.fetch_add(1);
+    return putters_.front().take();
+  }
+
+  /// Hands `g` items straight from waiting putters (the queue is empty);
+  /// false, leaving `g` alone, if every putter was cancelled meanwhile.
+  bool serve_from_putters(getter& g) {
     if (g.one) {
-      T v = order_.pop();
+      auto v = take_from_putters();
+      if (!v)
+        return false;
+      if (!g.one->set_value(std::move(*v)))
+        unget_item(std::move(*v));
+      return true;
+    }
+    std::vector<T> vs;
+    while (vs.size() < g.max) {
+      finish_putters();
+      if (putters_.empty())
+        break;
+      auto& p = putters_.front();
+      for (auto k = std::min(p.remaining(), g.max - vs.size()); k > 0; --k)
+        vs.push_back(p.take());
+    }
+    if (vs.empty())
+      return false;
+    ch_->unfinished.fetch_add(vs.size());
+    if (!g.many->set_value(std::move(vs)))
+      for (auto i = vs.size(); i > 0; --i)
+        unget_item(std::move(vs[i - 1]));
+    return true;
+  }
+
+  /// Hands `v` (and, to a batch getter, more items) to `g`; what `g` no
+  /// longer takes (cancelled meanwhile) goes back to the front.
+  void serve(getter& g, T&& v) {
+    if (g.one) {
       if (!g.one->set_value(std::move(v)))
-        order_.unpop(std::move(v));
+        unget_item(std::move(v));
       return;
     }
     std::vector<T> vs;
-    vs.reserve(std::min(g.max, order_.size()));
-    while (vs.size() < g.max && order_.size() > 0)
-      vs.push_back(order_.pop());
+    vs.reserve(std::min<std::size_t>(g.max, 256));
+    vs.push_back(std::move(v));
+    while (vs.size() < g.max) {
+      auto more = take_item(false);
+      if (!more)
+        break;
+      vs.push_back(std::move(*more));
+    }
+    ch_->count.fetch_sub(vs.size() - 1);
     if (!g.many->set_value(std::move(vs)))
       for (auto i = vs.size(); i > 0; --i)
-        order_.unpop(std::move(vs[i - 1]));
+        unget_item(std::move(vs[i - 1]));
   }
 
-  std::size_t maxsize_;
+  std::shared_ptr<channel> ch_;
   Order order_;
+  std::deque<T> front_;
   std::deque<putter> putters_;
   std::deque<getter> getters_;
   std::vector<promise<none>> joiners_;
-  std::size_t unfinished_ = 0;
-  bool closed_ = false;
 };
 
 } // namespace actio::detail
