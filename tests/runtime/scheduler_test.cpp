@@ -222,6 +222,30 @@ TEST_CASE("work submitted from a foreign thread to a parked runtime runs",
   CHECK(ran == 1000);
 }
 
+TEST_CASE("handoff: workers do not spin when the only work comes from "
+          "another thread",
+          "[scheduler][threads][idle]") {
+  // Lone round trips from main to the runtime (as answers from CAF's
+  // middleman or the I/O thread arrive): when a worker runs out of work
+  // and no other worker is running a job, only another thread can bring
+  // more, so it parks at once instead of searching for 50 us and taking
+  // the CPU that thread needs (1000 round trips cost 50+ ms of spinning).
+  time_limit limit{60s, "lone round trips"};
+  actio::runtime rt{on(scheduler_policy::handoff)};
+  constexpr int trips = 1000;
+  auto before = cpu_seconds();
+  for (int i = 0; i < trips; ++i) {
+    actio::promise<int> done;
+    auto f = done.get_future();
+    rt.call_soon([p = std::move(done), i]() mutable { p.set_value(i); });
+    f.wait();
+    REQUIRE(f.result() == i);
+  }
+  auto per_trip_us = (cpu_seconds() - before) / trips * 1e6;
+  CAPTURE(per_trip_us);
+  CHECK(per_trip_us < 40.0);
+}
+
 TEST_CASE("shutdown with parked workers never hangs", "[scheduler][threads]") {
   auto policy = GENERATE(scheduler_policy::sharing, scheduler_policy::stealing,
                          scheduler_policy::handoff);

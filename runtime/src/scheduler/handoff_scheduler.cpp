@@ -115,9 +115,17 @@ caf::resumable* handoff_worker::steal() {
 }
 
 caf::resumable* handoff_worker::spin() {
+  auto n = parent_.workers_.size();
+  auto searching = static_cast<std::size_t>(
+      parent_.searching_.load(std::memory_order_seq_cst));
+  auto sleeping = static_cast<std::size_t>(
+      parent_.sleeping_.load(std::memory_order_seq_cst));
+  // Workers running a job, this one not counted.
+  auto running = n - std::min(n, sleeping + searching + (searching_ ? 0 : 1));
+  if (running == 0)
+    return nullptr;
   if (!searching_) {
-    auto searching = parent_.searching_.load(std::memory_order_seq_cst);
-    if (2 * static_cast<std::size_t>(searching) >= parent_.workers_.size())
+    if (2 * searching >= n)
       return nullptr;
     parent_.searching_.fetch_add(1, std::memory_order_seq_cst);
     searching_ = true;

@@ -70,7 +70,10 @@ private:
 
   /// Looks for work for up to `spin_time` before parking, counted as a
   /// searcher (so that producers meanwhile wake nobody), unless half the
-  /// workers are searching already; returns the job found, else null.
+  /// workers are searching already or no other worker is running a job
+  /// (then new work can only come from another thread, which wakes a
+  /// parked worker: spinning would only take the CPU that thread needs);
+  /// returns the job found, else null.
   caf::resumable* spin();
 
   /// Parks until a job may be waiting; returns a job taken on the way (a
