@@ -50,6 +50,7 @@ public:
     explicit operator bool() const noexcept { return core_ != nullptr; }
 
   private:
+    friend class semaphore;
     friend class detail::semaphore_core;
     permit(detail::closure_actor actor, detail::semaphore_core* core) noexcept;
 
