@@ -23,7 +23,8 @@ class semaphore_core;
 /// yields a `permit` that gives itself back when destroyed, and a task's
 /// locals are destroyed whenever the task ends, whether it returns, fails,
 /// is cancelled, or its actor is killed (the runtime destroys the
-/// coroutine frame then). Copies of a handle share one semaphore.
+/// coroutine frame then). Copies of a handle share one semaphore; its actor
+/// ends when the last handle goes or the runtime begins to close.
 class semaphore {
 public:
   /// One acquired unit of the semaphore. Move-only; gives the unit back
