@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "task_actor.hpp"
+#include "actio/detail/current_task.hpp"
 
 #include "runtime_core.hpp"
 #include "timer_service.hpp"
@@ -107,6 +108,13 @@ void task_actor::launch(task_driver_base* driver) {
 
 task_actor& task_actor::of(task_context& ctx) noexcept {
   return *static_cast<task_actor*>(ctx.self);
+}
+
+state_ptr<state_base> current_task_state() noexcept {
+  auto* ctx = current_context();
+  if (ctx == nullptr || !ctx->is_task)
+    return {};
+  return state_ptr<state_base>{task_actor::of(*ctx).task_state()};
 }
 
 const char* task_actor::name() const {

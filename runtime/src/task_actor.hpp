@@ -90,6 +90,11 @@ public:
   /// The task actor behind `ctx` (which must belong to a task).
   static task_actor& of(task_context& ctx) noexcept;
 
+  /// The shared state of the running task's future; null once it ended.
+  state_base* task_state() noexcept {
+    return driver_ != nullptr ? &driver_->shared_state() : nullptr;
+  }
+
   task_context ctx;
 
 private:

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-# Queue, semaphore, cache, counter and executor pool; also runs examples 07
-# and 08 when they are built.
+# Queue, semaphore, lock, event, condition, barrier, cache, counter and
+# executor pool; also runs examples 07, 08 and 17 when they are built.
 target_link_libraries(${TEST_TARGET} PRIVATE actio::sync)
-foreach(name 07_executor 08_sync_and_communication)
+foreach(name 07_executor 08_sync_and_communication 17_sync_primitives)
   if(TARGET example_${name})
     add_dependencies(${TEST_TARGET} example_${name})
   endif()

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Runs examples 07 and 08 (when the build has examples) and checks what
+// Runs examples 07, 08 and 17 (when the build has examples) and checks what
 // they print.
 #include "support/run_program.hpp"
 
@@ -90,4 +90,26 @@ TEST_CASE("example 08: the counter prints 0, the page goes from parse_html "
             "<html>http://www.baidu.com</html>",
             "fetches: 1",
         });
+}
+
+TEST_CASE("example 17: the lock keeps the total exact and is given back by "
+          "a cancelled holder, an event wakes all, a condition hands over "
+          "three items, a barrier numbers arrivals and breaks on abort",
+          "[lock][event][condition][barrier][examples]") {
+  auto path = example("17_sync_primitives");
+  if (!built(path)) {
+    WARN("examples not built (ACTIO_BUILD_EXAMPLES=OFF): skipped");
+    return;
+  }
+  auto r = run_program({path, "--actio-virtual-time"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lines(r.out) == std::vector<std::string>{
+                            "lock: total = 3000",
+                            "lock: held = true",
+                            "lock: held after its holder was cancelled = false",
+                            "event: 3 waiters woke",
+                            "condition: consumer got 1 2 3",
+                            "barrier: arrival indices 2 0 1",
+                            "barrier: after abort: barrier is broken",
+                        });
 }

@@ -1,92 +1,70 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/sync/semaphore.hpp"
 #include "actio/sync/detail/ambient_runtime.hpp"
+#include "actio/sync/detail/semaphore_core.hpp"
+
+#include "actio/call.hpp"
 
 #include "actio/errors.hpp"
 #include "actio/runtime.hpp"
 
-#include <deque>
 #include <iostream>
+#include <vector>
 
 namespace actio::detail {
 
-/// A semaphore's state; lives in, and is only touched by, its actor.
-class semaphore_core final : public closure_body {
-public:
-  using waiter_state = sync_waiter_state<semaphore::permit>;
+semaphore_core::acquirer::~acquirer() {
+  if (st && !st->done())
+    st->set_exception(ended);
+}
 
-  /// A waiting acquirer; destroyed while still pending (its message was
-  /// dropped, or the actor ended), it fails its future.
-  struct acquirer {
-    state_ptr<waiter_state> st;
+semaphore_core::~semaphore_core() = default;
 
-    explicit acquirer(state_ptr<waiter_state> s) : st(std::move(s)) {}
-    acquirer(acquirer&&) noexcept = default;
-    acquirer& operator=(acquirer&&) noexcept = default;
-    ~acquirer() {
-      if (st && !st->done())
-        st->set_exception(std::make_exception_ptr(actio::runtime_error(
-            "semaphore's actor ended with this acquire pending")));
+void semaphore_core::start(closure_actor weak_self) {
+  self_ = std::move(weak_self);
+  closing_ = close_registration{ambient_runtime(), self_};
+}
+
+void semaphore_core::acquire(acquirer a) {
+  waiters_.push_back(std::move(a));
+  wake();
+}
+
+void semaphore_core::give_back() {
+  ++value_;
+  wake();
+}
+
+void semaphore_core::purge() {
+  std::vector<unique_function<void()>> skipped;
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (!it->st->done()) {
+      ++it;
+      continue;
     }
-  };
-
-  semaphore_core(std::size_t value, bool bounded)
-      : value_(value), initial_(value), bounded_(bounded) {}
-
-  ~semaphore_core() override = default;
-
-  void set_self(closure_actor weak_self) { self_ = std::move(weak_self); }
-
-  void acquire(acquirer a) {
-    waiters_.push_back(std::move(a));
-    wake();
+    if (it->skipped)
+      skipped.push_back(std::move(it->skipped));
+    it = waiters_.erase(it);
   }
+  for (auto& fn : skipped)
+    fn();
+  wake();
+}
 
-  /// A unit came back from a permit.
-  void give_back() {
-    ++value_;
-    wake();
-  }
-
-  void release(promise<none> p) {
-    if (bounded_ && value_ >= initial_) {
-      p.set_exception(std::make_exception_ptr(
-          invalid_state_error("bounded_semaphore released too many times")));
-      return;
-    }
-    give_back();
-    p.set_value(none{});
-  }
-
-  void purge() {
-    std::erase_if(waiters_, [](const acquirer& w) { return w.st->done(); });
-  }
-
-  bool locked() const noexcept { return value_ == 0 || !waiters_.empty(); }
-  std::size_t value() const noexcept { return value_; }
-
-private:
-  void wake() {
-    while (value_ > 0 && !waiters_.empty()) {
-      auto st = std::move(waiters_.front().st);
-      waiters_.pop_front();
-      if (st->done())
-        continue;
-      semaphore::permit p{self_, this};
+void semaphore_core::wake() {
+  while (value_ > 0 && !waiters_.empty()) {
+    auto a = std::move(waiters_.front());
+    waiters_.pop_front();
+    if (!a.st->done()) {
       --value_;
-      if (!st->set_value(std::move(p))) {
-        p.detach();
-        ++value_;
-      }
+      if (a.deliver())
+        continue;
+      ++value_;
     }
+    if (a.skipped)
+      a.skipped();
   }
-
-  std::size_t value_;
-  std::size_t initial_;
-  bool bounded_;
-  closure_actor self_; // weak
-  std::deque<acquirer> waiters_;
-};
+}
 
 } // namespace actio::detail
 
@@ -143,26 +121,44 @@ semaphore::semaphore(runtime& rt, std::size_t value, bool bounded) {
   actor_ =
       detail::closure_actor::spawn(actio::detail::core_of(rt), std::move(core));
   actor_.post(
-      [c = core_, w = actor_.weak()]() mutable { c->set_self(std::move(w)); });
+      [c = core_, w = actor_.weak()]() mutable { c->start(std::move(w)); });
 }
 
 future<semaphore::permit> semaphore::acquire() {
-  auto st = detail::make_state<detail::semaphore_core::waiter_state>();
+  using waiter_state = detail::sync_waiter_state<permit>;
+  auto st = detail::make_state<waiter_state>();
   st->on_cancel = [a = actor_.weak(), c = core_] {
     a.post([c] { c->purge(); });
   };
   st->reclaim = [](permit&& p) { p.release(); };
-  actor_.post([c = core_, a = detail::semaphore_core::acquirer{st}]() mutable {
-    c->acquire(std::move(a));
-  });
+  detail::semaphore_core::acquirer a;
+  a.st = st;
+  a.ended = std::make_exception_ptr(actio::runtime_error(
+      "semaphore's actor ended with this acquire pending"));
+  a.deliver = [raw = st.get(), c = core_] {
+    permit p{c->self(), c};
+    if (raw->set_value(std::move(p)))
+      return true;
+    p.detach();
+    return false;
+  };
+  actor_.post(
+      [c = core_, a = std::move(a)]() mutable { c->acquire(std::move(a)); });
   return future<permit>{std::move(st)};
 }
 
 future<none> semaphore::release() {
   promise<none> p;
   auto f = p.get_future();
-  actor_.post(
-      [c = core_, p = std::move(p)]() mutable { c->release(std::move(p)); });
+  actor_.post([c = core_, p = std::move(p)]() mutable {
+    if (c->full()) {
+      p.set_exception(std::make_exception_ptr(
+          invalid_state_error("bounded_semaphore released too many times")));
+      return;
+    }
+    c->give_back();
+    p.set_value(none{});
+  });
   return f;
 }
 

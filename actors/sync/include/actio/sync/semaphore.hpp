@@ -23,7 +23,8 @@ class semaphore_core;
 /// yields a `permit` that gives itself back when destroyed, and a task's
 /// locals are destroyed whenever the task ends, whether it returns, fails,
 /// is cancelled, or its actor is killed (the runtime destroys the
-/// coroutine frame then). Copies of a handle share one semaphore.
+/// coroutine frame then). Copies of a handle share one semaphore; its actor
+/// ends when the last handle goes or the runtime begins to close.
 class semaphore {
 public:
   /// One acquired unit of the semaphore. Move-only; gives the unit back
@@ -50,6 +51,7 @@ public:
     explicit operator bool() const noexcept { return core_ != nullptr; }
 
   private:
+    friend class semaphore;
     friend class detail::semaphore_core;
     permit(detail::closure_actor actor, detail::semaphore_core* core) noexcept;
 

@@ -71,6 +71,28 @@ private:
   std::atomic<bool> reclaimed_{false};
 };
 
+/// A waiter's state on its way to its actor inside a posted closure: if the
+/// closure is dropped unrun (the actor has ended), the waiter fails with
+/// `cancelled_error` instead of hanging.
+template <class S>
+class waiter_in_transit {
+public:
+  explicit waiter_in_transit(state_ptr<S> st) noexcept : st_(std::move(st)) {}
+  waiter_in_transit(waiter_in_transit&&) noexcept = default;
+  waiter_in_transit& operator=(waiter_in_transit&&) noexcept = default;
+  ~waiter_in_transit() {
+    if (st_ && !st_->done())
+      st_->set_exception(std::make_exception_ptr(
+          cancelled_error("the primitive's actor is gone")));
+  }
+
+  /// The state, now in the actor's hands.
+  state_ptr<S> take() noexcept { return std::move(st_); }
+
+private:
+  state_ptr<S> st_;
+};
+
 } // namespace detail
 
 } // namespace actio
