@@ -222,3 +222,50 @@ TEST_CASE("producers and consumers of single items and batches on a small "
           producers * per_producer);
   }
 }
+
+TEST_CASE("shutdown(immediate) drops the items, completes join, and fails "
+          "waiting and later getters and putters",
+          "[queue][shutdown]") {
+  actio::runtime rt{virtual_time()};
+  actio::queue<int> q{rt, 2};
+  REQUIRE(q.put(1).done());
+  REQUIRE(q.put(2).done());
+  auto blocked = q.put(3);
+  auto joined = q.join();
+  q.shutdown(true);
+  CHECK_THROWS_AS(rt.run_until_complete(q.get()), actio::queue_closed);
+  CHECK_THROWS_AS(rt.run_until_complete(blocked), actio::queue_closed);
+  CHECK_THROWS_AS(rt.run_until_complete(q.put(4)), actio::queue_closed);
+  rt.run_until_complete(joined);
+  CHECK(rt.run_until_complete(q.qsize()) == 0);
+  q.shutdown(true); // idempotent
+  CHECK_THROWS_AS(rt.run_until_complete(q.get_nowait()), actio::queue_closed);
+}
+
+TEST_CASE("shutdown(immediate) fails a getter already waiting, and "
+          "shutdown() without it keeps the items for getters",
+          "[queue][shutdown]") {
+  actio::runtime rt{virtual_time()};
+  actio::queue<int> waiting_on{rt};
+  auto g = waiting_on.get();
+  waiting_on.shutdown(true);
+  CHECK_THROWS_AS(rt.run_until_complete(g), actio::queue_closed);
+
+  actio::queue<int> q{rt};
+  q.put(1);
+  q.shutdown();
+  CHECK_THROWS_AS(rt.run_until_complete(q.put(2)), actio::queue_closed);
+  CHECK(rt.run_until_complete(q.get()) == 1);
+  CHECK_THROWS_AS(rt.run_until_complete(q.get()), actio::queue_closed);
+}
+
+TEST_CASE("a lifo queue shut down with immediate drops its items too",
+          "[queue][shutdown]") {
+  actio::runtime rt{virtual_time()};
+  actio::lifo_queue<int> q{rt};
+  q.put(1);
+  q.put(2);
+  q.shutdown(true);
+  CHECK_THROWS_AS(rt.run_until_complete(q.get()), actio::queue_closed);
+  rt.run_until_complete(q.join());
+}

@@ -152,6 +152,24 @@ public:
     actor_.post([c = core_] { c->close(); });
   }
 
+  /// asyncio 3.13's `shutdown(immediate)`: without `immediate`, `close()`.
+  /// With it, the queue is also emptied at once: the items in it are
+  /// dropped and counted as done (so `join()` completes), and waiting and
+  /// later getters fail with `queue_closed` even though items had been
+  /// put; an item whose put completed but is still on its way in is
+  /// dropped when it arrives. Idempotent, fire and forget; from the moment
+  /// it returns, no get on any thread takes an item.
+  void shutdown(bool immediate = false) {
+    if (!immediate) {
+      close();
+      return;
+    }
+    ch_->closed.store(true);
+    ch_->gets_via_actor.store(
+        true); // gets go to the actor, which has emptied it
+    actor_.post([c = core_] { c->shutdown_now(); });
+  }
+
 private:
   using core_type = detail::queue_core<T, Order>;
 

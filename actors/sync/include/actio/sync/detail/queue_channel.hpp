@@ -111,7 +111,7 @@ public:
   /// ring while nothing was handed back to the front. Sets `nudge` when
   /// the actor must look again (it holds putters or items).
   std::optional<T> try_get_here(bool& nudge) noexcept {
-    if (front.load() != 0 || dead.load())
+    if (front.load() != 0 || gets_via_actor.load())
       return std::nullopt;
     auto v = ring.try_pop();
     if (v) {
@@ -138,7 +138,9 @@ public:
   std::atomic<std::size_t> front{0};
   std::atomic<std::size_t> unfinished{0};
   std::atomic<bool> closed{false};
-  std::atomic<bool> dead{false};
+  /// Set once the actor ended or the queue was shut down with `immediate`:
+  /// every get goes to the actor from then on.
+  std::atomic<bool> gets_via_actor{false};
   std::atomic<bool> nudge_pending{false};
 
 private:

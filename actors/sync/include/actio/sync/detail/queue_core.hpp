@@ -100,7 +100,7 @@ public:
 
   ~queue_core() override {
     ch_->closed.store(true);
-    ch_->dead.store(true);
+    ch_->gets_via_actor.store(true);
     auto error = std::make_exception_ptr(
         queue_closed("queue's actor ended with this waiter pending"));
     for (auto& g : getters_)
@@ -199,7 +199,12 @@ public:
   /// An item whose room its handle already reserved (and counted as
   /// unfinished), sent here to keep its order behind items the actor holds.
   void put_reserved(T&& v) {
-    enqueue(std::move(v));
+    if (emptied_) {
+      ch_->count.fetch_sub(1);
+      mark_done(1);
+    } else {
+      enqueue(std::move(v));
+    }
     pump();
   }
 
@@ -247,19 +252,10 @@ public:
   }
 
   void task_done(promise<none> p) {
-    auto& unfinished = ch_->unfinished;
-    std::size_t n = unfinished.load();
-    do {
-      if (n == 0) {
-        p.set_exception(std::make_exception_ptr(invalid_state_error(
-            "task_done() called more times than items were put")));
-        return;
-      }
-    } while (!unfinished.compare_exchange_weak(n, n - 1));
-    if (n == 1) {
-      for (auto& j : joiners_)
-        j.set_value(none{});
-      joiners_.clear();
+    if (mark_done(1) == 0) {
+      p.set_exception(std::make_exception_ptr(invalid_state_error(
+          "task_done() called more times than items were put")));
+      return;
     }
     p.set_value(none{});
   }
@@ -280,6 +276,19 @@ public:
     pump();
   }
 
+  /// Closes and empties the queue: its items are dropped and counted as
+  /// done, getters fail; items still on their way in are dropped as they
+  /// arrive.
+  void shutdown_now() {
+    emptied_ = true;
+    close();
+    std::size_t dropped = 0;
+    while (take_item())
+      ++dropped;
+    mark_done(dropped);
+    pump();
+  }
+
   /// Items in the queue or on their way in.
   std::size_t size() const noexcept { return ch_->count.load(); }
   bool full() const noexcept {
@@ -287,6 +296,25 @@ public:
   }
 
 private:
+  /// Counts up to `k` unfinished items as done; completes the joiners when
+  /// none is left. Returns how many were counted.
+  std::size_t mark_done(std::size_t k) {
+    auto& unfinished = ch_->unfinished;
+    std::size_t n = unfinished.load();
+    std::size_t take = 0;
+    do {
+      take = std::min(n, k);
+      if (take == 0)
+        return 0;
+    } while (!unfinished.compare_exchange_weak(n, n - take));
+    if (n == take) {
+      for (auto& j : joiners_)
+        j.set_value(none{});
+      joiners_.clear();
+    }
+    return take;
+  }
+
   void drop_done_getters() {
     while (!getters_.empty() && getters_.front().done())
       getters_.pop_front();
@@ -472,6 +500,7 @@ private:
   std::deque<putter> putters_;
   std::deque<getter> getters_;
   std::vector<promise<none>> joiners_;
+  bool emptied_ = false; // shut down with `immediate`
 };
 
 } // namespace actio::detail
