@@ -6,6 +6,7 @@
 #include "remote/remote_config.hpp"
 #include "runtime_core.hpp"
 #include "scheduler_module.hpp"
+#include "signal_handlers.hpp"
 #include "task_context.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -84,9 +85,13 @@ public:
 
 private:
   void arm() {
-    set_.async_wait([this](const asio::error_code& ec, int) {
+    set_.async_wait([this](const asio::error_code& ec, int signo) {
       if (ec)
         return;
+      if (rt_.handled_signals && rt_.handled_signals->handles(signo)) {
+        arm(); // the program's own handler replaces this default
+        return;
+      }
       if (++count_ >= 2) {
         std::fputs("actio: second interrupt, exiting now\n", stderr);
         std::_Exit(130);
@@ -129,6 +134,8 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
     io->run();
   });
   loop = spawn_closure_actor(*this, nullptr, true);
+  handled_signals = std::make_unique<user_signals>(
+      *io, caf::actor_cast<caf::strong_actor_ptr>(loop));
   if (!options.embedded)
     g_current.store(this);
   forget_caf_logger();
@@ -274,12 +281,15 @@ void runtime_core::close() noexcept {
   asio::post(*io, [this] {
     if (signals)
       signals->cancel();
+    if (handled_signals)
+      handled_signals->cancel();
     close_net_objects(*this);
     asio::post(*io, [this] { io->stop(); });
   });
   if (io_thread.joinable())
     io_thread.join();
   signals.reset();
+  handled_signals.reset();
   auto* self = this;
   g_current.compare_exchange_strong(self, nullptr);
   if (options.virtual_time)
@@ -430,6 +440,18 @@ void runtime::stop() noexcept {
 
 void runtime::close() noexcept {
   core_->close();
+}
+
+void runtime::add_signal_handler(int signo, unique_function<void()> callback) {
+  if (closed())
+    throw actio::runtime_error("add_signal_handler: the runtime is closed");
+  core_->handled_signals->add(signo, std::move(callback));
+}
+
+bool runtime::remove_signal_handler(int signo) {
+  if (closed())
+    return false;
+  return core_->handled_signals->remove(signo);
 }
 
 bool runtime::closed() const noexcept {

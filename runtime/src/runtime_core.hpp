@@ -25,6 +25,7 @@ class io_context;
 namespace actio::detail {
 
 class signal_watch;
+class user_signals;
 class net_object;
 
 /// Wakes a thread blocked in `wait_on`; shared with callbacks so that it
@@ -63,6 +64,8 @@ public:
                           // threads blocked in run_* right now
   actio::runtime* owner = nullptr;
   std::unique_ptr<signal_watch> signals;
+  /// Signals the program handles itself; created with the runtime.
+  std::unique_ptr<user_signals> handled_signals;
   std::mutex close_hooks_mtx; // guards close_hooks only
   std::vector<unique_function<void()>> close_hooks;
   std::mutex net_mtx; // guards net_objects only

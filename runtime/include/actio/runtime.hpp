@@ -140,6 +140,21 @@ public:
   /// Whether `close()` has begun.
   bool closed() const noexcept;
 
+  /// Calls `callback` on the loop actor each time signal `signo` arrives
+  /// (asyncio's `loop.add_signal_handler`), replacing an earlier handler
+  /// for it; a handler for SIGINT or SIGTERM replaces the runtime's own
+  /// handling of that signal (interrupt, then exit). The signal is caught
+  /// by the time this returns; thread-safe. Throws actio::runtime_error for
+  /// a signal that cannot be caught (SIGKILL, SIGSTOP, a number out of
+  /// range) or on a closed runtime. `close()` removes every handler.
+  void add_signal_handler(int signo, unique_function<void()> callback);
+
+  /// Removes the handler for `signo` (asyncio's
+  /// `loop.remove_signal_handler`): the signal's default action, or for
+  /// SIGINT/SIGTERM the runtime's own handling, applies again. Returns
+  /// whether there was one.
+  bool remove_signal_handler(int signo);
+
   /// Runs `fn(args...)` on the loop actor as soon as possible, after
   /// callbacks already due. Thread-safe (so it is `call_soon_threadsafe`
   /// too).
