@@ -10,6 +10,7 @@
 #include "actio/errors.hpp"
 #include "actio/future.hpp"
 #include "actio/gather.hpp"
+#include "actio/generator.hpp"
 #include "actio/net/datagram.hpp"
 #include "actio/net/net_error.hpp"
 #include "actio/net/protocol.hpp"
