@@ -269,3 +269,23 @@ TEST_CASE("a lifo queue shut down with immediate drops its items too",
   CHECK_THROWS_AS(rt.run_until_complete(q.get()), actio::queue_closed);
   rt.run_until_complete(q.join());
 }
+
+TEST_CASE("try_get_here takes an item at once, and gives nothing while only "
+          "the actor can hand the next one out",
+          "[queue][fast_path]") {
+  actio::runtime rt{virtual_time()};
+  actio::queue<int> q{rt};
+  CHECK_FALSE(q.try_get_here().has_value());
+  q.put(1);
+  q.put(2);
+  CHECK(q.try_get_here() == 1);
+  {
+    auto dropped = q.get(); // takes 2, then hands it back to the front
+    REQUIRE(dropped.done());
+  }
+  CHECK_FALSE(q.try_get_here().has_value());
+  CHECK(rt.run_until_complete(q.get()) == 2);
+  actio::lifo_queue<int> lifo{rt};
+  lifo.put(3);
+  CHECK_FALSE(lifo.try_get_here().has_value());
+}

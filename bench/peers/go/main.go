@@ -240,6 +240,25 @@ func queue(n int, _ options) result {
 	return result{ok && count == n, time.Since(start).Seconds(), float64(n), nil}
 }
 
+// generator: Go's generator is a goroutine sending on a channel; 64 slots,
+// like actio's bounded stream between two tasks.
+func generator(n int, _ options) result {
+	start := time.Now()
+	ch := make(chan int, 64)
+	go func() {
+		for i := 0; i < n; i++ {
+			ch <- i
+		}
+		close(ch)
+	}()
+	ok, count := true, 0
+	for x := range ch {
+		ok = ok && x == count
+		count++
+	}
+	return result{ok && count == n, time.Since(start).Seconds(), float64(n), nil}
+}
+
 func counter(n int, _ options) result {
 	var mu sync.Mutex
 	value := 0
@@ -314,7 +333,8 @@ func httpServer(port int) {
 var cases = map[string]func(int, options) result{
 	"sleep_tasks": sleepTasks, "idle": idle, "call_later": callLater, "ping_pong": pingPong,
 	"gather_trivial": gatherTrivial, "executor": executor, "queue": queue,
-	"counter": counter, "http_client": httpClient,
+	"generator": generator,
+	"counter":   counter, "http_client": httpClient,
 }
 
 func main() {

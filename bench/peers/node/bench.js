@@ -185,6 +185,29 @@ const cases = {
     return [ok, (performance.now() - t0) / 1e3, n, {}];
   },
 
+  // An async generator drained by one async function into a Channel of 64,
+  // consumed by another.
+  async generator(n) {
+    async function* numbers() { for (let i = 0; i < n; i++) yield i; }
+    const ch = new Channel(64);
+    const done = {};
+    const t0 = performance.now();
+    const producer = (async () => {
+      for await (const v of numbers()) await ch.put(v);
+      await ch.put(done);
+    })();
+    let ok = true;
+    let expect = 0;
+    for (;;) {
+      const v = await ch.get();
+      if (v === done) break;
+      if (v !== expect) ok = false;
+      expect++;
+    }
+    await producer;
+    return [ok && expect === n, (performance.now() - t0) / 1e3, n, {}];
+  },
+
   async counter(n) {
     const mutex = new Mutex();
     let value = 0;

@@ -185,6 +185,40 @@ async def case_queue(n, opts):
     return ok, wall, n, {}
 
 
+async def case_generator(n, opts):
+    """An async generator drained on one task into a Queue(64), consumed
+    on another: asyncio's way to move a generator between tasks."""
+    async def numbers():
+        for i in range(n):
+            yield i
+
+    q = asyncio.Queue(maxsize=64)
+    done = object()
+
+    async def producer():
+        async for v in numbers():
+            await q.put(v)
+        await q.put(done)
+
+    async def consumer():
+        expect = 0
+        ok = True
+        while True:
+            v = await q.get()
+            if v is done:
+                break
+            ok = ok and v == expect
+            expect += 1
+        return ok and expect == n
+
+    t0 = time.perf_counter()
+    prod = asyncio.create_task(producer())
+    ok = await consumer()
+    await prod
+    wall = time.perf_counter() - t0
+    return ok, wall, n, {}
+
+
 async def case_counter(n, opts):
     lock = asyncio.Lock()
     state = {"value": 0}

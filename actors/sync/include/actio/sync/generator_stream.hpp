@@ -76,11 +76,13 @@ generator<T> read_stream(queue<T> q, std::vector<future<none>> producers,
                          std::shared_ptr<stream_state> st) {
   producer_guard guard{std::move(producers)};
   for (;;) {
-    std::optional<T> v;
-    try {
-      v.emplace(co_await q.get());
-    } catch (const queue_closed&) {
-      break;
+    std::optional<T> v = q.try_get_here();
+    if (!v) {
+      try {
+        v.emplace(co_await q.get());
+      } catch (const queue_closed&) {
+        break;
+      }
     }
     co_yield std::move(*v);
   }

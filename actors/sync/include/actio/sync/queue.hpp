@@ -86,6 +86,22 @@ public:
   /// `wait_for`) goes back when its last handle goes.
   future<T> get() { return get_one(false); }
 
+  /// An item taken at once on this thread, with no future and no message
+  /// (the lock-free path of `get()`), or nothing: nothing does not mean
+  /// the queue is empty (the actor may hold items: `get()` finds them).
+  /// For loops that drain a queue as fast as possible.
+  std::optional<T> try_get_here() {
+    if constexpr (core_type::fast) {
+      bool must_nudge = false;
+      auto v = ch_->try_get_here(must_nudge);
+      if (must_nudge)
+        nudge();
+      return v;
+    } else {
+      return std::nullopt;
+    }
+  }
+
   /// Removes and returns the next item only if there is one now: fails with
   /// `queue_empty` otherwise (`queue_closed` if closed and drained).
   future<T> get_nowait() { return get_one(true); }
