@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "task_actor.hpp"
 
+#include "actio/detail/slab_alloc.hpp"
+
 #include "runtime_core.hpp"
 #include "timer_service.hpp"
 
@@ -15,6 +17,7 @@
 #include <caf/system_messages.hpp>
 
 #include <cassert>
+#include <cstring>
 #include <iostream>
 #include <new>
 #include <stdexcept>
@@ -35,6 +38,8 @@ caf::mailbox_element* closed_tag() noexcept {
 // CAF finds an actor CAF_CACHE_LINE_SIZE bytes after its control block; the
 // control block's two callbacks destroy the actor (strong count at zero) and
 // free the memory (weak count at zero). The driver's bytes follow the actor.
+// The block's size, which freeing it needs, lies in the padding after the
+// control block. It comes from the slab allocator (slab_alloc.hpp).
 
 constexpr std::size_t round_up(std::size_t n, std::size_t to) noexcept {
   return (n + to - 1) / to * to;
@@ -48,9 +53,15 @@ void destroy_actor(caf::abstract_actor* ptr) {
   static_cast<task_actor*>(ptr)->~task_actor();
 }
 
-void free_block(caf::actor_control_block* ptr) {
+constexpr std::size_t size_offset = CAF_CACHE_LINE_SIZE - sizeof(std::size_t);
+static_assert(sizeof(caf::actor_control_block) <= size_offset);
+
+void free_task_block(caf::actor_control_block* ptr) {
   ptr->~actor_control_block();
-  ::operator delete(static_cast<void*>(ptr));
+  auto* mem = reinterpret_cast<char*>(ptr);
+  std::size_t size;
+  std::memcpy(&size, mem + size_offset, sizeof(size));
+  free_block(mem, size);
 }
 
 } // namespace
@@ -79,10 +90,12 @@ task_actor* task_actor::make(runtime_core& rt, std::size_t extra,
   if (align > alignof(std::max_align_t))
     throw std::invalid_argument("task driver over-aligned");
   auto& sys = *rt.system;
-  void* mem = ::operator new(driver_offset + extra);
+  auto size = driver_offset + extra;
+  void* mem = allocate_block(size);
+  std::memcpy(static_cast<char*>(mem) + size_offset, &size, sizeof(size));
   auto node = sys.node();
   auto* cb = new (mem) caf::actor_control_block(sys.next_actor_id(), node, &sys,
-                                                destroy_actor, free_block);
+                                                destroy_actor, free_task_block);
   caf::actor_config cfg;
   task_actor* self = nullptr;
   try {
@@ -90,7 +103,7 @@ task_actor* task_actor::make(runtime_core& rt, std::size_t extra,
         new (static_cast<char*>(mem) + CAF_CACHE_LINE_SIZE) task_actor(cfg, rt);
   } catch (...) {
     cb->~actor_control_block();
-    ::operator delete(mem);
+    free_block(mem, size);
     throw;
   }
   assert(cb->get() == static_cast<caf::abstract_actor*>(self));
