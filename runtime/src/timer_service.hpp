@@ -37,13 +37,12 @@ struct timer_node : slab_allocated {
 
   std::atomic<int> refs{1};
   std::atomic<std::uint8_t> state{pending};
+  kind_t kind = resume;
   timer_node* next_in_ingress = nullptr;
   time_point deadline;
   caf::weak_actor_ptr target;
   std::uint64_t token = 0;
   unique_function<void()> fn;
-
-  kind_t kind = resume;
 
   /// Called by whoever holds the node for firing once done with it: drops
   /// the callback (which may own what holds a handle to this node, a

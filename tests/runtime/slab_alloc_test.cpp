@@ -5,6 +5,8 @@
 #include "actio/detail/slab_alloc.hpp"
 
 #include "actio/actio.hpp"
+#include "actio/caf/interop.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
@@ -245,4 +247,23 @@ TEST_CASE("tasks created and cancelled before they start leave nothing "
           20000);
   }
   CHECK(live() == before);
+}
+
+TEST_CASE("a future held after its task ended keeps only the result, not "
+          "the task's actor",
+          "[slab_alloc][threads]") {
+  auto policy = GENERATE(scheduler_policy::sharing, scheduler_policy::stealing,
+                         scheduler_policy::handoff);
+  CAPTURE(actio::to_string(policy));
+  time_limit limit{10s, "held futures"};
+  actio::runtime rt{on(policy)};
+  auto before = live();
+  std::vector<actio::future<long>> held;
+  for (long i = 0; i < 100; ++i)
+    held.push_back(rt.create_task(identity, i));
+  for (auto& f : held)
+    CHECK(rt.run_until_complete(f) >= 0);
+  // One block each (the future's state) once the actors are gone.
+  CHECK(actio::test::eventually([&] { return live() == before + 100; }));
+  CHECK(!actio::actor_of(held.front()));
 }
