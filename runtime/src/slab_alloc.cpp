@@ -137,6 +137,7 @@ shared_state& shared() {
   return *s;
 }
 
+#ifndef ACTIO_SLAB_ASAN
 /// Maps a chunk of `chunk_slabs` slabs aligned to its size, so that the
 /// kernel can back it with one transparent huge page (one page fault
 /// instead of 512).
@@ -157,6 +158,7 @@ void* map_chunk() {
 #endif
   return reinterpret_cast<void*>(aligned);
 }
+#endif
 
 void unmap_one(slab* s) noexcept {
 #ifdef ACTIO_SLAB_ASAN
