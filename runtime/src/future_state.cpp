@@ -48,7 +48,7 @@ void state_base::publish(future_status final) {
 }
 
 void state_base::add_callback(unique_function<void()> fn) {
-  auto* node = new callback_node{nullptr, std::move(fn)};
+  auto* node = new callback_node{{}, nullptr, std::move(fn)};
   auto* head = callbacks_.load(std::memory_order_acquire);
   for (;;) {
     if (head == closed()) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/runtime.hpp"
 
+#include "actio/detail/slab_alloc.hpp"
+
 #include "messages.hpp"
 #include "net/net_object.hpp"
 #include "remote/remote_config.hpp"
@@ -296,6 +298,8 @@ void runtime_core::close() noexcept {
     closed_at = now();
   if (all_ended) {
     system.reset();
+    // The workers have ended: their heaps' empty slabs go back.
+    trim_slabs();
   } else {
     std::cerr << "actio: " << registry.running()
               << " actor(s) did not end within the shutdown timeout; "

@@ -2,6 +2,8 @@
 #include "task_actor.hpp"
 #include "actio/detail/current_task.hpp"
 
+#include "actio/detail/slab_alloc.hpp"
+
 #include "runtime_core.hpp"
 #include "timer_service.hpp"
 
@@ -16,6 +18,7 @@
 #include <caf/system_messages.hpp>
 
 #include <cassert>
+#include <cstring>
 #include <iostream>
 #include <new>
 #include <stdexcept>
@@ -36,6 +39,8 @@ caf::mailbox_element* closed_tag() noexcept {
 // CAF finds an actor CAF_CACHE_LINE_SIZE bytes after its control block; the
 // control block's two callbacks destroy the actor (strong count at zero) and
 // free the memory (weak count at zero). The driver's bytes follow the actor.
+// The block's size, which freeing it needs, lies in the padding after the
+// control block. It comes from the slab allocator (slab_alloc.hpp).
 
 constexpr std::size_t round_up(std::size_t n, std::size_t to) noexcept {
   return (n + to - 1) / to * to;
@@ -49,9 +54,15 @@ void destroy_actor(caf::abstract_actor* ptr) {
   static_cast<task_actor*>(ptr)->~task_actor();
 }
 
-void free_block(caf::actor_control_block* ptr) {
+constexpr std::size_t size_offset = CAF_CACHE_LINE_SIZE - sizeof(std::size_t);
+static_assert(sizeof(caf::actor_control_block) <= size_offset);
+
+void free_task_block(caf::actor_control_block* ptr) {
   ptr->~actor_control_block();
-  ::operator delete(static_cast<void*>(ptr));
+  auto* mem = reinterpret_cast<char*>(ptr);
+  std::size_t size;
+  std::memcpy(&size, mem + size_offset, sizeof(size));
+  free_block(mem, size);
 }
 
 } // namespace
@@ -71,8 +82,11 @@ task_actor::~task_actor() {
   auto* rest = inbox_.load(std::memory_order_acquire);
   if (rest == closed_tag())
     rest = nullptr;
-  bounce_all(rest, caf::exit_reason::unreachable);
-  bounce_all(std::exchange(head_, nullptr), caf::exit_reason::unreachable);
+  if (rest != nullptr || head_ != nullptr) {
+    caf::error reason{caf::exit_reason::unreachable};
+    bounce_all(rest, reason);
+    bounce_all(std::exchange(head_, nullptr), reason);
+  }
 }
 
 task_actor* task_actor::make(runtime_core& rt, std::size_t extra,
@@ -80,10 +94,12 @@ task_actor* task_actor::make(runtime_core& rt, std::size_t extra,
   if (align > alignof(std::max_align_t))
     throw std::invalid_argument("task driver over-aligned");
   auto& sys = *rt.system;
-  void* mem = ::operator new(driver_offset + extra);
+  auto size = driver_offset + extra;
+  void* mem = allocate_block(size);
+  std::memcpy(static_cast<char*>(mem) + size_offset, &size, sizeof(size));
   auto node = sys.node();
   auto* cb = new (mem) caf::actor_control_block(sys.next_actor_id(), node, &sys,
-                                                destroy_actor, free_block);
+                                                destroy_actor, free_task_block);
   caf::actor_config cfg;
   task_actor* self = nullptr;
   try {
@@ -91,7 +107,7 @@ task_actor* task_actor::make(runtime_core& rt, std::size_t extra,
         new (static_cast<char*>(mem) + CAF_CACHE_LINE_SIZE) task_actor(cfg, rt);
   } catch (...) {
     cb->~actor_control_block();
-    ::operator delete(mem);
+    free_block(mem, size);
     throw;
   }
   assert(cb->get() == static_cast<caf::abstract_actor*>(self));
@@ -203,7 +219,6 @@ caf::mailbox_element* task_actor::next_message() {
     auto* stack = inbox_.exchange(nullptr, std::memory_order_acq_rel);
     // newest first: reverse into arrival order
     caf::mailbox_element* ordered = nullptr;
-    tail_ = stack;
     while (stack != nullptr) {
       auto* next = static_cast<caf::mailbox_element*>(stack->next);
       stack->next = ordered;
@@ -216,8 +231,6 @@ caf::mailbox_element* task_actor::next_message() {
   if (msg != nullptr) {
     head_ = static_cast<caf::mailbox_element*>(msg->next);
     msg->next = nullptr;
-    if (head_ == nullptr)
-      tail_ = nullptr;
   }
   return msg;
 }
@@ -334,7 +347,7 @@ void task_actor::deliver_cancel() {
 void task_actor::handle(caf::mailbox_element& msg) {
   auto& content = msg.content();
   if (msg.mid.is_response()) {
-    if (request_.handler != nullptr && msg.mid == request_.id)
+    if (request_ && request_->handler != nullptr && msg.mid == request_->id)
       settle_request(&content, nullptr);
     return; // else a late response (timed out, cancelled): dropped
   }
@@ -348,8 +361,8 @@ void task_actor::handle(caf::mailbox_element& msg) {
   }
   if (content.match_elements<caf::down_msg>()) {
     auto& dm = content.get_as<caf::down_msg>(0);
-    if (request_.handler != nullptr && request_.watched &&
-        dm.source == request_.watched->address()) {
+    if (request_ && request_->handler != nullptr && request_->watched &&
+        dm.source == request_->watched->address()) {
       auto what =
           dm.reason == caf::exit_reason::remote_link_unreachable
               ? std::string{"request failed: the connection to the remote "
@@ -378,10 +391,12 @@ void task_actor::send_request(const caf::strong_actor_ptr& dest,
                               caf::message content, duration timeout,
                               response_handler* handler) {
   forget_request();
-  auto request_id = caf::make_message_id(++last_request_id_);
+  if (!request_)
+    request_ = std::make_unique<pending_request>();
+  auto request_id = caf::make_message_id(++request_->last_id);
   auto response_id = request_id.response_id();
-  request_.id = response_id;
-  request_.handler = handler;
+  request_->id = response_id;
+  request_->handler = handler;
   if (!dest) {
     enqueue(
         caf::make_mailbox_element(ctrl(), response_id, {},
@@ -394,29 +409,32 @@ void task_actor::send_request(const caf::strong_actor_ptr& dest,
   if (dest->node() != node()) {
     dest->get()->attach(caf::default_attachable::make_monitor(
         dest->get()->address(), address()));
-    request_.watched = dest;
+    request_->watched = dest;
   }
   if (timeout != no_timeout)
-    request_.timeout = arm_request_timeout(ctx, response_id, timeout);
+    request_->timeout = arm_request_timeout(ctx, response_id, timeout);
   dest->enqueue(
       caf::make_mailbox_element(ctrl(), request_id, {}, std::move(content)),
       eu_);
 }
 
 void task_actor::forget_request() noexcept {
-  request_.handler = nullptr;
-  request_.timeout.cancel();
-  request_.timeout = timer_handle{};
-  if (request_.watched) {
-    request_.watched->get()->detach(caf::default_attachable::observe_token{
+  if (!request_)
+    return;
+  auto& r = *request_;
+  r.handler = nullptr;
+  r.timeout.cancel();
+  r.timeout = timer_handle{};
+  if (r.watched) {
+    r.watched->get()->detach(caf::default_attachable::observe_token{
         address(), caf::default_attachable::monitor});
-    request_.watched.reset();
+    r.watched.reset();
   }
 }
 
 void task_actor::settle_request(caf::type_erased_tuple* content,
                                 std::exception_ptr error) {
-  auto* handler = request_.handler;
+  auto* handler = request_->handler;
   forget_request();
   if (content != nullptr)
     handler->on_response(*content);
@@ -442,16 +460,19 @@ void task_actor::terminate(caf::error reason) {
   terminated_ = true;
   cleanup(std::move(reason), eu_);
   auto* rest = inbox_.exchange(closed_tag(), std::memory_order_acq_rel);
-  auto error = fail_state();
-  bounce_all(rest, error);
-  bounce_all(std::exchange(head_, nullptr), error);
-  tail_ = nullptr;
+  if (rest != nullptr || head_ != nullptr) {
+    auto error = fail_state();
+    bounce_all(rest, error);
+    bounce_all(std::exchange(head_, nullptr), error);
+  }
   unregister_from_system();
   self_ref_.reset(); // the scheduler (or the caller) still holds one
 }
 
 void task_actor::bounce_all(caf::mailbox_element* head,
                             const caf::error& reason) {
+  if (head == nullptr)
+    return;
   caf::detail::sync_request_bouncer bouncer{reason};
   while (head != nullptr) {
     caf::mailbox_element_ptr ptr{
@@ -577,6 +598,7 @@ actor_ref launch_task(runtime_core& rt, void* actor, task_driver_base* d) {
   auto* self = static_cast<task_actor*>(actor);
   auto ref = actor_ref::adopt(self->ctrl(), true);
   d->actor = ref;
+  d->bind_actor(ref);
   rt.add_task(d);
   self->launch(d);
   return ref;

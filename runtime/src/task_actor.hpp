@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actio/caf/interop.hpp"
+#include "actio/detail/slab_alloc.hpp"
 #include "actio/detail/task_driver.hpp"
 #include "actio/timer_handle.hpp"
 #include "task_context.hpp"
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace actio::detail {
 
@@ -131,26 +133,27 @@ private:
   /// messages.
   void bounce_all(caf::mailbox_element* head, const caf::error& reason);
 
-  struct pending_request {
+  /// The request in flight; allocated by the task's first request and
+  /// kept for its later ones (most tasks never send one).
+  struct pending_request : slab_allocated {
     caf::message_id id;
     response_handler* handler = nullptr;
     timer_handle timeout;
     caf::strong_actor_ptr watched; // a remote peer monitored meanwhile
+    std::uint64_t last_id = 0;
   };
 
   // Messages are pushed onto `inbox_` (newest first) by any thread; the
-  // actor moves them, oldest first, to its own list `head_`..`tail_`.
+  // actor moves them, oldest first, to its own list at `head_`.
   std::atomic<caf::mailbox_element*> inbox_{nullptr};
   caf::mailbox_element* head_ = nullptr;
-  caf::mailbox_element* tail_ = nullptr;
   std::atomic<std::uint64_t> resume_token_{0};
-  std::atomic<bool> cancel_pending_{false};
-  std::atomic<bool> scheduled_{true}; // launch schedules the first run
   caf::execution_unit* eu_ = nullptr; // while running
   task_driver_base* driver_ = nullptr;
   caf::strong_actor_ptr self_ref_; // while the task runs
-  pending_request request_;
-  std::uint64_t last_request_id_ = 0;
+  std::unique_ptr<pending_request> request_;
+  std::atomic<bool> cancel_pending_{false};
+  std::atomic<bool> scheduled_{true}; // launch schedules the first run
   bool started_ = false;
   bool yield_ = false;
   bool terminated_ = false;

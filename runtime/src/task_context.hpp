@@ -17,11 +17,11 @@ class task_context {
 public:
   runtime_core* rt = nullptr;
   caf::abstract_actor* self = nullptr; // a task's actor, or a closure actor
-  bool is_task = false;
   std::coroutine_handle<> parked;
   std::uint64_t token = 0;
-  bool cancel_arrived = false;
   unique_function<void()> cancel_hook;
+  bool is_task = false;
+  bool cancel_arrived = false;
 };
 
 /// Makes `ctx` the current context for the lifetime of the scope.

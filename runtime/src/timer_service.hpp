@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actio/clock.hpp"
+#include "actio/detail/slab_alloc.hpp"
 #include "actio/unique_function.hpp"
 #include "messages.hpp"
 
@@ -23,7 +24,7 @@ namespace actio::detail {
 /// `run(fn)`, or run `fn` on the firing thread itself (see `kind_t`). The
 /// reference to the target is weak: a dead receiver's timers are dropped
 /// and never delay shutdown.
-struct timer_node {
+struct timer_node : slab_allocated {
   enum state_t : std::uint8_t { pending, fired, cancelled };
 
   /// What firing does: `resume` sends `resume(token)` to `target`;
@@ -36,13 +37,12 @@ struct timer_node {
 
   std::atomic<int> refs{1};
   std::atomic<std::uint8_t> state{pending};
+  kind_t kind = resume;
   timer_node* next_in_ingress = nullptr;
   time_point deadline;
   caf::weak_actor_ptr target;
   std::uint64_t token = 0;
   unique_function<void()> fn;
-
-  kind_t kind = resume;
 
   /// Called by whoever holds the node for firing once done with it: drops
   /// the callback (which may own what holds a handle to this node, a

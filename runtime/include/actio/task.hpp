@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/detail/slab_alloc.hpp"
 #include "actio/outcome.hpp"
 
 #include <coroutine>
@@ -66,13 +67,13 @@ public:
   }
 
   static void* operator new(std::size_t size) {
-    void* p = ::operator new(size);
+    void* p = allocate_block(size);
     last_frame = {reinterpret_cast<std::uintptr_t>(p), size};
     return p;
   }
 
   static void operator delete(void* p, std::size_t size) noexcept {
-    ::operator delete(p, size);
+    free_block(p, size);
   }
 
   /// Whether this coroutine is a capturing lambda's call: its captures

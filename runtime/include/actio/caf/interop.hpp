@@ -228,10 +228,12 @@ caf::delegated<T> respond(caf::event_based_actor* self, const future<T>& f) {
 template <class T>
 caf::actor actor_of(const future<T>& f) {
   auto* st = dynamic_cast<detail::task_state<T>*>(detail::state_of(f).get());
-  if (st == nullptr || !st->actor)
+  if (st == nullptr)
     return {};
-  caf::weak_actor_ptr weak{
-      static_cast<caf::actor_control_block*>(st->actor.get())};
+  auto ref = st->actor();
+  if (!ref)
+    return {};
+  caf::weak_actor_ptr weak{static_cast<caf::actor_control_block*>(ref.get())};
   return caf::actor_cast<caf::actor>(weak.lock());
 }
 

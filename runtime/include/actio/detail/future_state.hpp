@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/detail/slab_alloc.hpp"
 #include "actio/errors.hpp"
 #include "actio/unique_function.hpp"
 
@@ -25,7 +26,7 @@ enum class future_status : std::uint8_t {
 };
 
 /// The type-independent part of a future's shared state.
-class state_base {
+class state_base : public slab_allocated {
 public:
   state_base() noexcept = default;
   state_base(const state_base&) = delete;
@@ -115,7 +116,7 @@ protected:
   void publish(future_status final);
 
 private:
-  struct callback_node {
+  struct callback_node : slab_allocated {
     callback_node* next;
     unique_function<void()> fn;
   };

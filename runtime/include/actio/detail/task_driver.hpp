@@ -42,16 +42,42 @@ public:
     if (this->done())
       return false;
     cancel_requested.store(true, std::memory_order_release);
-    send_cancel(actor);
+    send_cancel(actor());
     return true;
   }
 
-  /// A weak reference to the task's actor, set before the future escapes.
-  actor_ref actor;
+  /// A weak reference to the task's actor (thread-safe): set before the
+  /// task starts, null once it has ended, so that a future held after the
+  /// task does not keep the actor's memory.
+  actor_ref actor() const noexcept {
+    lock();
+    auto ref = actor_;
+    unlock();
+    return ref;
+  }
+
+  /// Replaces the reference to the task's actor (thread-safe).
+  void set_actor(actor_ref ref) noexcept {
+    lock();
+    std::swap(actor_, ref);
+    unlock();
+  }
 
   /// Set by the first cancel request: a task cancelled before it starts
   /// never runs.
   std::atomic<bool> cancel_requested{false};
+
+private:
+  void lock() const noexcept {
+    while (lock_.test_and_set(std::memory_order_acquire))
+      while (lock_.test(std::memory_order_relaxed)) {
+      }
+  }
+
+  void unlock() const noexcept { lock_.clear(std::memory_order_release); }
+
+  mutable std::atomic_flag lock_;
+  actor_ref actor_;
 };
 
 /// What the task actor drives. All calls happen on the task's actor.
@@ -83,6 +109,9 @@ public:
   /// Whether cancel was requested (possibly before the task started).
   virtual bool cancel_requested() const noexcept = 0;
 
+  /// Gives the shared state a weak reference to the task's actor.
+  virtual void bind_actor(const actor_ref& ref) noexcept = 0;
+
   /// The runtime whose registry lists this task, and the task's actor.
   runtime_core* rt = nullptr;
   actor_ref actor;
@@ -108,6 +137,7 @@ public:
     if (!st_->done())
       st_->set_exception(std::make_exception_ptr(
           cancelled_error("task's actor ended before the task did")));
+    st_->set_actor({});
   }
 
   std::coroutine_handle<> start() override {
@@ -138,6 +168,10 @@ public:
 
   bool cancel_requested() const noexcept override {
     return st_->cancel_requested.load(std::memory_order_acquire);
+  }
+
+  void bind_actor(const actor_ref& ref) noexcept override {
+    st_->set_actor(ref);
   }
 
 private:
@@ -197,9 +231,7 @@ auto spawn_call(runtime_core& rt, Fn&& fn, Args&&... args) {
     return std::apply(fn, std::move(args));
   };
   auto st = make_state<task_state<V>>();
-  auto* raw = st.get();
-  raw->actor =
-      spawn_task<task_driver<T, decltype(make)>>(rt, std::move(make), st);
+  spawn_task<task_driver<T, decltype(make)>>(rt, std::move(make), st);
   return future<V>{std::move(st)};
 }
 
