@@ -20,6 +20,7 @@
 #include "actio/outcome.hpp"
 #include "actio/runtime.hpp"
 #include "actio/runtime_options.hpp"
+#include "actio/shield.hpp"
 #include "actio/sleep.hpp"
 #include "actio/task.hpp"
 #include "actio/task_group.hpp"
