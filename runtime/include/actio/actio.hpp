@@ -8,6 +8,7 @@
 #include "actio/clock.hpp"
 #include "actio/create_task.hpp"
 #include "actio/errors.hpp"
+#include "actio/exception_group.hpp"
 #include "actio/future.hpp"
 #include "actio/gather.hpp"
 #include "actio/net/datagram.hpp"
