@@ -70,6 +70,10 @@ public:
   /// before it started, it never runs).
   void post_cancel();
 
+  /// Asks the task to check its deadline scopes (deadline_scope.cpp): one
+  /// that has expired cancels the task's current `co_await`.
+  void post_deadline();
+
   // -- on the actor's own thread ---------------------------------------------
 
   /// Resumes `token` now if it is still the parked one (the caller runs on
@@ -140,6 +144,7 @@ private:
   caf::mailbox_element* tail_ = nullptr;
   std::atomic<std::uint64_t> resume_token_{0};
   std::atomic<bool> cancel_pending_{false};
+  std::atomic<bool> deadline_pending_{false};
   std::atomic<bool> scheduled_{true}; // launch schedules the first run
   caf::execution_unit* eu_ = nullptr; // while running
   task_driver_base* driver_ = nullptr;

@@ -25,6 +25,7 @@
 #include "actio/sleep.hpp"
 #include "actio/task.hpp"
 #include "actio/task_group.hpp"
+#include "actio/timeout.hpp"
 #include "actio/timer_handle.hpp"
 #include "actio/unique_function.hpp"
 #include "actio/version.hpp"
