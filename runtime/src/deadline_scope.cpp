@@ -203,14 +203,16 @@ void resumes_after_cancel(const suspension& s) noexcept {
 namespace actio {
 
 time_point deadline_scope::when() const noexcept {
-  return st_->when();
+  return st_ ? st_->when() : time_point::max();
 }
 
 bool deadline_scope::expired() const noexcept {
-  return st_->expired.load(std::memory_order_acquire);
+  return st_ && st_->expired.load(std::memory_order_acquire);
 }
 
 void deadline_scope::reschedule(time_point when) const {
+  if (!st_)
+    throw invalid_state_error("deadline_scope::reschedule: no scope");
   if (st_->left.load(std::memory_order_acquire))
     throw invalid_state_error("deadline_scope::reschedule: the scope ended");
   if (detail::current_context() != st_->ctx)

@@ -319,7 +319,7 @@ TEST_CASE("nested scopes: the inner deadline expires first and its "
           "[timeout][nested]") {
   actio::runtime rt{virtual_time()};
   log_t log;
-  actio::deadline_scope outer{nullptr}, inner{nullptr};
+  actio::deadline_scope outer, inner;
   auto start = rt.time();
   CHECK(rt.run_until_complete(rt.create_task(nested, 1s, 100ms, 500ms, &outer,
                                              &inner, &log)) == 7);
@@ -334,7 +334,7 @@ TEST_CASE("nested scopes: an outer deadline passing first goes through the "
           "[timeout][nested]") {
   actio::runtime rt{virtual_time()};
   log_t log;
-  actio::deadline_scope outer{nullptr}, inner{nullptr};
+  actio::deadline_scope outer, inner;
   auto start = rt.time();
   CHECK(rt.run_until_complete(rt.create_task(nested, 100ms, 1s, 500ms, &outer,
                                              &inner, &log)) == -1);
@@ -349,7 +349,7 @@ TEST_CASE("nested scopes whose deadlines pass together: the outermost one "
           "[timeout][nested]") {
   actio::runtime rt{virtual_time()};
   log_t log;
-  actio::deadline_scope outer{nullptr}, inner{nullptr};
+  actio::deadline_scope outer, inner;
   CHECK(rt.run_until_complete(rt.create_task(nested, 100ms, 100ms, 500ms,
                                              &outer, &inner, &log)) == -1);
   CHECK(log == log_t{"outer timeout"});
@@ -409,12 +409,16 @@ TEST_CASE("a scope's handle outlives the scope: when and expired still "
           "task",
           "[timeout][bad_input]") {
   actio::runtime rt{virtual_time()};
-  actio::deadline_scope kept{nullptr};
+  actio::deadline_scope kept;
   auto start = rt.time();
   CHECK(rt.run_until_complete(actio::timeout(1s, keep_handle, &kept)) == 1);
   CHECK(kept.when() == start + 1s);
   CHECK_FALSE(kept.expired());
   CHECK_THROWS_AS(kept.reschedule(rt.time() + 1s), actio::invalid_state_error);
+  actio::deadline_scope empty;
+  CHECK(empty.when() == actio::time_point::max());
+  CHECK_FALSE(empty.expired());
+  CHECK_THROWS_AS(empty.reschedule(rt.time()), actio::invalid_state_error);
   CHECK(rt.run_until_complete(actio::timeout(1s, reschedule_from_other_task)) ==
         "refused");
 }

@@ -19,6 +19,11 @@ namespace actio {
 /// takes it. Copies refer to the same scope; a copy may outlive it.
 class deadline_scope {
 public:
+  /// A handle to no scope: `when()` is `time_point::max()`, `expired()`
+  /// false, `reschedule` throws `invalid_state_error`.
+  deadline_scope() noexcept = default;
+
+  /// A handle to the open scope `st` (made by `timeout`/`timeout_at`).
   explicit deadline_scope(std::shared_ptr<detail::scope_state> st) noexcept
       : st_(std::move(st)) {}
 
