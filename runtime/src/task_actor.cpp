@@ -173,6 +173,7 @@ bool task_actor::has_events() const noexcept {
   auto* in = inbox_.load(std::memory_order_seq_cst);
   return (in != nullptr && in != closed_tag()) || head_ != nullptr ||
          cancel_pending_.load(std::memory_order_seq_cst) ||
+         deadline_pending_.load(std::memory_order_seq_cst) ||
          resume_token_.load(std::memory_order_seq_cst) != 0;
 }
 
@@ -209,7 +210,14 @@ void task_actor::post_resume(std::uint64_t token) {
 }
 
 void task_actor::post_cancel() {
+  ctx.cancel_requests.fetch_add(1, std::memory_order_relaxed);
   cancel_pending_.store(true, std::memory_order_seq_cst);
+  if (try_schedule())
+    schedule(nullptr);
+}
+
+void task_actor::post_deadline() {
+  deadline_pending_.store(true, std::memory_order_seq_cst);
   if (try_schedule())
     schedule(nullptr);
 }
@@ -250,6 +258,9 @@ caf::resumable::resume_result task_actor::resume(caf::execution_unit* eu,
     } else if (cancel_pending_.load(std::memory_order_relaxed) &&
                cancel_pending_.exchange(false, std::memory_order_acq_rel)) {
       deliver_cancel();
+    } else if (deadline_pending_.load(std::memory_order_relaxed) &&
+               deadline_pending_.exchange(false, std::memory_order_acq_rel)) {
+      deliver_deadline(*this);
     } else if (auto* msg = next_message()) {
       caf::mailbox_element_ptr ptr{msg};
       handle(*ptr);

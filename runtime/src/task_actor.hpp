@@ -72,6 +72,10 @@ public:
   /// before it started, it never runs).
   void post_cancel();
 
+  /// Asks the task to check its deadline scopes (deadline_scope.cpp): one
+  /// that has expired cancels the task's current `co_await`.
+  void post_deadline();
+
   // -- on the actor's own thread ---------------------------------------------
 
   /// Resumes `token` now if it is still the parked one (the caller runs on
@@ -153,6 +157,7 @@ private:
   caf::strong_actor_ptr self_ref_; // while the task runs
   std::unique_ptr<pending_request> request_;
   std::atomic<bool> cancel_pending_{false};
+  std::atomic<bool> deadline_pending_{false};
   std::atomic<bool> scheduled_{true}; // launch schedules the first run
   bool started_ = false;
   bool yield_ = false;

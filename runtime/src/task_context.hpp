@@ -7,9 +7,13 @@
 
 #include <caf/fwd.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 
 namespace actio::detail {
+
+class scope_state;
 
 /// The per-actor state behind `current_context()`: the parked coroutine of
 /// a task and what to do if the task is cancelled while parked.
@@ -22,7 +26,21 @@ public:
   unique_function<void()> cancel_hook;
   bool is_task = false;
   bool cancel_arrived = false;
+  /// Cancel requests so far, from outside and from expired deadline scopes
+  /// (asyncio's `Task.cancelling()`); any thread adds, scopes take back.
+  std::atomic<std::uint32_t> cancel_requests{0};
+  /// The innermost open deadline scope of this task (deadline_scope.cpp).
+  scope_state* scopes = nullptr;
+  /// The token of a suspension that is resumed once what it awaits reacted
+  /// to a cancel (`resumes_after_cancel`).
+  std::uint64_t resumes_after_cancel = 0;
 };
+
+class task_actor;
+
+/// Expires the deadline scopes of `self`'s task that are due and, if one
+/// did, cancels the task's current `co_await` (deadline_scope.cpp).
+void deliver_deadline(task_actor& self);
 
 /// Makes `ctx` the current context for the lifetime of the scope.
 class context_scope {

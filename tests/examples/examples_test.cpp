@@ -159,6 +159,20 @@ TEST_CASE("example 05: print_sum awaits compute and prints 1 + 2 = 3 after "
                                                  "耗时: 2.000"});
 }
 
+TEST_CASE("example 18: the deadline scope times out at 0.4 s while the "
+          "shielded save finishes at 0.5 s; a rescheduled block completes",
+          "[examples]") {
+  auto r =
+      run_program({example("18_deadline_scope"), "--actio-virtual-time"}, 10s);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lines(r.out) == std::vector<std::string>{
+                            "got profile at 0.200 s",
+                            "timed out at 0.400 s; save still running: yes",
+                            "saved profile at 0.500 s", "save finished: yes",
+                            "all fetched at 0.600 s",
+                            "rescheduled block returned 2"});
+}
+
 TEST_CASE("example 06: call_* callbacks run in the seed's order",
           "[examples]") {
   auto expected =

@@ -235,6 +235,72 @@ TEST_CASE("wait_for returns the value in time, or cancels the task and "
   CHECK_THROWS_AS(rt.run_until_complete(slow), actio::cancelled_error);
 }
 
+namespace {
+
+/// Sleeps `d`; on cancel, logs and takes `cleanup` to clean up.
+actio::task<int> slow_cleanup(std::chrono::milliseconds d,
+                              std::chrono::milliseconds cleanup,
+                              std::vector<std::string>* log) {
+  bool cancelled = false;
+  try {
+    co_await actio::sleep(d);
+  } catch (const actio::cancelled_error&) {
+    cancelled = true;
+  }
+  if (cancelled) {
+    co_await actio::sleep(cleanup);
+    log->push_back("w:cancelled");
+    throw actio::cancelled_error();
+  }
+  co_return 1;
+}
+
+actio::task<int> wait_for_slow(std::vector<std::string>* log) {
+  auto inner = actio::create_task(slow_cleanup, 10s, 500ms, log);
+  try {
+    co_await actio::wait_for(inner, 1s);
+  } catch (const actio::timeout_error&) {
+    log->push_back(inner.done() ? "timeout" : "timeout, inner still running");
+  }
+  co_return 0;
+}
+
+actio::task<int> swallow_and_return(int v) {
+  try {
+    co_await actio::sleep(10s);
+  } catch (const actio::cancelled_error&) {
+  }
+  co_return v;
+}
+
+} // namespace
+
+TEST_CASE("wait_for raises timeout_error only once the cancelled task has "
+          "finished its cleanup, as asyncio does since 3.7",
+          "[wait_for][cancel]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<std::string> log;
+  auto start = rt.time();
+  rt.run_until_complete(rt.create_task(wait_for_slow, &log));
+  CHECK(log == std::vector<std::string>{"w:cancelled", "timeout"});
+  CHECK(rt.time() - start == 1500ms);
+}
+
+TEST_CASE("wait_for returns the value of a task that answers its timeout's "
+          "cancel with a value, and a cancelled wait_for cancels the task",
+          "[wait_for][cancel]") {
+  actio::runtime rt{virtual_time()};
+  CHECK(rt.run_until_complete(
+            actio::wait_for(rt.create_task(swallow_and_return, 4), 1s)) == 4);
+  std::vector<std::string> log;
+  auto inner = rt.create_task(slow_cleanup, 10s, 500ms, &log);
+  auto w = actio::wait_for(inner, 5s);
+  rt.call_later(1s, [w] { w.cancel(); });
+  CHECK_THROWS_AS(rt.run_until_complete(w), actio::cancelled_error);
+  CHECK(inner.cancelled());
+  CHECK(log == std::vector<std::string>{"w:cancelled"});
+}
+
 TEST_CASE("a task_group cancels the siblings of a failing task and ends "
           "only when all have ended",
           "[task_group]") {
@@ -259,7 +325,7 @@ TEST_CASE("a task_group cancels the siblings of a failing task and ends "
     group.create_task(fail_after, 100ms);
     try {
       co_await group.wait();
-    } catch (const std::runtime_error& e) {
+    } catch (const actio::exception_group& e) {
       log.push_back(std::string{"group failed: "} + e.what());
     }
     co_return slow.cancelled() ? "sibling cancelled" : "sibling not cancelled";
@@ -268,7 +334,8 @@ TEST_CASE("a task_group cancels the siblings of a failing task and ends "
   CHECK(rt.run_until_complete(parent) == "sibling cancelled");
   CHECK(rt.time() - start == 1100ms);
   CHECK(log == std::vector<std::string>{"sibling cleaned up",
-                                        "group failed: child failed"});
+                                        "group failed: unhandled errors in a "
+                                        "task_group (1 sub-exception)"});
 }
 
 TEST_CASE("a task_group whose tasks all succeed completes", "[task_group]") {

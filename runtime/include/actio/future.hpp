@@ -109,6 +109,7 @@ private:
     void await_suspend(std::coroutine_handle<> h) {
       s = detail::suspend(h);
       detail::on_cancel(s, [target = st] { target->cancel_awaited(); });
+      detail::resumes_after_cancel(s);
       st->add_callback([r = detail::resumer{s}] { r(); });
     }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actio/create_task.hpp"
+#include "actio/exception_group.hpp"
 #include "actio/future.hpp"
 #include "actio/outcome.hpp"
 #include "actio/task.hpp"
@@ -20,6 +21,11 @@ namespace actio {
 struct return_exceptions_t {};
 inline constexpr return_exceptions_t return_exceptions{};
 
+/// Tag: `gather(all_errors, ...)` waits for every awaitable and fails with
+/// an `exception_group` of all their errors instead of the first one.
+struct all_errors_t {};
+inline constexpr all_errors_t all_errors{};
+
 namespace detail {
 
 /// A future stays a future; a coroutine object becomes a task on the
@@ -37,12 +43,40 @@ future<value_or_none<T>> as_future(task<T>&& coro) {
 template <class X>
 using as_future_t = decltype(as_future(std::declval<X>()));
 
+/// How a gather reports its children's errors.
+enum class gather_mode { fail_fast, outcomes, all_errors };
+
+/// Fails `st` with an `exception_group` of the errors among `children` (in
+/// their order), else cancelled if one was cancelled; false if all have a
+/// value.
+template <class S, class... Fs>
+bool fail_with_all_errors(S& st, const Fs&... children) {
+  std::vector<std::exception_ptr> errors;
+  bool cancelled = false;
+  auto look = [&](const auto& c) {
+    auto& cs = *detail::state_of(c);
+    if (cs.status() == future_status::error)
+      errors.push_back(cs.error());
+    else if (cs.status() == future_status::cancelled)
+      cancelled = true;
+  };
+  (look(children), ...);
+  if (!errors.empty())
+    st.set_exception(std::make_exception_ptr(
+        exception_group("errors in gather", std::move(errors))));
+  else if (cancelled)
+    st.set_cancelled();
+  return !errors.empty() || cancelled;
+}
+
 /// Children report to the combinator by a callback each (no actor parks N
 /// response handlers), so gathering N futures costs O(N).
-template <class T, bool Outcomes>
+template <class T, gather_mode Mode>
 class gather_vector_state final
-    : public state<std::vector<std::conditional_t<Outcomes, outcome<T>, T>>> {
+    : public state<std::vector<
+          std::conditional_t<Mode == gather_mode::outcomes, outcome<T>, T>>> {
 public:
+  static constexpr bool Outcomes = Mode == gather_mode::outcomes;
   using element = std::conditional_t<Outcomes, outcome<T>, T>;
 
   explicit gather_vector_state(std::vector<future<T>> children)
@@ -73,7 +107,7 @@ public:
 private:
   void on_child(std::size_t i) {
     auto& st = *detail::state_of(children_[i]);
-    if constexpr (!Outcomes) {
+    if constexpr (Mode == gather_mode::fail_fast) {
       if (st.status() != future_status::value) {
         this->set_exception(st.error());
         return;
@@ -81,6 +115,26 @@ private:
     }
     if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1 || this->done())
       return;
+    if constexpr (Mode == gather_mode::all_errors) {
+      std::vector<std::exception_ptr> errors;
+      bool cancelled = false;
+      for (auto& c : children_) {
+        auto& cs = *detail::state_of(c);
+        if (cs.status() == future_status::error)
+          errors.push_back(cs.error());
+        else if (cs.status() == future_status::cancelled)
+          cancelled = true;
+      }
+      if (!errors.empty()) {
+        this->set_exception(std::make_exception_ptr(
+            exception_group("errors in gather", std::move(errors))));
+        return;
+      }
+      if (cancelled) {
+        this->set_cancelled();
+        return;
+      }
+    }
     if (cancel_requested_.load()) {
       this->set_cancelled();
       return;
@@ -106,7 +160,7 @@ private:
   std::atomic<bool> cancel_requested_{false};
 };
 
-template <class... Ts>
+template <bool AllErrors, class... Ts>
 class gather_tuple_state final : public state<std::tuple<Ts...>> {
 public:
   explicit gather_tuple_state(future<Ts>... children)
@@ -133,12 +187,20 @@ public:
 
 private:
   void on_child(state_base& st) {
-    if (st.status() != future_status::value) {
+    if (!AllErrors && st.status() != future_status::value) {
       this->set_exception(st.error());
       return;
     }
     if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1 || this->done())
       return;
+    if constexpr (AllErrors) {
+      if (std::apply(
+              [this](const auto&... c) {
+                return fail_with_all_errors(*this, c...);
+              },
+              children_))
+        return;
+    }
     if (cancel_requested_.load()) {
       this->set_cancelled();
       return;
@@ -190,7 +252,7 @@ auto gather(Xs&&... xs) {
   using result_type =
       std::tuple<typename detail::as_future_t<Xs>::value_type...>;
   using state_type = detail::gather_tuple_state<
-      typename detail::as_future_t<Xs>::value_type...>;
+      false, typename detail::as_future_t<Xs>::value_type...>;
   auto st = detail::make_state<state_type>(
       detail::as_future(std::forward<Xs>(xs))...);
   st->arm();
@@ -203,7 +265,8 @@ auto gather(Xs&&... xs) {
 /// empty vector completes at once with an empty result.
 template <class T>
 future<std::vector<T>> gather(std::vector<future<T>> children) {
-  auto st = detail::make_state<detail::gather_vector_state<T, false>>(
+  auto st = detail::make_state<
+      detail::gather_vector_state<T, detail::gather_mode::fail_fast>>(
       std::move(children));
   st->arm();
   return future<std::vector<T>>{
@@ -217,11 +280,46 @@ future<std::vector<T>> gather(std::vector<future<T>> children) {
 template <class T>
 future<std::vector<outcome<T>>> gather(return_exceptions_t,
                                        std::vector<future<T>> children) {
-  auto st = detail::make_state<detail::gather_vector_state<T, true>>(
+  auto st = detail::make_state<
+      detail::gather_vector_state<T, detail::gather_mode::outcomes>>(
       std::move(children));
   st->arm();
   return future<std::vector<outcome<T>>>{
       detail::state_ptr<detail::state<std::vector<outcome<T>>>>(std::move(st))};
+}
+
+/// Gathers awaitables without failing fast (an extension; asyncio's gather
+/// has no such mode): completes once every one is done, with all values in
+/// argument order, or fails with an `exception_group` of every error in
+/// argument order; with no error but a cancelled child, it completes
+/// cancelled. It completes exactly once, on the thread of the child that
+/// ends last. Cancelling it cancels every child and completes it cancelled
+/// once all are done.
+template <class... Xs,
+          class = std::enable_if_t<(sizeof...(Xs) > 0) &&
+                                   (detail::is_future_like_v<Xs> && ...)>>
+auto gather(all_errors_t, Xs&&... xs) {
+  using result_type =
+      std::tuple<typename detail::as_future_t<Xs>::value_type...>;
+  using state_type = detail::gather_tuple_state<
+      true, typename detail::as_future_t<Xs>::value_type...>;
+  auto st = detail::make_state<state_type>(
+      detail::as_future(std::forward<Xs>(xs))...);
+  st->arm();
+  return future<result_type>{
+      detail::state_ptr<detail::state<result_type>>(std::move(st))};
+}
+
+/// As the variadic `gather(all_errors, ...)` for a vector of futures: values
+/// in the vector's order, or an `exception_group` of every error.
+template <class T>
+future<std::vector<T>> gather(all_errors_t, std::vector<future<T>> children) {
+  auto st = detail::make_state<
+      detail::gather_vector_state<T, detail::gather_mode::all_errors>>(
+      std::move(children));
+  st->arm();
+  return future<std::vector<T>>{
+      detail::state_ptr<detail::state<std::vector<T>>>(std::move(st))};
 }
 
 namespace detail {
@@ -250,6 +348,12 @@ auto gather(std::vector<task<T>> coros) {
 template <class T>
 auto gather(return_exceptions_t, std::vector<task<T>> coros) {
   return gather(return_exceptions, detail::start_all(std::move(coros)));
+}
+
+/// As `gather(all_errors, futures)` for coroutine objects.
+template <class T>
+auto gather(all_errors_t, std::vector<task<T>> coros) {
+  return gather(all_errors, detail::start_all(std::move(coros)));
 }
 
 } // namespace actio

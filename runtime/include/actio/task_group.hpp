@@ -3,10 +3,12 @@
 
 #include "actio/any_future.hpp"
 #include "actio/create_task.hpp"
+#include "actio/exception_group.hpp"
 #include "actio/future.hpp"
 
 #include <atomic>
 #include <exception>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -58,9 +60,13 @@ private:
   }
 
   void on_child(state_base& st) {
-    if (st.status() == future_status::error && !failed_.exchange(true)) {
-      first_error_ = st.error();
-      cancel_children();
+    if (st.status() == future_status::error) {
+      {
+        std::lock_guard<std::mutex> guard{errors_mtx_};
+        errors_.push_back(st.error());
+      }
+      if (!failed_.exchange(true))
+        cancel_children();
     }
     active_.fetch_sub(1);
     maybe_finish();
@@ -69,9 +75,17 @@ private:
   void maybe_finish() {
     if (!closed_.load() || active_.load() != 0)
       return;
-    if (failed_.load())
-      set_exception(first_error_);
-    else
+    if (failed_.load()) {
+      std::vector<std::exception_ptr> errors;
+      {
+        std::lock_guard<std::mutex> guard{errors_mtx_};
+        errors.swap(errors_);
+      }
+      if (errors.empty())
+        return; // a concurrent caller completed the group
+      set_exception(std::make_exception_ptr(exception_group(
+          "unhandled errors in a task_group", std::move(errors))));
+    } else
       set_value(none{});
   }
 
@@ -79,16 +93,19 @@ private:
   std::atomic<std::size_t> active_{0};
   std::atomic<bool> closed_{false};
   std::atomic<bool> failed_{false};
-  std::exception_ptr first_error_;
+  std::mutex errors_mtx_;
+  std::vector<std::exception_ptr> errors_; // in completion order
 };
 
 } // namespace detail
 
 /// Structured concurrency (asyncio.TaskGroup): tasks created through the
 /// group are cancelled together when any of them fails, and `wait()`
-/// completes only once every one of them has ended. Its error is the first
-/// child's error (a child's cancellation is not an error). A group left
-/// without `wait()` cancels its remaining children when destroyed.
+/// completes only once every one of them has ended. Its error is an
+/// `exception_group` of every child's error, in completion order, even for
+/// a single one (asyncio 3.11's TaskGroup; a child's cancellation is not an
+/// error). A group left without `wait()` cancels its remaining children
+/// when destroyed.
 class task_group {
 public:
   task_group() : st_(detail::make_state<detail::task_group_state>()) {}
@@ -110,7 +127,8 @@ public:
   }
 
   /// Closes the group to new tasks and returns a future that completes when
-  /// all have ended: with `none`, or the first error.
+  /// all have ended: with `none`, or an `exception_group` of every child's
+  /// error; on the thread of the child that ends last, exactly once.
   future<none> wait() {
     waited_ = true;
     st_->close();

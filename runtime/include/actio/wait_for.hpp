@@ -20,33 +20,34 @@ public:
   explicit wait_for_state(future<T> inner) : inner_(std::move(inner)) {}
 
   void arm(duration timeout) {
-    timer_ = timer_handle{schedule_call(
-        ambient_runtime(), ambient_now() + timeout,
-        [self = state_ptr<wait_for_state>(this), timeout] {
-          if (!self->settle())
-            return;
-          self->set_exception(std::make_exception_ptr(timeout_error(
-              "wait_for: timed out after " +
-              std::to_string(
-                  std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
-                      .count()) +
-              " ms")));
-          // only now: cancelling the inner future runs its callbacks, which
-          // would otherwise complete this one as cancelled first
-          self->inner_.cancel();
-        })};
+    timeout_ = timeout;
+    timer_ = timer_handle{
+        schedule_call(ambient_runtime(), ambient_now() + timeout,
+                      [self = state_ptr<wait_for_state>(this)] {
+                        if (detail::state_of(self->inner_)->done())
+                          return; // its callback completes this state
+                        self->timed_out_.store(true, std::memory_order_release);
+                        self->inner_.cancel();
+                      })};
+    // The one place this state completes: once the inner future is done,
+    // whether it ended by itself or reacting to the timeout's cancel.
     detail::state_of(inner_)->add_callback(
         [self = state_ptr<wait_for_state>(this)] {
-          // Lost to the timeout: leave the value unread in the inner state (a
-          // queue's item then goes back to its queue).
-          if (!self->settle())
-            return;
+          self->timer_.cancel();
           auto& st = *detail::state_of(self->inner_);
-          bool won = st.status() == future_status::value
-                         ? self->set_value(st.consume())
-                         : self->set_exception(st.error());
-          if (won)
-            self->timer_.cancel();
+          if (st.status() == future_status::value)
+            self->set_value(st.consume());
+          else if (st.status() == future_status::cancelled &&
+                   self->timed_out_.load(std::memory_order_acquire))
+            self->set_exception(std::make_exception_ptr(timeout_error(
+                "wait_for: timed out after " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        self->timeout_)
+                        .count()) +
+                " ms")));
+          else
+            self->set_exception(st.error());
         });
   }
 
@@ -57,22 +58,22 @@ public:
   }
 
 private:
-  /// True for the first of the timeout and the inner completion only.
-  bool settle() noexcept {
-    return !settled_.exchange(true, std::memory_order_acq_rel);
-  }
-
   future<T> inner_;
   timer_handle timer_;
-  std::atomic<bool> settled_{false};
+  duration timeout_{};
+  std::atomic<bool> timed_out_{false};
 };
 
 } // namespace detail
 
 /// Completes with `f`'s result, or, if `timeout` passes first, cancels `f`
-/// and fails with `timeout_error` (asyncio.wait_for). The timeout error is
-/// raised at once; `f`'s task reacts to the cancel on its own actor
-/// afterwards. Cancelling the returned future cancels `f`.
+/// and fails with `timeout_error` once `f` has reacted to that cancel (its
+/// cleanup ran, as asyncio's `wait_for` since 3.7): a `f` that answers the
+/// cancel with a value or another error completes this future with it. It
+/// completes exactly once, on the thread that completes `f` (a task's own
+/// actor). A `f` that ignores cancels keeps this future pending until it
+/// ends. Cancelling the returned future cancels `f` and completes it
+/// cancelled once `f` is done.
 template <class T, class Rep, class Period>
 future<T> wait_for(future<T> f, std::chrono::duration<Rep, Period> timeout) {
   auto st = detail::make_state<detail::wait_for_state<T>>(std::move(f));

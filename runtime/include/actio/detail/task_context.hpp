@@ -37,6 +37,12 @@ suspension suspend(std::coroutine_handle<> h);
 /// resumed (e.g. drop a timer). Runs on the task's actor.
 void on_cancel(const suspension& s, unique_function<void()> hook);
 
+/// Marks the parked awaitable of `s` as one that still resumes the task
+/// once what it awaits has reacted to a cancel (a future): a deadline
+/// scope's expiry then waits for that reaction before the task's
+/// `co_await` throws, as asyncio's timeout waits for a cancelled task.
+void resumes_after_cancel(const suspension& s) noexcept;
+
 /// Called from `await_resume`: throws actio::cancelled_error if the task was
 /// cancelled while parked, and forgets the cancel hook.
 void finish(task_context& ctx);
