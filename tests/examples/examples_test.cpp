@@ -454,3 +454,18 @@ TEST_CASE("example 16: SIGTERM shuts the HTTP service down gracefully",
   CHECK(svc.wait(20s) == 0);
   CHECK_THAT(svc.output(), Catch::Contains("served 1 responses"));
 }
+
+TEST_CASE("example 19: a lazy stage over a feed, two feeds merged in time "
+          "order, and an early stop that cleans up the endless producer",
+          "[examples][generator]") {
+  auto r = run_program(
+      {example("19_generator_pipeline"), "--actio-virtual-time"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lines(r.out) ==
+        std::vector<std::string>{
+            "length 7 at 0.100 s", "length 7 at 0.200 s", "length 7 at 0.300 s",
+            "short: cleaned up", "fast:1 at 0.100 s", "fast:2 at 0.200 s",
+            "slow:1 at 0.250 s", "fast:3 at 0.300 s", "fast:4 at 0.400 s",
+            "slow:2 at 0.500 s", "took endless:1", "took endless:2",
+            "stopping early", "endless: cleaned up"});
+}
