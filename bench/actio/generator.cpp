@@ -23,7 +23,7 @@ actio::task<bool> consume(actio::generator<long> g, long n) {
   bool ok = true;
   while (auto v = co_await g.next())
     ok &= *v == expect++;
-  co_return ok && expect == n;
+  co_return ok&& expect == n;
 }
 
 actio::task<bool> across_tasks(long n) {
