@@ -2,6 +2,8 @@
 #pragma once
 
 #include "actio/runtime.hpp"
+#include "actio/sleep.hpp"
+#include "actio/task.hpp"
 
 #include <chrono>
 
@@ -21,6 +23,17 @@ inline runtime_options real_time() {
   runtime_options o;
   o.handle_signals = false;
   return o;
+}
+
+/// A task that lets every ready actor run before the (virtual) clock moves
+/// on by 1 ms.
+inline task<void> settle() {
+  co_await sleep(std::chrono::milliseconds{1});
+}
+
+/// Runs `settle()` on `rt`: every actor that can run, runs.
+inline void run_all(runtime& rt) {
+  rt.run_until_complete(settle());
 }
 
 /// Seconds since `start` on `rt`'s clock.

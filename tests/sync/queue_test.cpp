@@ -15,18 +15,11 @@
 using namespace std::chrono_literals;
 using actio::test::counting;
 using actio::test::elapsed;
+using actio::test::run_all;
+using actio::test::settle;
 using actio::test::virtual_time;
 
 namespace {
-
-/// Lets every ready actor run before the (virtual) clock moves on.
-actio::task<void> settle() {
-  co_await actio::sleep(1ms);
-}
-
-void run_all(actio::runtime& rt) {
-  rt.run_until_complete(settle());
-}
 
 template <class Q>
 std::vector<int> drain(actio::runtime& rt, Q& q, int n) {

@@ -14,18 +14,12 @@
 
 using namespace std::chrono_literals;
 using actio::test::elapsed;
+using actio::test::run_all;
 using actio::test::run_on_virtual_time;
+using actio::test::settle;
 using actio::test::virtual_time;
 
 namespace {
-
-actio::task<void> settle() {
-  co_await actio::sleep(1ms);
-}
-
-void run_all(actio::runtime& rt) {
-  rt.run_until_complete(settle());
-}
 
 struct gauge {
   int now = 0;
