@@ -17,16 +17,10 @@ echo "== Release tests"
 (cd build/test-release && ctest --output-on-failure -j"$jobs" --timeout 300)
 
 echo "== ASan + UBSan build"
-# -O1 (ASan's recommendation) instead of RelWithDebInfo's -O2: the
-# sanitized build compiles in ~2.4x less CPU time, with full debug info.
-# Sibling calls stay on, as at -O2: coroutines that hand control back and
-# forth by symmetric transfer rely on them to keep the stack flat.
 # Warnings are errors in the Release build above; here they are only shown
-# (flow-based warnings such as -Wmaybe-uninitialized differ with -O1 and
-# the sanitizers' instrumentation, and this build is for the run-time
-# checks).
+# (flow-based warnings such as -Wmaybe-uninitialized differ under the
+# sanitizers' instrumentation, and this build is for the run-time checks).
 cmake -S . -B build/test-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -foptimize-sibling-calls -g -DNDEBUG" \
   -DACTIO_WERROR=OFF -DACTIO_BUILD_BENCH=OFF \
   -DACTIO_SANITIZE=address,undefined >/dev/null
 cmake --build build/test-asan -j"$jobs"
