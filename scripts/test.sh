@@ -20,7 +20,10 @@ echo "== ASan + UBSan build"
 # Warnings are errors in the Release build above; here they are only shown
 # (flow-based warnings such as -Wmaybe-uninitialized differ under the
 # sanitizers' instrumentation, and this build is for the run-time checks).
+# -g1 (line tables, enough for the sanitizers' stack traces) instead of -g:
+# the same code, about a fifth less compile time.
 cmake -S . -B build/test-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
   -DACTIO_WERROR=OFF -DACTIO_BUILD_BENCH=OFF \
   -DACTIO_SANITIZE=address,undefined >/dev/null
 cmake --build build/test-asan -j"$jobs"
