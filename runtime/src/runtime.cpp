@@ -358,7 +358,7 @@ timer_node* schedule_call(runtime_core& rt, time_point when,
     throw actio::runtime_error("call_*: the runtime is closed");
   auto* node = new timer_node;
   node->deadline = when;
-  node->fn = std::move(fn);
+  node->fn = in_current_context(std::move(fn));
   node->kind = timer_node::callback;
   node->target = caf::actor_cast<caf::weak_actor_ptr>(rt.loop);
   if (when == time_point::min()) {

@@ -464,7 +464,8 @@ void task_actor::drop_driver() noexcept {
   ctx.cancel_hook.reset();
   ctx.parked = {};
   context_scope scope{&ctx};
-  d->~task_driver_base(); // its memory is part of this actor's allocation
+  d->~task_driver_base();
+  ctx.values.reset(); // its memory is part of this actor's allocation
 }
 
 void task_actor::terminate(caf::error reason) {
@@ -495,12 +496,15 @@ void task_actor::bounce_all(caf::mailbox_element* head,
 
 // -- the hooks of task_context.hpp -------------------------------------------
 
-context_scope::context_scope(task_context* ctx) noexcept : prev_(tl_current) {
+context_scope::context_scope(task_context* ctx) noexcept
+    : prev_(tl_current),
+      prev_callback_values_(exchange_callback_values(nullptr)) {
   tl_current = ctx;
 }
 
 context_scope::~context_scope() {
   tl_current = prev_;
+  exchange_callback_values(prev_callback_values_);
 }
 
 task_context* current_context() noexcept {
@@ -610,6 +614,7 @@ actor_ref launch_task(runtime_core& rt, void* actor, task_driver_base* d) {
   auto ref = actor_ref::adopt(self->ctrl(), true);
   d->actor = ref;
   d->bind_actor(ref);
+  self->ctx.values = current_context_values();
   rt.add_task(d);
   self->launch(d);
   return ref;

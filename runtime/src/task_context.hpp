@@ -4,6 +4,7 @@
 #include "actio/detail/closure_actor.hpp"
 #include "actio/detail/task_context.hpp"
 #include "actio/detail/task_driver.hpp"
+#include "context_values.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -34,6 +35,9 @@ public:
   /// The token of a suspension that is resumed once what it awaits reacted
   /// to a cancel (`resumes_after_cancel`).
   std::uint64_t resumes_after_cancel = 0;
+  /// The context variables of a task, copied from its creator at launch,
+  /// or of a closure actor, kept across its messages (context_values.cpp).
+  context_ref values;
 };
 
 class task_actor;
@@ -42,7 +46,8 @@ class task_actor;
 /// did, cancels the task's current `co_await` (deadline_scope.cpp).
 void deliver_deadline(task_actor& self);
 
-/// Makes `ctx` the current context for the lifetime of the scope.
+/// Makes `ctx` the current context for the lifetime of the scope, and its
+/// task's context variables the current ones (not a callback's).
 class context_scope {
 public:
   explicit context_scope(task_context* ctx) noexcept;
@@ -52,6 +57,7 @@ public:
 
 private:
   task_context* prev_;
+  context_ref* prev_callback_values_;
 };
 
 /// Spawns a closure actor owning `body` (the runtime's loop actor: hidden,

@@ -52,6 +52,13 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown by `context_var::get()` where the variable has no value and no
+/// default (asyncio's LookupError).
+class lookup_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Thrown when another node cannot be reached or is lost: remote actors are
 /// off or misconfigured, a connect or TLS handshake fails, or an actor on
 /// another node is awaited (`actio::request`) when its node's connection

@@ -71,14 +71,16 @@ public:
 
   /// Calls `fn(handle, args...)` once the future is done: on the thread
   /// that completes it (a task's own actor), in registration order; right
-  /// away on this thread if it is already done. Exceptions thrown by `fn`
+  /// away on this thread if it is already done. It runs in the context
+  /// (context variables) of the code that added it. Exceptions thrown by `fn`
   /// are reported on stderr and otherwise ignored.
   template <class Fn, class... Args>
   void add_done_callback(Fn fn, Args... args) const {
-    st_->add_callback([self = *this, fn = std::move(fn),
-                       ... args = std::move(args)]() mutable {
-      std::invoke(fn, self, args...);
-    });
+    st_->add_callback(
+        detail::in_current_context([self = *this, fn = std::move(fn),
+                                    ... args = std::move(args)]() mutable {
+          std::invoke(fn, self, args...);
+        }));
   }
 
   /// Blocks the calling thread until done. Never call this from inside an

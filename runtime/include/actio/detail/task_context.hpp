@@ -47,6 +47,11 @@ void resumes_after_cancel(const suspension& s) noexcept;
 /// cancelled while parked, and forgets the cancel hook.
 void finish(task_context& ctx);
 
+/// `fn` bound to the current context (the running task's or callback's
+/// context variables, see actio/context_var.hpp): it runs in that context
+/// wherever it is called. Returns `fn` itself while no variable is set.
+unique_function<void()> in_current_context(unique_function<void()> fn);
+
 /// A thread-safe, copyable handle that resumes one suspension by message.
 /// Invoking it after the task moved on (or ended) does nothing.
 class resumer {
