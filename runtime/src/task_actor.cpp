@@ -343,8 +343,15 @@ void task_actor::deliver_cancel() {
   if (!ctx.parked)
     return;
   ctx.cancel_arrived = true;
-  ++ctx.token;
+  // An awaited future (a task's, a group's, a gather's) resumes the task
+  // once it has reacted to the cancel, as an asyncio Task waits for the
+  // task it awaits to finish cancelling: keep the suspension's token for
+  // that resume. Anything else (a sleep, a request) resumes now.
+  bool waits = ctx.resumes_after_cancel == ctx.token;
+  if (!waits)
+    ++ctx.token;
   if (auto hook = std::move(ctx.cancel_hook)) {
+    ctx.cancel_hook.reset();
     context_scope scope{&ctx};
     try {
       hook();
@@ -352,7 +359,8 @@ void task_actor::deliver_cancel() {
       report_callback_error("cancel hook", std::current_exception());
     }
   }
-  step(std::exchange(ctx.parked, {}));
+  if (!waits)
+    step(std::exchange(ctx.parked, {}));
 }
 
 void task_actor::handle(caf::mailbox_element& msg) {

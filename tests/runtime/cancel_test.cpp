@@ -102,6 +102,45 @@ TEST_CASE("cancelling a task cancels the task it awaits, as asyncio does",
   CHECK(inner.cancelled());
 }
 
+TEST_CASE("a task cancelled while it awaits another task raises "
+          "cancelled_error only once that task has finished its cleanup",
+          "[cancel]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<std::string> log;
+  auto outer = rt.create_task([&log]() -> actio::task<int> {
+    auto inner = actio::create_task(swallow_cancel, &log);
+    try {
+      co_return co_await inner;
+    } catch (const actio::cancelled_error&) {
+      log.push_back(inner.done() ? "outer cancelled after inner"
+                                 : "outer cancelled before inner ended");
+      throw;
+    }
+  });
+  rt.call_later(5s, [outer] { outer.cancel(); });
+  auto start = rt.time();
+  CHECK_THROWS_AS(rt.run_until_complete(outer), actio::cancelled_error);
+  CHECK(rt.time() - start == 6s);
+  CHECK(log == std::vector<std::string>{"caught", "after cleanup sleep",
+                                        "outer cancelled after inner"});
+}
+
+TEST_CASE("a task cancelled while it awaits a promise's future raises "
+          "cancelled_error at once and cancels that future",
+          "[cancel]") {
+  actio::runtime rt{virtual_time()};
+  actio::promise<int> p;
+  auto f = p.get_future();
+  auto waiter =
+      rt.create_task([f]() -> actio::task<int> { co_return co_await f; });
+  rt.call_later(1s, [waiter] { waiter.cancel(); });
+  auto start = rt.time();
+  CHECK_THROWS_AS(rt.run_until_complete(waiter), actio::cancelled_error);
+  CHECK(rt.time() - start == 1s);
+  CHECK(f.cancelled());
+  CHECK_FALSE(p.set_value(1));
+}
+
 TEST_CASE("awaiters of a cancelled task see cancelled_error", "[cancel]") {
   actio::runtime rt{virtual_time()};
   std::vector<std::string> log;
