@@ -469,3 +469,34 @@ TEST_CASE("example 19: a lazy stage over a feed, two feeds merged in time "
             "slow:2 at 0.500 s", "took endless:1", "took endless:2",
             "stopping early", "endless: cleaned up"});
 }
+
+TEST_CASE("example 20: each request's id reaches its nested tasks and its "
+          "timers, and lookups arrive in completion order with the failure "
+          "counted",
+          "[examples][context_var]") {
+  auto r =
+      run_program({example("20_context_var"), "--actio-virtual-time"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lines(r.out) == std::vector<std::string>{
+                            "0.000 [req-1] start",
+                            "0.000 [req-2] start",
+                            "0.000 [req-3] start",
+                            "0.040 [req-2] query users done",
+                            "0.070 [req-3] query users done",
+                            "0.080 [req-2] query orders done",
+                            "0.080 [req-2] done, 11 rows",
+                            "0.100 [req-1] query users done",
+                            "0.140 [req-3] query orders done",
+                            "0.140 [req-3] done, 11 rows",
+                            "0.150 [req-1] slow-request warning",
+                            "0.150 [req-2] slow-request warning",
+                            "0.150 [req-3] slow-request warning",
+                            "0.200 [req-1] query orders done",
+                            "0.200 [req-1] done, 11 rows",
+                            "0.200 [-] all requests done",
+                            "0.210 [-] failed: bad.invalid: no such host",
+                            "0.220 [-] actio.dev -> 192.0.2.9",
+                            "0.230 [-] example.org -> 192.0.2.11",
+                            "0.230 [-] 1 of 3 lookups failed",
+                        });
+}

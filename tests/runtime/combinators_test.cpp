@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -221,6 +222,66 @@ TEST_CASE("as_completed yields results in completion order", "[as_completed]") {
   CHECK(rt.run_until_complete(collector) == std::vector<int>{4, 3, 2, 1, 0});
 }
 
+TEST_CASE("as_completed_iter yields the inputs themselves in completion "
+          "order, and a failed one does not end the loop",
+          "[as_completed][generator]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<actio::future<int>> fs;
+  fs.push_back(rt.create_task(value_after, 0, 30ms));
+  fs.push_back(rt.create_task(fail_after, 10ms));
+  fs.push_back(rt.create_task(value_after, 2, 20ms));
+  auto inputs = fs;
+  auto seen = rt.run_until_complete(
+      rt.create_task([inputs]() mutable -> actio::task<std::vector<int>> {
+        std::vector<int> out;
+        auto done = actio::as_completed_iter(std::move(inputs));
+        while (auto f = co_await done.next()) {
+          CHECK(f->done());
+          out.push_back(f->exception() ? -1 : f->result());
+        }
+        co_return out;
+      }));
+  CHECK(seen == std::vector<int>{-1, 2, 0});
+}
+
+TEST_CASE("a consumer of as_completed_iter cancelled while it waits leaves "
+          "the inputs running, and one that stops early cancels nothing",
+          "[as_completed][generator][cancel]") {
+  actio::runtime rt{virtual_time()};
+  auto slow = rt.create_task(value_after, 1, 10s);
+  auto fast = rt.create_task(value_after, 2, 10ms);
+  auto consumer = rt.create_task([slow, fast]() -> actio::task<int> {
+    auto done = actio::as_completed_iter(std::vector{slow, fast});
+    auto first = co_await done.next();
+    co_await done.next(); // waits for `slow`: cancelled here
+    co_return first->result();
+  });
+  rt.call_later(1s, [consumer] { consumer.cancel(); });
+  CHECK_THROWS_AS(rt.run_until_complete(consumer), actio::cancelled_error);
+  CHECK(fast.result() == 2);
+  CHECK_FALSE(slow.done());
+  auto early = rt.create_task([slow]() -> actio::task<int> {
+    auto done = actio::as_completed_iter(std::vector{slow});
+    (void)done; // dropped before its first next()
+    co_return 0;
+  });
+  rt.run_until_complete(early);
+  CHECK(rt.run_until_complete(slow) == 1);
+}
+
+TEST_CASE("as_completed_iter of no inputs ends at once",
+          "[as_completed][generator]") {
+  actio::runtime rt{virtual_time()};
+  auto n = rt.run_until_complete(rt.create_task([]() -> actio::task<int> {
+    auto done = actio::as_completed_iter(std::vector<actio::future<int>>{});
+    int count = 0;
+    while (co_await done.next())
+      ++count;
+    co_return count;
+  }));
+  CHECK(n == 0);
+}
+
 TEST_CASE("wait_for returns the value in time, or cancels the task and "
           "raises timeout_error",
           "[wait_for]") {
@@ -348,4 +409,45 @@ TEST_CASE("a task_group whose tasks all succeed completes", "[task_group]") {
     co_return a.result() + b.result();
   });
   CHECK(rt.run_until_complete(parent) == 3);
+}
+
+TEST_CASE("a task cancelled while it awaits its task_group's wait() cancels "
+          "every child, waits for their cleanup, then ends cancelled",
+          "[task_group][cancel]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<std::string> log;
+  auto child = [&log](std::string name) -> actio::task<int> {
+    bool cancelled = false;
+    try {
+      co_await actio::sleep(10s);
+    } catch (const actio::cancelled_error&) {
+      cancelled = true;
+    }
+    if (cancelled) {
+      co_await actio::sleep(500ms); // cleanup takes time
+      log.push_back(name + " cleaned up");
+      throw actio::cancelled_error();
+    }
+    co_return 1;
+  };
+  auto parent = rt.create_task([&log, &child]() -> actio::task<void> {
+    actio::task_group group;
+    group.create_task(child, std::string{"a"});
+    group.create_task(child, std::string{"b"});
+    try {
+      co_await group.wait();
+    } catch (const actio::cancelled_error&) {
+      log.push_back("parent cancelled");
+      throw;
+    }
+  });
+  rt.call_later(1s, [parent] { parent.cancel(); });
+  auto start = rt.time();
+  CHECK_THROWS_AS(rt.run_until_complete(parent), actio::cancelled_error);
+  CHECK(rt.time() - start == 1500ms);
+  REQUIRE(log.size() == 3);
+  CHECK(log[2] == "parent cancelled");
+  std::sort(log.begin(), log.begin() + 2);
+  CHECK(log[0] == "a cleaned up");
+  CHECK(log[1] == "b cleaned up");
 }

@@ -6,6 +6,7 @@
 #include "actio/as_completed.hpp"
 #include "actio/call.hpp"
 #include "actio/clock.hpp"
+#include "actio/context_var.hpp"
 #include "actio/create_task.hpp"
 #include "actio/errors.hpp"
 #include "actio/exception_group.hpp"

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actio/future.hpp"
+#include "actio/generator.hpp"
 
 #include <atomic>
 #include <memory>
@@ -47,6 +48,33 @@ std::vector<future<T>> as_completed(std::vector<future<T>> inputs) {
     });
   }
   return out;
+}
+
+/// asyncio 3.13's `async for t in as_completed(aws)`: a generator that
+/// yields the input futures themselves, in completion order, each already
+/// done, so one failure does not end the loop:
+/// `while (auto f = co_await done.next()) use(f->result());`. Each `next()`
+/// waits for the next input to finish; nothing is cancelled, and a consumer
+/// cancelled inside `next()` leaves the inputs running. Stopping early is
+/// safe: the inputs not yet yielded are dropped, not cancelled.
+template <class T>
+generator<future<T>> as_completed_iter(std::vector<future<T>> inputs) {
+  auto order =
+      std::make_shared<detail::completion_order<future<T>>>(inputs.size());
+  std::vector<future<future<T>>> out;
+  out.reserve(inputs.size());
+  for (auto& p : order->slots)
+    out.push_back(p.get_future());
+  for (auto& in : inputs) {
+    auto* st = detail::state_of(in).get(); // alive while it runs callbacks
+    st->add_callback([order, st] {
+      order->slots[order->next.fetch_add(1, std::memory_order_acq_rel)]
+          .set_value(future<T>{detail::state_ptr<detail::state<T>>(st)});
+    });
+  }
+  inputs.clear();
+  for (auto& f : out)
+    co_yield co_await std::move(f);
 }
 
 } // namespace actio
