@@ -8,11 +8,16 @@
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <bit>
+#include <chrono>
 
 namespace actio::detail {
 
 timer_service::timer_service(bool manual, now_fn now)
-    : manual_(manual), now_(std::move(now)) {
+    : manual_(manual), now_(std::move(now)),
+      slots_(static_cast<std::size_t>(wheel_ticks)),
+      occupied_(static_cast<std::size_t>(wheel_ticks / 64)) {
+  static_assert(wheel_ticks % 64 == 0);
   if (!manual_)
     thread_ = std::thread([this] { run(); });
 }
@@ -40,18 +45,30 @@ void timer_service::schedule(timer_node* node) {
   }
   if (stopping_.load()) { // raced with stop(): nothing will fire it
     std::lock_guard<std::mutex> guard{mtx_};
-    absorb_ingress();
-    if (!thread_.joinable() || manual_) {
-      for (auto& e : heap_)
-        e.node->release_callback();
-      heap_.clear();
-    }
+    if (!thread_.joinable() || manual_)
+      drop_all(); // else stop() does, once the thread has ended
   }
 }
 
-void timer_service::absorb_ingress() {
+std::int64_t timer_service::tick_of(time_point t) noexcept {
+  return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch())
+      .count();
+}
+
+void timer_service::mark(std::int64_t tick, bool occupied) noexcept {
+  auto index = static_cast<std::size_t>(tick % wheel_ticks);
+  auto bit = std::uint64_t{1} << (index % 64);
+  if (occupied)
+    occupied_[index / 64] |= bit;
+  else
+    occupied_[index / 64] &= ~bit;
+}
+
+void timer_service::absorb_ingress(time_point now) {
   auto* head = ingress_.exchange(nullptr);
   ingress_count_.store(0, std::memory_order_relaxed);
+  if (base_ < 0)
+    base_ = std::max<std::int64_t>(tick_of(now), 0);
   // the stack is newest first: restore registration order for equal
   // deadlines
   timer_node* ordered = nullptr;
@@ -62,36 +79,166 @@ void timer_service::absorb_ingress() {
     head = next;
   }
   for (; ordered != nullptr; ordered = ordered->next_in_ingress) {
-    heap_.push_back(entry{ordered->deadline, seq_++, ordered});
-    std::push_heap(heap_.begin(), heap_.end(), later{});
+    place(entry{ordered->deadline, seq_++, ordered});
     ++absorbed_since_compact_;
   }
 }
 
+void timer_service::place(const entry& e) {
+  // A deadline already past joins the open millisecond: it fires next.
+  auto tick = std::max(tick_of(e.deadline), base_);
+  if (tick == base_) {
+    current_.push_back(e);
+    std::push_heap(current_.begin(), current_.end(), later{});
+  } else if (tick - base_ < wheel_ticks) {
+    auto& s = slot(tick);
+    if (s.empty())
+      mark(tick, true);
+    s.push_back(e);
+    ++in_wheel_;
+  } else {
+    far_.push_back(e);
+    std::push_heap(far_.begin(), far_.end(), later{});
+  }
+}
+
+void timer_service::migrate_far() {
+  while (!far_.empty() &&
+         tick_of(far_.front().deadline) - base_ < wheel_ticks) {
+    std::pop_heap(far_.begin(), far_.end(), later{});
+    place(far_.back());
+    far_.pop_back();
+  }
+}
+
+void timer_service::open(std::int64_t tick) {
+  base_ = tick;
+  auto& s = slot(tick);
+  if (!s.empty()) {
+    in_wheel_ -= s.size();
+    current_.insert(current_.end(), s.begin(), s.end());
+    std::make_heap(current_.begin(), current_.end(), later{});
+    s.clear();
+    mark(tick, false);
+    if (s.capacity() > 256) // a burst's slot: give its memory back
+      std::vector<entry>().swap(s);
+  }
+  migrate_far();
+}
+
+std::int64_t timer_service::next_occupied(std::int64_t from,
+                                          std::int64_t to) const {
+  // Slots are bits in 64-bit words, and the wheel is a whole number of
+  // words, so a word never wraps around the wheel's end.
+  for (auto k = from; k <= to;) {
+    auto index = static_cast<std::size_t>(k % wheel_ticks);
+    auto bits = occupied_[index / 64] >> (index % 64);
+    if (bits != 0) {
+      auto found = k + std::countr_zero(bits);
+      return found <= to ? found : -1;
+    }
+    k += static_cast<std::int64_t>(64 - index % 64);
+  }
+  return -1;
+}
+
+time_point timer_service::earliest() const {
+  if (!current_.empty())
+    return current_.front().deadline; // the open millisecond comes first
+  auto best = time_point::max();
+  if (in_wheel_ > 0) {
+    auto k = next_occupied(base_ + 1, base_ + wheel_ticks - 1);
+    for (const auto& e : slot(k))
+      best = std::min(best, e.deadline);
+  }
+  if (!far_.empty())
+    best = std::min(best, far_.front().deadline);
+  return best;
+}
+
 void timer_service::pop_due(time_point t, std::vector<timer_node*>& out) {
-  while (!heap_.empty() && heap_.front().deadline <= t) {
-    std::pop_heap(heap_.begin(), heap_.end(), later{});
-    out.push_back(heap_.back().node);
-    heap_.pop_back();
+  if (base_ < 0)
+    return; // nothing was ever scheduled
+  // A `t` before the base (a deadline already past, under virtual time)
+  // fires from the open millisecond, which holds every past deadline.
+  auto until = std::max(tick_of(t), base_);
+  for (;;) {
+    while (!current_.empty() && current_.front().deadline <= t) {
+      std::pop_heap(current_.begin(), current_.end(), later{});
+      out.push_back(current_.back().node);
+      current_.pop_back();
+    }
+    if (!current_.empty() || base_ == until)
+      return; // the rest of the open millisecond is not due yet
+    auto last = std::min(until, base_ + wheel_ticks - 1);
+    auto k = in_wheel_ > 0 ? next_occupied(base_ + 1, last) : -1;
+    if (k >= 0) {
+      open(k);
+      continue;
+    }
+    if (until <= last) {
+      open(until);
+      continue;
+    }
+    // The whole wheel is due and empty: jump to the heap's first timer.
+    open(far_.empty() ? until
+                      : std::min(until, tick_of(far_.front().deadline)));
   }
 }
 
 void timer_service::compact() {
-  auto dead = std::count_if(heap_.begin(), heap_.end(), [](const entry& e) {
+  auto is_dead = [](const entry& e) {
     return e.node->state.load(std::memory_order_relaxed) ==
            timer_node::cancelled;
-  });
+  };
+  std::size_t dead = 0;
+  for (const auto* v : {&current_, &far_})
+    dead +=
+        static_cast<std::size_t>(std::count_if(v->begin(), v->end(), is_dead));
+  for (const auto& s : slots_)
+    dead +=
+        static_cast<std::size_t>(std::count_if(s.begin(), s.end(), is_dead));
   absorbed_since_compact_ = 0;
-  if (dead < 1024 || static_cast<std::size_t>(dead) * 2 < heap_.size())
+  if (dead < 1024 || dead * 2 < held())
     return;
-  auto keep = std::remove_if(heap_.begin(), heap_.end(), [](const entry& e) {
-    if (e.node->state.load(std::memory_order_relaxed) != timer_node::cancelled)
+  auto release_dead = [&](const entry& e) {
+    if (!is_dead(e))
       return false;
     e.node->release_callback();
     return true;
-  });
-  heap_.erase(keep, heap_.end());
-  std::make_heap(heap_.begin(), heap_.end(), later{});
+  };
+  for (std::int64_t k = base_ + 1; k < base_ + wheel_ticks; ++k) {
+    auto& s = slot(k);
+    if (s.empty())
+      continue;
+    auto before = s.size();
+    s.erase(std::remove_if(s.begin(), s.end(), release_dead), s.end());
+    in_wheel_ -= before - s.size();
+    if (s.empty())
+      mark(k, false);
+  }
+  for (auto* v : {&current_, &far_}) {
+    v->erase(std::remove_if(v->begin(), v->end(), release_dead), v->end());
+    std::make_heap(v->begin(), v->end(), later{});
+  }
+}
+
+void timer_service::drop_all() {
+  auto* head = ingress_.exchange(nullptr);
+  while (head != nullptr)
+    std::exchange(head, head->next_in_ingress)->release_callback();
+  for (auto& s : slots_) {
+    for (auto& e : s)
+      e.node->release_callback();
+    s.clear();
+  }
+  std::fill(occupied_.begin(), occupied_.end(), 0);
+  in_wheel_ = 0;
+  for (auto* v : {&current_, &far_}) {
+    for (auto& e : *v)
+      e.node->release_callback();
+    v->clear();
+  }
 }
 
 namespace {
@@ -187,20 +334,20 @@ unique_function<void()> make_claiming_closure(timer_node* node) {
 void timer_service::run() {
   std::vector<timer_node*> due;
   std::unique_lock<std::mutex> guard{mtx_};
-  std::size_t rounds = 0;
   constexpr auto awake = time_point::min().time_since_epoch().count();
   while (!stopping_.load()) {
     // Read the clock before taking in new timers: anything registered later
     // is due later than `now` (for relative delays), so firing everything
     // due by `now` keeps deadline order.
     auto now = now_();
-    absorb_ingress();
-    // Scanning for cancelled nodes costs the heap's size: do it every 256
-    // rounds, or once as many nodes came in as the heap holds.
-    if ((++rounds & 0xff) == 0 || absorbed_since_compact_ * 2 >=
-                                      std::max<std::size_t>(heap_.size(), 2048))
+    absorb_ingress(now);
+    // Scanning for cancelled nodes costs the number held: do it once half
+    // as many came in as are held, which bounds a pile of cancelled ones
+    // (request timeouts) at a constant cost per registration. A cancelled
+    // node in the wheel is dropped anyway when its millisecond comes.
+    if (absorbed_since_compact_ * 2 >= std::max<std::size_t>(held(), 2048))
       compact();
-    auto next = heap_.empty() ? time_point::max() : heap_.front().deadline;
+    auto next = earliest();
     if (next > now) {
       wake_at_.store(next.time_since_epoch().count());
       if (ingress_.load() != nullptr || stopping_.load()) {
@@ -223,23 +370,52 @@ void timer_service::run() {
 
 std::optional<time_point> timer_service::next_deadline() {
   std::lock_guard<std::mutex> guard{mtx_};
-  absorb_ingress();
-  while (!heap_.empty() &&
-         heap_.front().node->state.load() == timer_node::cancelled) {
-    std::pop_heap(heap_.begin(), heap_.end(), later{});
-    heap_.back().node->release_callback();
-    heap_.pop_back();
+  absorb_ingress(now_());
+  auto dead = [](const entry& e) {
+    return e.node->state.load() == timer_node::cancelled;
+  };
+  // The open millisecond, then the wheel's slots, then the heap: each
+  // comes wholly before the next.
+  while (!current_.empty()) {
+    if (!dead(current_.front()))
+      return current_.front().deadline;
+    std::pop_heap(current_.begin(), current_.end(), later{});
+    current_.back().node->release_callback();
+    current_.pop_back();
   }
-  if (heap_.empty())
-    return std::nullopt;
-  return heap_.front().deadline;
+  while (in_wheel_ > 0) {
+    auto k = next_occupied(base_ + 1, base_ + wheel_ticks - 1);
+    auto& s = slot(k);
+    auto live_end = std::partition(s.begin(), s.end(),
+                                   [&](const entry& e) { return !dead(e); });
+    for (auto it = live_end; it != s.end(); ++it)
+      it->node->release_callback();
+    in_wheel_ -= static_cast<std::size_t>(s.end() - live_end);
+    s.erase(live_end, s.end());
+    if (s.empty()) {
+      mark(k, false);
+      continue;
+    }
+    auto best = time_point::max();
+    for (const auto& e : s)
+      best = std::min(best, e.deadline);
+    return best;
+  }
+  while (!far_.empty()) {
+    if (!dead(far_.front()))
+      return far_.front().deadline;
+    std::pop_heap(far_.begin(), far_.end(), later{});
+    far_.back().node->release_callback();
+    far_.pop_back();
+  }
+  return std::nullopt;
 }
 
 std::size_t timer_service::fire_until(time_point t) {
   std::vector<timer_node*> due;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    absorb_ingress();
+    absorb_ingress(now_());
     pop_due(t, due);
   }
   auto n = due.size();
@@ -257,15 +433,13 @@ void timer_service::stop() {
   if (thread_.joinable())
     thread_.join();
   std::lock_guard<std::mutex> guard{mtx_};
-  absorb_ingress();
-  for (auto& e : heap_)
-    e.node->release_callback();
-  heap_.clear();
+  drop_all();
 }
 
 std::size_t timer_service::size() {
   std::lock_guard<std::mutex> guard{mtx_};
-  absorb_ingress();
-  return heap_.size();
+  absorb_ingress(now_());
+  return held();
 }
+
 } // namespace actio::detail

@@ -77,10 +77,15 @@ struct timer_node : slab_allocated {
 /// works until the callback starts); holds a reference to it.
 unique_function<void()> make_claiming_closure(timer_node* node);
 
-/// The runtime's single timer service: a binary heap of timer nodes ordered
-/// by (deadline, scheduling order), served by one thread in real time or
-/// advanced by hand under virtual time. Cancelled entries are dropped
-/// lazily and compacted when they outnumber live ones.
+/// The runtime's single timer service, served by one thread in real time or
+/// advanced by hand under virtual time. Timers fire in (deadline,
+/// scheduling order). Those due within `wheel_ticks` milliseconds of the
+/// wheel's base sit unsorted in their millisecond's slot (O(1) to add);
+/// when a millisecond comes, its slot becomes a small heap that fires in
+/// order (the open millisecond, which also takes deadlines already past).
+/// Later timers wait in a binary heap and move into the wheel as the base
+/// advances. Cancelled entries are dropped when their millisecond comes,
+/// or compacted when they outnumber live ones.
 class timer_service {
 public:
   using now_fn = std::function<time_point()>;
@@ -95,7 +100,7 @@ public:
   /// Schedules a node (the service takes one reference to it); thread-safe.
   void schedule(timer_node* node);
 
-  /// The earliest pending deadline (manual mode).
+  /// The earliest pending deadline, cancelled timers skipped (manual mode).
   std::optional<time_point> next_deadline();
 
   /// Fires every node due at or before `t`, in order (manual mode).
@@ -104,10 +109,13 @@ public:
   /// Stops the thread and drops every pending node; idempotent.
   void stop();
 
-  /// Number of nodes in the heap, cancelled ones included.
+  /// Number of nodes held, cancelled ones included.
   std::size_t size();
 
   time_point now() const { return now_(); }
+
+  /// Milliseconds covered by the wheel; later timers wait in the heap.
+  static constexpr std::int64_t wheel_ticks = 4096;
 
 private:
   struct entry {
@@ -121,11 +129,37 @@ private:
     }
   };
 
+  static std::int64_t tick_of(time_point t) noexcept;
   void run();
-  void absorb_ingress();
+  /// Takes in the registered nodes; places them once the wheel has a base
+  /// (`now` gives it one).
+  void absorb_ingress(time_point now);
+  void place(const entry& e);
+  /// Moves heap entries that came within the wheel's span into it.
+  void migrate_far();
+  /// Makes `tick` the open millisecond: its slot's entries join `current_`.
+  void open(std::int64_t tick);
+  std::size_t held() const noexcept {
+    return current_.size() + in_wheel_ + far_.size();
+  }
+  /// The first tick in [from, to] whose slot holds entries, or -1; `to`
+  /// less than `from + wheel_ticks`.
+  std::int64_t next_occupied(std::int64_t from, std::int64_t to) const;
+  /// The earliest deadline held, cancelled entries included (none: max).
+  time_point earliest() const;
   void pop_due(time_point t, std::vector<timer_node*>& out);
   void compact();
+  /// Releases every node held and every registered one (stopping).
+  void drop_all();
   static void fire_all(std::vector<timer_node*>& due);
+
+  std::vector<entry>& slot(std::int64_t tick) {
+    return slots_[static_cast<std::size_t>(tick % wheel_ticks)];
+  }
+  const std::vector<entry>& slot(std::int64_t tick) const {
+    return slots_[static_cast<std::size_t>(tick % wheel_ticks)];
+  }
+  void mark(std::int64_t tick, bool occupied) noexcept;
 
   bool manual_;
   now_fn now_;
@@ -141,9 +175,18 @@ private:
   std::atomic<std::size_t> ingress_count_{0};
   std::size_t absorbed_since_compact_ = 0;
   static constexpr std::size_t ingress_batch = 4096;
-  std::mutex mtx_; // guards heap_ and pairs with cv_
+  std::mutex mtx_; // guards what follows and pairs with cv_
   std::condition_variable cv_;
-  std::vector<entry> heap_;
+  // Every tick before `base_` has been fired. `current_` is a heap (`later`)
+  // of the open millisecond `base_` and of deadlines already past; slot(k)
+  // holds the entries of tick k for k in (base_, base_ + wheel_ticks), and
+  // slot(base_) is empty. -1: no base yet.
+  std::int64_t base_ = -1;
+  std::vector<entry> current_;
+  std::vector<std::vector<entry>> slots_;
+  std::vector<std::uint64_t> occupied_; // one bit per slot
+  std::size_t in_wheel_ = 0;
+  std::vector<entry> far_; // a heap (`later`) of ticks past the wheel
   std::uint64_t seq_ = 0;
   std::thread thread_;
 };

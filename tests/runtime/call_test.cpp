@@ -7,7 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -112,4 +114,133 @@ TEST_CASE("real-time timers fire in deadline order", "[timer][threads]") {
   rt.call_later(80ms, [&rt] { rt.stop(); });
   rt.run_forever();
   CHECK(order == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+}
+
+namespace {
+
+/// A timer registered for the wheel tests: its deadline and rank.
+struct planned {
+  actio::time_point due;
+  int seq;
+};
+
+/// Whether `fired` (sequence numbers in firing order) is `plan` sorted by
+/// deadline, equal deadlines in scheduling order.
+bool in_deadline_order(std::vector<planned> plan,
+                       const std::vector<int>& fired) {
+  std::stable_sort(
+      plan.begin(), plan.end(),
+      [](const planned& a, const planned& b) { return a.due < b.due; });
+  if (plan.size() != fired.size())
+    return false;
+  for (std::size_t i = 0; i < plan.size(); ++i)
+    if (plan[i].seq != fired[i])
+      return false;
+  return true;
+}
+
+} // namespace
+
+TEST_CASE("timers near, across and far beyond the timer wheel's 4 s span "
+          "fire in deadline order, equal deadlines in scheduling order",
+          "[timer]") {
+  actio::runtime rt{virtual_time()};
+  std::mt19937 rng{7};
+  // Microsecond deadlines over 20 s, a tenth of them on shared
+  // milliseconds, plus a few hours away: every path of the wheel and its
+  // heap, and the moves between them.
+  std::uniform_int_distribution<int> us{0, 20'000'000};
+  std::uniform_int_distribution<int> shared_ms{0, 20'000};
+  auto start = rt.time();
+  std::vector<planned> plan;
+  std::vector<int> fired;
+  for (int i = 0; i < 20000; ++i) {
+    auto offset = i % 10 == 0 ? std::chrono::microseconds(shared_ms(rng) * 1000)
+                              : std::chrono::microseconds(us(rng));
+    if (i % 5000 == 1)
+      offset = std::chrono::hours(3) + std::chrono::microseconds(i);
+    plan.push_back({start + offset, i});
+    rt.call_at(start + offset, [&fired, i] { fired.push_back(i); });
+  }
+  auto last = std::max_element(plan.begin(), plan.end(),
+                               [](const planned& a, const planned& b) {
+                                 return a.due < b.due;
+                               })
+                  ->due;
+  rt.call_at(last, [&rt] { rt.stop(); });
+  rt.run_forever();
+  CHECK(in_deadline_order(plan, fired));
+  CHECK(rt.time() == last);
+}
+
+TEST_CASE("a timer whose deadline has passed fires before later ones, and "
+          "timers added while others fire keep deadline order",
+          "[timer]") {
+  actio::runtime rt{virtual_time()};
+  std::vector<std::string> log;
+  auto start = rt.time();
+  rt.call_at(start + 5s, [&] {
+    log.push_back("at 5 s");
+    rt.call_at(rt.time() - 2s, [&] { log.push_back("3 s, already past"); });
+    rt.call_at(rt.time() + 1ms, [&] { log.push_back("5.001 s"); });
+    rt.call_at(rt.time() + 10s, [&] { log.push_back("15 s"); });
+  });
+  rt.call_at(start + 6s, [&] { log.push_back("6 s"); });
+  rt.call_at(start + 20s, [&] { rt.stop(); });
+  rt.run_forever();
+  CHECK(log == std::vector<std::string>{"at 5 s", "3 s, already past",
+                                        "5.001 s", "6 s", "15 s"});
+}
+
+TEST_CASE("cancelled timers far beyond the wheel never hold the virtual "
+          "clock",
+          "[timer][cancel]") {
+  actio::runtime rt{virtual_time()};
+  auto start = rt.time();
+  std::vector<actio::timer_handle> handles;
+  for (int i = 0; i < 3000; ++i)
+    handles.push_back(
+        rt.call_later(std::chrono::seconds(10 + i), [] { FAIL("cancelled"); }));
+  for (auto& h : handles)
+    h.cancel();
+  bool ran = false;
+  rt.call_later(1ms, [&] { ran = true; });
+  actio::test::run_all(rt);
+  CHECK(ran);
+  CHECK(rt.time() - start < 10s);
+}
+
+TEST_CASE("real-time timers registered in a burst fire in deadline order "
+          "and never early, under every scheduler policy",
+          "[timer][threads]") {
+  auto policy = GENERATE(actio::scheduler_policy::handoff,
+                         actio::scheduler_policy::sharing,
+                         actio::scheduler_policy::stealing);
+  CAPTURE(actio::to_string(policy));
+  actio::test::time_limit limit{10s, "a burst of real-time timers"};
+  auto o = actio::test::real_time();
+  o.policy = policy;
+  o.threads = 2;
+  actio::runtime rt{o};
+  std::mt19937 rng{11};
+  std::uniform_int_distribution<int> us{0, 30'000};
+  // 200 ms ahead: registration ends long before the first falls due.
+  auto base = rt.time() + 200ms;
+  std::vector<planned> plan;
+  std::vector<int> fired;
+  int early = 0;
+  for (int i = 0; i < 5000; ++i) {
+    auto due = base + std::chrono::microseconds(us(rng));
+    plan.push_back({due, i});
+    rt.call_at(due, [&, due, i] {
+      if (rt.time() < due)
+        ++early;
+      fired.push_back(i);
+      if (fired.size() == 5000)
+        rt.stop();
+    });
+  }
+  rt.run_forever();
+  CHECK(early == 0);
+  CHECK(in_deadline_order(plan, fired));
 }
