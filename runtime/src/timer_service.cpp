@@ -374,15 +374,20 @@ std::optional<time_point> timer_service::next_deadline() {
   auto dead = [](const entry& e) {
     return e.node->state.load() == timer_node::cancelled;
   };
+  // The first live entry of a heap, cancelled ones before it dropped.
+  auto first_live = [&](std::vector<entry>& h) -> std::optional<time_point> {
+    for (; !h.empty(); h.pop_back()) {
+      if (!dead(h.front()))
+        return h.front().deadline;
+      std::pop_heap(h.begin(), h.end(), later{});
+      h.back().node->release_callback();
+    }
+    return std::nullopt;
+  };
   // The open millisecond, then the wheel's slots, then the heap: each
   // comes wholly before the next.
-  while (!current_.empty()) {
-    if (!dead(current_.front()))
-      return current_.front().deadline;
-    std::pop_heap(current_.begin(), current_.end(), later{});
-    current_.back().node->release_callback();
-    current_.pop_back();
-  }
+  if (auto t = first_live(current_))
+    return t;
   while (in_wheel_ > 0) {
     auto k = next_occupied(base_ + 1, base_ + wheel_ticks - 1);
     auto& s = slot(k);
@@ -401,14 +406,7 @@ std::optional<time_point> timer_service::next_deadline() {
       best = std::min(best, e.deadline);
     return best;
   }
-  while (!far_.empty()) {
-    if (!dead(far_.front()))
-      return far_.front().deadline;
-    std::pop_heap(far_.begin(), far_.end(), later{});
-    far_.back().node->release_callback();
-    far_.pop_back();
-  }
-  return std::nullopt;
+  return first_live(far_);
 }
 
 std::size_t timer_service::fire_until(time_point t) {

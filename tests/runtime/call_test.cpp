@@ -2,6 +2,7 @@
 #include "actio/call.hpp"
 
 #include "actio/actio.hpp"
+#include "support/every_policy.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
@@ -213,15 +214,10 @@ TEST_CASE("cancelled timers far beyond the wheel never hold the virtual "
 TEST_CASE("real-time timers registered in a burst fire in deadline order "
           "and never early, under every scheduler policy",
           "[timer][threads]") {
-  auto policy = GENERATE(actio::scheduler_policy::handoff,
-                         actio::scheduler_policy::sharing,
-                         actio::scheduler_policy::stealing);
+  auto policy = ACTIO_EVERY_SCHEDULER_POLICY();
   CAPTURE(actio::to_string(policy));
   actio::test::time_limit limit{10s, "a burst of real-time timers"};
-  auto o = actio::test::real_time();
-  o.policy = policy;
-  o.threads = 2;
-  actio::runtime rt{o};
+  actio::runtime rt{actio::test::real_time(policy)};
   std::mt19937 rng{11};
   std::uniform_int_distribution<int> us{0, 30'000};
   // 200 ms ahead: registration ends long before the first falls due.

@@ -326,6 +326,25 @@ actio::task<int> wait_for_slow(std::vector<std::string>* log) {
   co_return 0;
 }
 
+/// Sleeps 10 s; on cancel, takes `cleanup`, logs "<name> cleaned up" and
+/// ends cancelled.
+actio::task<int> clean_up_slowly(std::string name,
+                                 std::chrono::milliseconds cleanup,
+                                 std::vector<std::string>* log) {
+  bool cancelled = false;
+  try {
+    co_await actio::sleep(10s);
+  } catch (const actio::cancelled_error&) {
+    cancelled = true;
+  }
+  if (cancelled) {
+    co_await actio::sleep(cleanup);
+    log->push_back(name + " cleaned up");
+    throw actio::cancelled_error();
+  }
+  co_return 1;
+}
+
 actio::task<int> swallow_and_return(int v) {
   try {
     co_await actio::sleep(10s);
@@ -369,20 +388,8 @@ TEST_CASE("a task_group cancels the siblings of a failing task and ends "
   std::vector<std::string> log;
   auto parent = rt.create_task([&log]() -> actio::task<std::string> {
     actio::task_group group;
-    auto slow = group.create_task([&log]() -> actio::task<int> {
-      bool cancelled = false;
-      try {
-        co_await actio::sleep(10s);
-      } catch (const actio::cancelled_error&) {
-        cancelled = true;
-      }
-      if (cancelled) {
-        co_await actio::sleep(1s); // cleanup takes time
-        log.push_back("sibling cleaned up");
-        throw actio::cancelled_error();
-      }
-      co_return 1;
-    });
+    auto slow = group.create_task(clean_up_slowly, std::string{"sibling"},
+                                  1000ms, &log);
     group.create_task(fail_after, 100ms);
     try {
       co_await group.wait();
@@ -416,24 +423,10 @@ TEST_CASE("a task cancelled while it awaits its task_group's wait() cancels "
           "[task_group][cancel]") {
   actio::runtime rt{virtual_time()};
   std::vector<std::string> log;
-  auto child = [&log](std::string name) -> actio::task<int> {
-    bool cancelled = false;
-    try {
-      co_await actio::sleep(10s);
-    } catch (const actio::cancelled_error&) {
-      cancelled = true;
-    }
-    if (cancelled) {
-      co_await actio::sleep(500ms); // cleanup takes time
-      log.push_back(name + " cleaned up");
-      throw actio::cancelled_error();
-    }
-    co_return 1;
-  };
-  auto parent = rt.create_task([&log, &child]() -> actio::task<void> {
+  auto parent = rt.create_task([&log]() -> actio::task<void> {
     actio::task_group group;
-    group.create_task(child, std::string{"a"});
-    group.create_task(child, std::string{"b"});
+    group.create_task(clean_up_slowly, std::string{"a"}, 500ms, &log);
+    group.create_task(clean_up_slowly, std::string{"b"}, 500ms, &log);
     try {
       co_await group.wait();
     } catch (const actio::cancelled_error&) {

@@ -2,6 +2,7 @@
 #include "actio/context_var.hpp"
 
 #include "actio/actio.hpp"
+#include "support/every_policy.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
@@ -227,15 +228,10 @@ actio::task<int> keep_own_value(int id, int rounds) {
 TEST_CASE("tasks on real threads each keep their own value across "
           "suspensions, under every scheduler policy",
           "[context_var][threads]") {
-  auto policy = GENERATE(actio::scheduler_policy::handoff,
-                         actio::scheduler_policy::sharing,
-                         actio::scheduler_policy::stealing);
+  auto policy = ACTIO_EVERY_SCHEDULER_POLICY();
   CAPTURE(actio::to_string(policy));
   time_limit limit{20s, "context_var on real threads"};
-  auto o = actio::test::real_time();
-  o.policy = policy;
-  o.threads = 2;
-  actio::runtime rt{o};
+  actio::runtime rt{actio::test::real_time(policy)};
   for (int repeat = 0; repeat < 5; ++repeat) {
     std::vector<actio::future<int>> fs;
     for (int id = 1; id <= 64; ++id)

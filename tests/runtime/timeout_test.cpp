@@ -2,6 +2,7 @@
 #include "actio/timeout.hpp"
 
 #include "actio/actio.hpp"
+#include "support/every_policy.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
@@ -492,15 +493,10 @@ actio::task<int> race_rounds(int rounds) {
 TEST_CASE("a scope's timer racing the awaited result gives the value or "
           "timeout_error, never a hang, under every scheduler policy",
           "[timeout][threads]") {
-  auto policy = GENERATE(actio::scheduler_policy::handoff,
-                         actio::scheduler_policy::sharing,
-                         actio::scheduler_policy::stealing);
+  auto policy = ACTIO_EVERY_SCHEDULER_POLICY();
   CAPTURE(actio::to_string(policy));
   time_limit limit{2s, "deadline scope racing its awaited result"};
-  auto o = actio::test::real_time();
-  o.policy = policy;
-  o.threads = 2;
-  actio::runtime rt{o};
+  actio::runtime rt{actio::test::real_time(policy)};
   auto values = rt.run_until_complete(rt.create_task(race_rounds, 200));
   CHECK(values >= 0);
   CHECK(values <= 200);
