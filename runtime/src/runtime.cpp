@@ -192,10 +192,10 @@ std::size_t runtime_core::cancel_all_tasks() {
   return n;
 }
 
-bool runtime_core::drive_once() {
+bool runtime_core::drive_once(std::size_t max_runs) {
   driving_scope driving;
   auto& sched = test_scheduler(*system);
-  if (sched.run() > 0)
+  if (sched.run(max_runs) > 0)
     return true;
   auto& clk = sched.clock();
   auto ours = timers->next_deadline();
@@ -246,9 +246,16 @@ void runtime_core::close() noexcept {
   auto timeout = options.shutdown_timeout;
   auto wait_for = [&](auto done) {
     auto deadline = clock::now() + timeout;
+    // Under virtual time the same timeout also runs on the simulated clock:
+    // a task that answers every cancel with another sleep would otherwise
+    // keep the loop driving forever; one that never suspends on a timer is
+    // caught by the real clock.
+    auto virtual_deadline = options.virtual_time ? now() + timeout : deadline;
     while (!done()) {
       if (options.virtual_time) {
-        if (!drive_once())
+        if (now() >= virtual_deadline || clock::now() >= deadline)
+          return false;
+        if (!drive_once(1000)) // bounded: a task may never stop yielding
           return done();
       } else {
         if (clock::now() >= deadline)

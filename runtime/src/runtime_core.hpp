@@ -12,6 +12,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -89,9 +90,10 @@ public:
   template <class Pred>
   void drive(Pred done);
 
-  /// Virtual time: one round (run jobs, else fire the next timer); false
-  /// when there is nothing left to do.
-  bool drive_once();
+  /// Virtual time: one round (run at most `max_runs` jobs, else fire the
+  /// next timer); false when there is nothing left to do.
+  bool
+  drive_once(std::size_t max_runs = std::numeric_limits<std::size_t>::max());
 
   /// Called on the first SIGINT/SIGTERM (on the I/O thread).
   void on_interrupt();

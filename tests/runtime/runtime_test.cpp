@@ -245,6 +245,45 @@ TEST_CASE("shutdown with a task mid-request returns within 1 s and cancels "
   CHECK(f.cancelled());
 }
 
+namespace {
+
+/// Sleeps, then answers every cancel with another sleep (with `spin`, a
+/// sleep(0), which never lets virtual time move): a task that never ends
+/// by itself.
+actio::task<int> ignore_cancels(bool spin, int* cancels) {
+  auto nap = 1s;
+  for (;;) {
+    try {
+      co_await actio::sleep(nap);
+    } catch (const actio::cancelled_error&) {
+      ++*cancels;
+      if (spin)
+        nap = 0s;
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE("closing a virtual-time runtime ends a task that ignores every "
+          "cancel once the shutdown timeout has passed, on either clock",
+          "[runtime][shutdown]") {
+  auto spin = GENERATE(false, true);
+  CAPTURE(spin);
+  actio::test::time_limit limit{10s, "virtual-time close with a stubborn task"};
+  int cancels = 0;
+  actio::future<int> f;
+  auto o = actio::test::virtual_time();
+  o.shutdown_timeout = std::chrono::milliseconds{200};
+  {
+    actio::runtime rt{o};
+    f = rt.create_task(ignore_cancels, spin, &cancels);
+    actio::test::run_all(rt);
+  }
+  CHECK(cancels >= 1);
+  CHECK(f.done());
+}
+
 TEST_CASE("shutdown with a detached actor blocked in a system call is "
           "forced after the timeout instead of hanging",
           "[runtime][shutdown]") {
