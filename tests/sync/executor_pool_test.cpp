@@ -145,6 +145,34 @@ TEST_CASE("cancelling a running job does not stop it: cancel() returns false "
   CHECK(rt.run_until_complete(job) == 7);
 }
 
+TEST_CASE("a task cancelled while it awaits a running job ends cancelled "
+          "once the job has returned, never before",
+          "[executor][cancel]") {
+  time_limit limit{10s, "cancel while awaiting a running job"};
+  actio::runtime rt{real_time()};
+  actio::executor_pool pool{rt, {1, 0}};
+  gate g;
+  auto started = std::make_shared<std::atomic<bool>>(false);
+  auto returned = std::make_shared<std::atomic<bool>>(false);
+  auto job = pool.submit([o = g.opened, started, returned] {
+    *started = true;
+    wait_open(o);
+    *returned = true;
+    return 7;
+  });
+  auto waiter =
+      rt.create_task([job]() -> actio::task<int> { co_return co_await job; });
+  REQUIRE(actio::test::eventually([&] { return started->load(); }));
+  waiter.cancel();
+  rt.run_until_complete(rt.create_task(
+      []() -> actio::task<void> { co_await actio::sleep(50ms); }));
+  CHECK_FALSE(waiter.done()); // the job still runs: the task waits for it
+  g.open();
+  CHECK_THROWS_AS(rt.run_until_complete(waiter), actio::cancelled_error);
+  CHECK(returned->load());
+  CHECK(job.result() == 7);
+}
+
 TEST_CASE("a bounded job queue makes further submissions wait for room, in "
           "order",
           "[executor]") {
