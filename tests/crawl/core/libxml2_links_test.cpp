@@ -557,6 +557,9 @@ TEST_CASE("departure: title, textarea, xmp, iframe, noembed, noframes and "
     CHECK(scanner_links("<" + name + "><a href=/in></" + name + ">").empty());
   }
   CHECK(scan_links("<title>a<b>c</b></title>", page).title == "a<b>c</b>");
+  auto unclosed = scan_links("<title>t<body><a href=/x>", page);
+  CHECK(unclosed.links.empty());
+  CHECK(unclosed.title == "t<body><a href=/x>");
 }
 
 TEST_CASE("departure: <script/> still starts script text",
