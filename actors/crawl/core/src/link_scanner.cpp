@@ -47,6 +47,28 @@ const char* find_either(const char* p, const char* end, char a,
   return end;
 }
 
+/// Bits of `char_classes`: which characters end which token.
+enum : std::uint8_t {
+  ends_tag_name = 1,       // whitespace, '/', '>'
+  ends_attribute_name = 2, // whitespace, '/', '>', '='
+  ends_unquoted_value = 4, // whitespace, '>'
+};
+
+constexpr std::array<std::uint8_t, 256> char_classes = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (char c : {' ', '\t', '\n', '\r', '\f'})
+    t[static_cast<unsigned char>(c)] =
+        ends_tag_name | ends_attribute_name | ends_unquoted_value;
+  t['/'] = ends_tag_name | ends_attribute_name;
+  t['>'] = ends_tag_name | ends_attribute_name | ends_unquoted_value;
+  t['='] = ends_attribute_name;
+  return t;
+}();
+
+constexpr bool ends(char c, std::uint8_t what) noexcept {
+  return (char_classes[static_cast<unsigned char>(c)] & what) != 0;
+}
+
 // ----------------------------------------------------------------- UTF-8
 
 constexpr std::string_view replacement = "\xEF\xBF\xBD"; // U+FFFD
@@ -399,82 +421,104 @@ enum class tag_kind : std::uint8_t {
   breakout, // ends foreign content (the standard's list, besides font)
 };
 
+/// Up to the first 8 bytes of a name as one integer, so that names are
+/// looked up without memcmp (names never hold a NUL).
+constexpr std::uint64_t pack(std::string_view s) noexcept {
+  std::uint64_t k = 0;
+  for (std::size_t i = 0; i < s.size() && i < 8; ++i)
+    k |= std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
+  return k;
+}
+
 struct tag_name {
   std::string_view name;
   tag_kind kind;
+  std::uint64_t key = 0;
 };
 
-/// Sorted by name for binary search.
-constexpr std::array<tag_name, 61> tag_names = {{
-    {"a", tag_kind::a},
-    {"area", tag_kind::area},
-    {"b", tag_kind::breakout},
-    {"base", tag_kind::base},
-    {"big", tag_kind::breakout},
-    {"blockquote", tag_kind::breakout},
-    {"body", tag_kind::breakout},
-    {"br", tag_kind::breakout},
-    {"center", tag_kind::breakout},
-    {"code", tag_kind::breakout},
-    {"dd", tag_kind::breakout},
-    {"div", tag_kind::breakout},
-    {"dl", tag_kind::breakout},
-    {"dt", tag_kind::breakout},
-    {"em", tag_kind::breakout},
-    {"embed", tag_kind::breakout},
-    {"font", tag_kind::font},
-    {"frame", tag_kind::frame},
-    {"h1", tag_kind::breakout},
-    {"h2", tag_kind::breakout},
-    {"h3", tag_kind::breakout},
-    {"h4", tag_kind::breakout},
-    {"h5", tag_kind::breakout},
-    {"h6", tag_kind::breakout},
-    {"head", tag_kind::breakout},
-    {"hr", tag_kind::breakout},
-    {"i", tag_kind::breakout},
-    {"iframe", tag_kind::iframe},
-    {"img", tag_kind::breakout},
-    {"li", tag_kind::breakout},
-    {"link", tag_kind::link},
-    {"listing", tag_kind::breakout},
-    {"math", tag_kind::math},
-    {"menu", tag_kind::breakout},
-    {"meta", tag_kind::meta},
-    {"nobr", tag_kind::breakout},
-    {"noembed", tag_kind::noembed},
-    {"noframes", tag_kind::noframes},
-    {"ol", tag_kind::breakout},
-    {"p", tag_kind::breakout},
-    {"plaintext", tag_kind::plaintext},
-    {"pre", tag_kind::breakout},
-    {"ruby", tag_kind::breakout},
-    {"s", tag_kind::breakout},
-    {"script", tag_kind::script},
-    {"small", tag_kind::breakout},
-    {"span", tag_kind::breakout},
-    {"strike", tag_kind::breakout},
-    {"strong", tag_kind::breakout},
-    {"style", tag_kind::style},
-    {"sub", tag_kind::breakout},
-    {"sup", tag_kind::breakout},
-    {"svg", tag_kind::svg},
-    {"table", tag_kind::breakout},
-    {"textarea", tag_kind::textarea},
-    {"title", tag_kind::title},
-    {"tt", tag_kind::breakout},
-    {"u", tag_kind::breakout},
-    {"ul", tag_kind::breakout},
-    {"var", tag_kind::breakout},
-    {"xmp", tag_kind::xmp},
-}};
+/// Sorted by `key` for binary search.
+constexpr auto tag_names = [] {
+  std::array<tag_name, 61> t = {{
+      {"a", tag_kind::a},
+      {"area", tag_kind::area},
+      {"b", tag_kind::breakout},
+      {"base", tag_kind::base},
+      {"big", tag_kind::breakout},
+      {"blockquote", tag_kind::breakout},
+      {"body", tag_kind::breakout},
+      {"br", tag_kind::breakout},
+      {"center", tag_kind::breakout},
+      {"code", tag_kind::breakout},
+      {"dd", tag_kind::breakout},
+      {"div", tag_kind::breakout},
+      {"dl", tag_kind::breakout},
+      {"dt", tag_kind::breakout},
+      {"em", tag_kind::breakout},
+      {"embed", tag_kind::breakout},
+      {"font", tag_kind::font},
+      {"frame", tag_kind::frame},
+      {"h1", tag_kind::breakout},
+      {"h2", tag_kind::breakout},
+      {"h3", tag_kind::breakout},
+      {"h4", tag_kind::breakout},
+      {"h5", tag_kind::breakout},
+      {"h6", tag_kind::breakout},
+      {"head", tag_kind::breakout},
+      {"hr", tag_kind::breakout},
+      {"i", tag_kind::breakout},
+      {"iframe", tag_kind::iframe},
+      {"img", tag_kind::breakout},
+      {"li", tag_kind::breakout},
+      {"link", tag_kind::link},
+      {"listing", tag_kind::breakout},
+      {"math", tag_kind::math},
+      {"menu", tag_kind::breakout},
+      {"meta", tag_kind::meta},
+      {"nobr", tag_kind::breakout},
+      {"noembed", tag_kind::noembed},
+      {"noframes", tag_kind::noframes},
+      {"ol", tag_kind::breakout},
+      {"p", tag_kind::breakout},
+      {"plaintext", tag_kind::plaintext},
+      {"pre", tag_kind::breakout},
+      {"ruby", tag_kind::breakout},
+      {"s", tag_kind::breakout},
+      {"script", tag_kind::script},
+      {"small", tag_kind::breakout},
+      {"span", tag_kind::breakout},
+      {"strike", tag_kind::breakout},
+      {"strong", tag_kind::breakout},
+      {"style", tag_kind::style},
+      {"sub", tag_kind::breakout},
+      {"sup", tag_kind::breakout},
+      {"svg", tag_kind::svg},
+      {"table", tag_kind::breakout},
+      {"textarea", tag_kind::textarea},
+      {"title", tag_kind::title},
+      {"tt", tag_kind::breakout},
+      {"u", tag_kind::breakout},
+      {"ul", tag_kind::breakout},
+      {"var", tag_kind::breakout},
+      {"xmp", tag_kind::xmp},
+  }};
+  for (auto& e : t)
+    e.key = pack(e.name);
+  std::sort(t.begin(), t.end(),
+            [](const tag_name& a, const tag_name& b) { return a.key < b.key; });
+  return t;
+}();
 
 tag_kind classify_tag(std::string_view lower_name) noexcept {
-  auto it = std::lower_bound(
-      tag_names.begin(), tag_names.end(), lower_name,
-      [](const tag_name& t, std::string_view n) { return t.name < n; });
-  return it != tag_names.end() && it->name == lower_name ? it->kind
-                                                         : tag_kind::other;
+  if (lower_name.size() > 10)
+    return tag_kind::other;
+  auto key = pack(lower_name);
+  const auto* it = std::lower_bound(
+      tag_names.begin(), tag_names.end(), key,
+      [](const tag_name& t, std::uint64_t k) { return t.key < k; });
+  if (it == tag_names.end() || it->key != key ||
+      (lower_name.size() > 8 && it->name != lower_name))
+    return tag_kind::other;
+  return it->kind;
 }
 
 /// The attributes the scanner reads.
@@ -493,29 +537,33 @@ enum attr_id : std::uint8_t {
   attr_none = attr_count,
 };
 
-/// Which attribute `lower_name` is, given the tag it is on.
+/// Which attribute `n` (lower case, at most 10 bytes) is, given the tag
+/// it is on.
 attr_id classify_attr(std::string_view n, tag_kind kind) noexcept {
+  auto key = n.size() <= 8 ? pack(n) : 0;
   switch (kind) {
   case tag_kind::a:
   case tag_kind::area:
   case tag_kind::link:
-    return n == "href" ? attr_href : n == "rel" ? attr_rel : attr_none;
+    return key == pack("href")  ? attr_href
+           : key == pack("rel") ? attr_rel
+                                : attr_none;
   case tag_kind::base:
-    return n == "href" ? attr_href : attr_none;
+    return key == pack("href") ? attr_href : attr_none;
   case tag_kind::meta:
-    return n == "name"         ? attr_name
-           : n == "content"    ? attr_content
-           : n == "charset"    ? attr_charset
-           : n == "http-equiv" ? attr_http_equiv
-                               : attr_none;
+    return key == pack("name")      ? attr_name
+           : key == pack("content") ? attr_content
+           : key == pack("charset") ? attr_charset
+           : n == "http-equiv"      ? attr_http_equiv
+                                    : attr_none;
   case tag_kind::frame:
   case tag_kind::iframe:
-    return n == "src" ? attr_src : attr_none;
+    return key == pack("src") ? attr_src : attr_none;
   case tag_kind::font:
-    return n == "color"  ? attr_color
-           : n == "face" ? attr_face
-           : n == "size" ? attr_size
-                         : attr_none;
+    return key == pack("color")  ? attr_color
+           : key == pack("face") ? attr_face
+           : key == pack("size") ? attr_size
+                                 : attr_none;
   default:
     return attr_none;
   }
@@ -613,7 +661,7 @@ private:
     bool plain = true;
     for (; p < end_; ++p) {
       char c = *p;
-      if (html_space(c) || c == '/' || c == '>')
+      if (ends(c, ends_tag_name))
         break;
       if (n < name.size() && c != '\0')
         name[n++] = lower(c);
@@ -649,7 +697,7 @@ private:
       }
       // Attribute name: the first character may be '='.
       const char* name = p++;
-      while (p < end_ && !html_space(*p) && *p != '/' && *p != '>' && *p != '=')
+      while (p < end_ && !ends(*p, ends_attribute_name))
         ++p;
       if (p == end_)
         return nullptr;
@@ -689,7 +737,7 @@ private:
         continue; // after attribute value (quoted)
       }
       const char* v = p;
-      while (p < end_ && !html_space(*p) && *p != '>')
+      while (p < end_ && !ends(*p, ends_unquoted_value))
         ++p;
       if (p == end_)
         return nullptr;
@@ -699,7 +747,7 @@ private:
   }
 
   static attr_id attribute_id(std::string_view raw, const tag& t) noexcept {
-    std::array<char, 12> name{};
+    std::array<char, 10> name{};
     if (raw.size() > name.size())
       return attr_none;
     for (std::size_t i = 0; i < raw.size(); ++i)
