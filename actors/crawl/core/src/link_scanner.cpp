@@ -436,7 +436,6 @@ struct tag_name {
   std::uint64_t key = 0;
 };
 
-/// Sorted by `key` for binary search.
 constexpr auto tag_names = [] {
   std::array<tag_name, 61> t = {{
       {"a", tag_kind::a},
@@ -503,22 +502,52 @@ constexpr auto tag_names = [] {
   }};
   for (auto& e : t)
     e.key = pack(e.name);
-  std::sort(t.begin(), t.end(),
-            [](const tag_name& a, const tag_name& b) { return a.key < b.key; });
   return t;
+}();
+
+/// `tag_names` as an open-addressed table without collisions: a name's slot
+/// is the top byte of its key times `multiplier`, found at compile time.
+struct tag_table {
+  struct slot {
+    std::uint64_t key = 0;
+    tag_kind kind = tag_kind::other;
+    bool long_name = false; // more than 8 bytes: compare in full
+    std::uint8_t index = 0; // in tag_names
+  };
+  std::uint64_t multiplier = 0;
+  std::array<slot, 256> slots{};
+
+  constexpr std::size_t slot_of(std::uint64_t key) const noexcept {
+    return static_cast<std::size_t>((key * multiplier) >> 56);
+  }
+};
+
+constexpr tag_table tag_lookup = [] {
+  tag_table t;
+  for (std::uint64_t m = 0x9E3779B97F4A7C15u;; m += 0x2545F4914F6CDD1Eu) {
+    t.multiplier = m | 1;
+    t.slots = {};
+    bool clash = false;
+    for (std::size_t i = 0; i < tag_names.size() && !clash; ++i) {
+      auto& s = t.slots[t.slot_of(tag_names[i].key)];
+      clash = s.key != 0;
+      s = {tag_names[i].key, tag_names[i].kind, tag_names[i].name.size() > 8,
+           static_cast<std::uint8_t>(i)};
+    }
+    if (!clash)
+      return t;
+  }
 }();
 
 tag_kind classify_tag(std::string_view lower_name) noexcept {
   if (lower_name.size() > 10)
     return tag_kind::other;
   auto key = pack(lower_name);
-  const auto* it = std::lower_bound(
-      tag_names.begin(), tag_names.end(), key,
-      [](const tag_name& t, std::uint64_t k) { return t.key < k; });
-  if (it == tag_names.end() || it->key != key ||
-      (lower_name.size() > 8 && it->name != lower_name))
+  const auto& s = tag_lookup.slots[tag_lookup.slot_of(key)];
+  if (s.key != key || (lower_name.size() > 8) != s.long_name ||
+      (s.long_name && tag_names[s.index].name != lower_name))
     return tag_kind::other;
-  return it->kind;
+  return s.kind;
 }
 
 /// The attributes the scanner reads.
