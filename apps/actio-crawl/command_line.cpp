@@ -26,6 +26,7 @@ struct parsed_flags {
   bool no_robots = false;
   bool no_progress = false;
   bool add_seeds = false;
+  std::string html_parser = "scanner";
 };
 
 void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
@@ -99,6 +100,11 @@ void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
                  "Larger pages are aborted and recorded as too_large")
       ->capture_default_str()
       ->check(whole_number<std::size_t>(1));
+  app.add_option("--html-parser", f.html_parser,
+                 "Link extraction: scanner (actio's, on the HTML standard's "
+                 "tokenizer) or libxml2")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"scanner", "libxml2"}));
   app.add_option("--retries", f.retries,
                  "Retries of a transient failure (timeout, reset, 429, 5xx)")
       ->capture_default_str()
@@ -217,6 +223,8 @@ std::variant<command_line, int> parse_command_line(int argc, char** argv) {
   opts.connect_timeout = std::chrono::milliseconds{f.connect_timeout_ms};
   opts.max_attempts = f.retries + 1;
   opts.depth_wait = std::chrono::milliseconds{cl.depth_wait_ms};
+  opts.parser = crawl::parse_html_parser(f.html_parser)
+                    .value_or(crawl::html_parser::scanner);
   cl.delay_given = app.count("--delay") != 0;
   cl.backoff_given = app.count("--backoff") != 0;
   cl.per_host_given = app.count("--per-host") != 0;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The crawl case: actio's crawler library (coordinator actor, worker tasks,
-// http::client, libxml2 link extraction, JSON Lines output) crawls the site
+// http::client, link extraction, JSON Lines output) crawls the site
 // bench/site/gen.py generated, from /p/0.html, robots.txt obeyed, no
 // politeness delay, `--concurrency` fetches in flight. ok iff the set of
 // "<status> <path>" it fetched equals `--expected`, with no URL twice and
@@ -8,6 +8,7 @@
 //
 // Usage: actio_bench_crawl crawl <N> --site URL --expected FILE
 //                          [--concurrency C] [--out FILE] [--state FILE]
+//                          [--html-parser scanner|libxml2]
 // Without --out the output goes to a temporary file, removed at the end.
 #include "report.hpp"
 
@@ -67,10 +68,13 @@ int main(int argc, char** argv) {
     auto concurrency = std::stoul(option(argc, argv, "--concurrency", "64"));
     auto out = option(argc, argv, "--out", "");
     auto state = option(argc, argv, "--state", "");
-    if (site.empty() || expected_path.empty()) {
+    auto parser = actio::crawl::parse_html_parser(
+        option(argc, argv, "--html-parser", "scanner"));
+    if (site.empty() || expected_path.empty() || !parser) {
       std::fprintf(stderr,
                    "usage: %s crawl N --site URL --expected FILE "
-                   "[--concurrency C] [--out FILE] [--state FILE]\n",
+                   "[--concurrency C] [--out FILE] [--state FILE] "
+                   "[--html-parser scanner|libxml2]\n",
                    argv[0]);
       return 2;
     }
@@ -88,6 +92,7 @@ int main(int argc, char** argv) {
     o.delay = std::chrono::milliseconds{0};
     o.out_path = out;
     o.state_path = state;
+    o.parser = *parser;
 
     actio::bench::stopwatch clock;
     actio::crawl::crawl_stats stats;

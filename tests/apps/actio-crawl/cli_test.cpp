@@ -87,6 +87,22 @@ TEST_CASE("actio-crawl without a URL crawls the embedded demo site and "
   CHECK(r.out.find("top hosts") != std::string::npos);
 }
 
+TEST_CASE("actio-crawl --html-parser=libxml2 crawls the demo site to the "
+          "same exact match as the default scanner",
+          "[cli]") {
+  auto r = run_program({binary, "--demo-pages", "400", "--depth-wait", "30000",
+                        "--html-parser=libxml2", "--actio-threads=2"},
+                       30s);
+  REQUIRE(r.exit_code == 0);
+  actio::crawl::demo_site site{{1, 400}};
+  actio::crawl::demo_crawl_rules rules;
+  rules.port = 8080;
+  auto n = std::to_string(site.expected_crawl_set(rules).size());
+  CHECK(r.out.find("demo site check: " + n + "/" + n +
+                   " expected pages, 0 unexpected, 0 duplicates") !=
+        std::string::npos);
+}
+
 TEST_CASE("actio-crawl --help explains every option and the exit codes",
           "[cli]") {
   auto r = run_program({binary, "--help"}, 10s);
@@ -94,7 +110,8 @@ TEST_CASE("actio-crawl --help explains every option and the exit codes",
   for (const char* opt :
        {"--max-pages", "--depth", "--concurrency", "--per-host", "--delay",
         "--state", "--out", "--allow-domain", "--user-agent", "--no-robots",
-        "--allow-private", "--depth-wait", "130", "Exit codes"})
+        "--allow-private", "--depth-wait", "--html-parser", "130",
+        "Exit codes"})
     CHECK(r.out.find(opt) != std::string::npos);
 }
 
@@ -104,6 +121,7 @@ TEST_CASE("actio-crawl exits 2 on bad arguments and 1 on an unwritable "
   CHECK(run_program({binary, "--bogus"}, 10s).exit_code == 2);
   CHECK(run_program({binary, "--concurrency", "0"}, 10s).exit_code == 2);
   CHECK(run_program({binary, "--max-pages", "ten"}, 10s).exit_code == 2);
+  CHECK(run_program({binary, "--html-parser", "sax"}, 10s).exit_code == 2);
   CHECK(run_program({binary, "not a url"}, 10s).exit_code == 2);
   CHECK(
       run_program({binary, "http://127.0.0.1:1/", "--state", "/tmp/x.db"}, 10s)

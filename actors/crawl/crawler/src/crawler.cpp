@@ -246,6 +246,7 @@ future<crawl_stats> crawler::run() {
   env->coordinator = m.coordinator;
   env->http = m.http.get();
   env->max_redirects = m.opts.max_redirects;
+  env->links.parser = m.opts.parser;
   env->filter = m.filter;
   // The filter judges host names and literals; this judges the address
   // each connection reaches, so a public name pointing inside is refused.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/crawl/core/links.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -87,6 +89,9 @@ struct crawl_options {
   std::chrono::milliseconds timeout{30'000};
   /// Connect (DNS + TCP + TLS) time limit.
   std::chrono::milliseconds connect_timeout{10'000};
+  /// The HTML parser that extracts links and titles (`link_options::parser`):
+  /// actio's scanner, or libxml2. Not stored: each run gives its own.
+  html_parser parser = html_parser::scanner;
   /// Larger bodies are aborted and recorded as errors (`too_large`).
   std::size_t max_page_bytes = 10u << 20;
   /// Redirects followed per fetch.

@@ -45,7 +45,7 @@ parse_retry_after(std::string_view value);
 
 /// Turns the result of fetching `job.url` into a `page_result`: fills the
 /// record (canonical final URL, status, content type, size, title, link
-/// count, time), extracts links with libxml2 when the response is HTML
+/// count, time), extracts links with `options.parser` when the response is HTML
 /// (the title for any status, links only for 2xx and only when
 /// `follow_links`), and classifies failures for retry. Pure and
 /// thread-safe: workers call it on their own actor, off the I/O thread.
