@@ -101,18 +101,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   auto step = static_cast<std::size_t>(data[1]);
   std::string_view input(reinterpret_cast<const char*>(data) + 2, size - 2);
 
-  auto whole = run(input, limits, [&](std::size_t) { return input.size(); });
-  auto bytes = run(input, limits, [](std::size_t) { return std::size_t{1}; });
+  const auto whole =
+      run(input, limits, [&](std::size_t) { return input.size(); });
+  const auto bytes =
+      run(input, limits, [](std::size_t) { return std::size_t{1}; });
   // Uneven chunks drawn from the input itself.
-  auto uneven = run(input, limits, [&](std::size_t i) -> std::size_t {
+  const auto uneven = run(input, limits, [&](std::size_t i) -> std::size_t {
     if (input.empty())
       return 1;
     auto b = static_cast<unsigned char>(input[i % input.size()]);
     return 1 + (b ^ step) % 17;
   });
-  if (!(whole == bytes))
-    fail("byte-at-a-time parsing differs from parsing at once", input);
-  if (!(whole == uneven))
-    fail("parsing in uneven chunks differs from parsing at once", input);
+  for (const auto* other : {&bytes, &uneven}) {
+    if (*other == whole)
+      continue;
+    for (const outcome* o : {&whole, other})
+      std::fprintf(stderr, "%zu requests, then status %d, error %d\n",
+                   o->requests.size(), static_cast<int>(o->last),
+                   o->error_status);
+    fail(other == &bytes ? "byte-at-a-time parsing differs from parsing at once"
+                         : "parsing in uneven chunks differs from parsing at "
+                           "once",
+         input);
+  }
   return 0;
 }
