@@ -5,14 +5,14 @@
 #   target   robots, url, cluster_messages, jsonl_repair, state_store,
 #            http_request, or "all" (the default)
 #   seconds  how long each target runs (default 30)
-# The corpus each run grows is kept in build/fuzz/corpus/<target> and
-# reused by the next run; the seeds are written afresh by the project's own
-# generator (build/fuzz/seeds). A crash leaves its input in
-# build/fuzz/artifacts/<target>/ and makes the script exit non-zero after
-# the remaining targets ran; reproduce it with
+# The corpus each run grows is kept in <build>/corpus/<target> and reused
+# by the next run; the seeds are written afresh by the project's own
+# generator (<build>/seeds). A crash leaves its input in
+# <build>/artifacts/<target>/ and makes the script exit non-zero after the
+# remaining targets ran; reproduce it with
 #   build/fuzz/fuzz_<target> build/fuzz/artifacts/<target>/crash-...
-# Environment: FUZZ_JOBS (parallel build jobs, default nproc), FUZZ_FLAGS
-# (more libFuzzer flags, e.g. -jobs=2 -workers=2).
+# Environment: FUZZ_BUILD_DIR (default build/fuzz), FUZZ_JOBS (parallel
+# build jobs, default nproc), FUZZ_FLAGS (more libFuzzer flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-all}
@@ -29,7 +29,7 @@ fi
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: seconds must be a number" >&2; exit 2; }
 
 scripts/setup.sh fuzz
-build=build/fuzz
+build=${FUZZ_BUILD_DIR:-build/fuzz}
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S tests/fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 \
@@ -55,7 +55,7 @@ for t in "${targets[@]}"; do
   if "$build/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 \
       -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$artifacts/" \
       "${dict[@]}" ${FUZZ_FLAGS:-} "$corpus" "$build/seeds/$t" >"$log" 2>&1; then
-    grep -E '^#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb' \
+    grep -E '^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb' \
       "$log" || true
   else
     echo "fuzz.sh: $t failed; see $log and $artifacts/" >&2
