@@ -48,4 +48,19 @@ inline void remove_files(const std::string& path) {
     std::remove((path + suffix).c_str());
 }
 
+/// A scratch file (`scratch_path(name)`) removed with SQLite's side files
+/// when the process exits normally (libFuzzer's -max_total_time included).
+class scratch_file {
+public:
+  explicit scratch_file(std::string_view name) : path_(scratch_path(name)) {}
+  ~scratch_file() { remove_files(path_); }
+  scratch_file(const scratch_file&) = delete;
+  scratch_file& operator=(const scratch_file&) = delete;
+
+  const std::string& path() const noexcept { return path_; }
+
+private:
+  std::string path_;
+};
+
 } // namespace actio::fuzz

@@ -59,7 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   } catch (const jsonl_sink_error&) {
   }
 
-  static const std::string path = actio::fuzz::scratch_path("out.jsonl");
+  static const actio::fuzz::scratch_file file{"out.jsonl"};
+  const auto& path = file.path();
   actio::fuzz::write_file(path, before);
   auto old_records = records(path);
 

@@ -27,7 +27,8 @@ namespace {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
-  static const std::string path = actio::fuzz::scratch_path("state.db");
+  static const actio::fuzz::scratch_file file{"state.db"};
+  const auto& path = file.path();
   std::string before(reinterpret_cast<const char*>(data), size);
   actio::fuzz::remove_files(path);
   actio::fuzz::write_file(path, before);
