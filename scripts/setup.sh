@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Installs what actio needs from Debian bookworm's packages, only if missing.
-# Usage: scripts/setup.sh [build|test|bench]   (as root, or with sudo available)
+# Usage: scripts/setup.sh [build|test|bench|fuzz]   (as root, or with sudo available)
 set -euo pipefail
 profile=${1:-build}
 
@@ -11,13 +11,17 @@ build_pkgs=(g++ cmake ninja-build make pkg-config git
 test_pkgs=(clang-format procps python3)
 bench_pkgs=(python3 python3-uvloop python3-aiohttp python3-scrapy golang-go
   erlang-base nodejs wrk nginx-light gnuplot-nox time)
+# libFuzzer with ASan + UBSan (scripts/fuzz.sh): Debian's clang-14 and its
+# compiler-rt runtimes.
+fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 
 pkgs=("${build_pkgs[@]}")
 case "$profile" in
   build) ;;
   test) pkgs+=("${test_pkgs[@]}") ;;
   bench) pkgs+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "setup.sh: unknown profile '$profile' (build, test or bench)" >&2; exit 2 ;;
+  fuzz) pkgs+=("${fuzz_pkgs[@]}") ;;
+  *) echo "setup.sh: unknown profile '$profile' (build, test, bench or fuzz)" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -370,6 +370,10 @@ parse_status request_parser::parse_chunks(std::string_view data) {
           return fail(400, "chunk size line too long");
         return parse_status::need_more;
       }
+      // The limit first: a line's verdict must not depend on
+      // whether its end arrived in the same read.
+      if (nl - pos_ > max_chunk_line)
+        return fail(400, "chunk size line too long");
       auto line = data.substr(pos_, nl - pos_);
       if (line.empty() || line.back() != '\r')
         return fail(400, "chunk size line not ended by CRLF");
@@ -436,13 +440,13 @@ parse_status request_parser::parse_chunks(std::string_view data) {
           return fail(431, "trailer section too large");
         return parse_status::need_more;
       }
+      if (nl + 1 - scanned_ > limits_.max_header_bytes)
+        return fail(431, "trailer section too large");
       auto line = data.substr(pos_, nl - pos_);
       if (line.empty() || line.back() != '\r')
         return fail(400, "trailer line not ended by CRLF");
       line.remove_suffix(1);
       pos_ = nl + 1;
-      if (pos_ - scanned_ > limits_.max_header_bytes)
-        return fail(431, "trailer section too large");
       if (line.empty()) {
         state_ = state_t::done;
         return parse_status::complete;

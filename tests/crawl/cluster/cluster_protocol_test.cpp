@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -34,6 +35,50 @@ TEST_CASE("malformed batches, settings, statuses and statistics from a "
                   std::invalid_argument);
   CHECK_THROWS_AS(decode_status("[]"), std::invalid_argument);
   CHECK_THROWS_AS(decode_stats("{\"pages\": \"many\"}"), std::invalid_argument);
+}
+
+TEST_CASE("counters, depths and status codes from a peer are refused unless "
+          "they are the integers the encoders write",
+          "[crawl_cluster]") {
+  // Found by tests/fuzz/cluster_messages_fuzz.cpp: std::stoi read the
+  // status "0b#_stat0" as 0 (and threw out_of_range, not invalid_argument,
+  // on "99999999999"); nlohmann's get wrapped -1 and cut 2^32 silently.
+  crawl_stats st;
+  st.by_status = {{200, 1}};
+  auto good = encode_stats(st);
+  CHECK(decode_stats(good).by_status.at(200) == 1);
+  auto with = [&](const std::string& from, const std::string& to) {
+    auto text = good;
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+  };
+  for (const auto& bad :
+       {with("\"200\"", "\"0b#_stat0\""), with("\"200\"", "\"99999999999\""),
+        with("\"200\"", "\"0200\""), with("\"200\":1", "\"200\":-1"),
+        with("\"pages\":0", "\"pages\":-1"),
+        with("\"pages\":0", "\"pages\":1.5"),
+        with("\"by_host\":{}", "\"by_host\":{\"h\":-2}")}) {
+    INFO(bad);
+    CHECK_THROWS_AS(decode_stats(bad), std::invalid_argument);
+  }
+  CHECK_THROWS_AS(decode_batch("[[\"u\", 4294967296]]"), std::invalid_argument);
+  CHECK(decode_batch("[[\"u\", 4294967295]]").at(0).depth == 4294967295u);
+  CHECK_THROWS_AS(decode_status("{\"idle\":true,\"sent\":{\"w\":-1},"
+                                "\"received\":{},\"pages\":0,\"errors\":0}"),
+                  std::invalid_argument);
+  crawl_settings s;
+  s.max_depth = 1;
+  auto settings = encode_settings(s);
+  auto depth = settings.find("\"max_depth\":1");
+  REQUIRE(depth != std::string::npos);
+  for (const char* bad :
+       {"\"max_depth\":-1", "\"max_depth\":4294967296", "\"max_depth\":2.5"}) {
+    auto text = settings;
+    text.replace(depth, std::strlen("\"max_depth\":1"), bad);
+    INFO(text);
+    CHECK_THROWS_AS(decode_settings(text), std::invalid_argument);
+  }
 }
 
 TEST_CASE("settings and node statuses survive encoding", "[crawl_cluster]") {

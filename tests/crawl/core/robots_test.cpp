@@ -210,6 +210,27 @@ TEST_CASE("comments, blank values, CRLF, BOM and junk lines are tolerated",
   CHECK(p.rules().size() == 3);
 }
 
+TEST_CASE("a line without its colon is read as the rule it obviously means, "
+          "as Google's parser does",
+          "[robots]") {
+  auto txt = robots_txt::parse("user-agent *\n"
+                               "disallow /\n"
+                               "Allow\t/public\n"
+                               "Disallow /a:b\n"
+                               "crawl-delay 2\n"
+                               "disallow /two words\n"
+                               "disallow\n"
+                               "sitemap https://h.example/s.xml\n");
+  auto p = txt.policy_for("bot");
+  CHECK_FALSE(p.allowed("/"));
+  CHECK_FALSE(p.allowed("/private"));
+  CHECK(p.allowed("/public/x"));
+  REQUIRE(p.rules().size() == 3);
+  CHECK(p.rules()[2].pattern == "/a:b");
+  CHECK(p.crawl_delay() == std::chrono::milliseconds{2000});
+  CHECK(txt.sitemaps() == std::vector<std::string>{"https://h.example/s.xml"});
+}
+
 TEST_CASE("sitemap lines are collected outside groups", "[robots]") {
   auto txt = robots_txt::parse("Sitemap: https://h.com/s1.xml\n"
                                "User-agent: *\nDisallow: /x\n"

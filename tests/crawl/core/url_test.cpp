@@ -183,6 +183,38 @@ TEST_CASE("canonicalize is idempotent", "[url]") {
   }
 }
 
+TEST_CASE("escapes in the host are decoded before the IPv4 spellings are "
+          "read, and escapes of anything but letters, digits and -._~ are "
+          "refused",
+          "[url]") {
+  // Found by tests/fuzz/url_fuzz.cpp: curl decoded "%39" to "http://9/",
+  // whose canonical form is "http://0.0.0.9/", and "q%F0" to a raw 0xF0
+  // that canonicalising again refused as an IDN host.
+  auto once = canon("http://%39/");
+  CHECK(once == "http://0.0.0.9/");
+  CHECK(canon(once) == once);
+  CHECK(canon("http://%31%32%37.1/x") == "http://127.0.0.1/x");
+  CHECK(is_private_or_loopback_host(host_of(canon("http://%31%32%37.1/"))));
+  for (const char* bad :
+       {"http://q%F0.0.1//%2e%2E/../x?gclid=", "http://a%2Fb/", "http://a%40b/",
+        "http://a%00b/", "http://a%2/", "http://a%zzb/"})
+    CHECK(canon_error(bad).find("invalid escape in the host") !=
+          std::string::npos);
+  CHECK_FALSE(resolve("http://h.example/", "//a%2Fb/").has_value());
+}
+
+TEST_CASE("a link starting with a slash and a backslash is protocol-relative "
+          "and loses its user-info like any other",
+          "[url]") {
+  // Found by tests/fuzz/url_fuzz.cpp: "/\\u:p@h" kept "u:p@" because the
+  // backslash became a slash only after the authority was looked for.
+  const char* base = "http://example.com/a/b?q";
+  CHECK(res(base, "/\\er:pw@Exa\t") == "http://exa/");
+  CHECK(res(base, "\\\\user@other.example/p") == "http://other.example/p");
+  CHECK(res(base, "http:\\\\u@h.example/") == "http://h.example/");
+  CHECK(res(base, "/\\h.example") == canon(res(base, "/\\h.example")));
+}
+
 TEST_CASE("resolve handles the RFC 3986 reference examples", "[url]") {
   const char* base = "http://a/b/c/d;p?q";
   CHECK(res(base, "g") == "http://a/b/c/g");

@@ -232,6 +232,26 @@ TEST_CASE("read_records reports an invalid line in the middle with its number",
   CHECK_THROWS_WITH(jsonl_sink::read_records(path), Catch::Contains("line 2"));
 }
 
+TEST_CASE("a line whose counts are not the integers write() produces is "
+          "refused, not wrapped or cut",
+          "[jsonl_sink]") {
+  // Found by tests/fuzz/jsonl_repair_fuzz.cpp: "depth": -11e0 reached
+  // nlohmann's float-to-unsigned conversion, undefined behaviour (UBSan).
+  for (const char* bad :
+       {R"({"url":"x","depth":-11e0})", R"({"url":"x","depth":1.5})",
+        R"({"url":"x","depth":4294967296})", R"({"url":"x","depth":-1})",
+        R"({"url":"x","bytes":-1})", R"({"url":"x","links":1e30})",
+        R"({"url":"x","fetch_ms":"3"})", R"({"url":"x","status":-200})",
+        R"({"url":"x","status":4294967496})"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(jsonl_sink::parse_line(bad), jsonl_sink_error);
+  }
+  auto r = jsonl_sink::parse_line(
+      R"({"url":"x","depth":4294967295,"bytes":18446744073709551615})");
+  CHECK(r.depth == 4294967295u);
+  CHECK(r.bytes == 18446744073709551615u);
+}
+
 TEST_CASE("read_records of a missing file is empty", "[jsonl_sink]") {
   temp_dir dir;
   CHECK(jsonl_sink::read_records(dir.file("absent.jsonl")).empty());

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <stdexcept>
 
 namespace actio::crawl {
@@ -31,6 +33,31 @@ auto checked(const char* what, Fn&& fn) {
   }
 }
 
+/// `j[key]` as a counter: a non-negative integer not above `max`, as the
+/// encoders write it (nlohmann's `get` would wrap a negative number, cut a
+/// large one and truncate a fraction without a word).
+std::uint64_t count(const json& j, const char* key, const char* what,
+                    std::uint64_t max = UINT64_MAX) {
+  const auto& v = j.at(key);
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() > max)
+    throw std::invalid_argument(std::string("malformed ") + what + ": '" + key +
+                                "' is not a count");
+  return v.get<std::uint64_t>();
+}
+
+/// `j[key]` as an object of counters by name.
+std::map<std::string, std::uint64_t> counts(const json& j, const char* key,
+                                            const char* what) {
+  const auto& m = j.at(key);
+  if (!m.is_object())
+    throw std::invalid_argument(std::string("malformed ") + what + ": '" + key +
+                                "' is not an object");
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [name, v] : m.items())
+    out[name] = count(m, name.c_str(), what);
+  return out;
+}
+
 } // namespace
 
 std::string encode_batch(const std::vector<frontier_entry>& urls) {
@@ -50,6 +77,8 @@ std::vector<frontier_entry> decode_batch(const std::string& text) {
       if (!item.is_array() || item.size() != 2 || !item[1].is_number_unsigned())
         throw std::invalid_argument(
             "malformed URL batch: an entry is not [url, depth]");
+      if (item[1].get<std::uint64_t>() > UINT32_MAX)
+        throw std::invalid_argument("malformed URL batch: depth too large");
       frontier_entry e;
       e.url = item.at(0).get<std::string>();
       e.depth = item.at(1).get<std::uint32_t>();
@@ -79,7 +108,8 @@ crawl_settings decode_settings(const std::string& text) {
     s.allow_private = j.at("allow_private").get<bool>();
     s.obey_robots = j.at("obey_robots").get<bool>();
     if (j.contains("max_depth"))
-      s.max_depth = j.at("max_depth").get<std::uint32_t>();
+      s.max_depth = static_cast<std::uint32_t>(
+          count(j, "max_depth", "crawl settings", UINT32_MAX));
     s.user_agent = j.at("user_agent").get<std::string>();
     return s;
   });
@@ -100,10 +130,10 @@ node_status decode_status(const std::string& text) {
   return checked("node status", [&] {
     node_status s;
     s.idle = j.at("idle").get<bool>();
-    s.sent = j.at("sent").get<std::map<std::string, std::uint64_t>>();
-    s.received = j.at("received").get<std::map<std::string, std::uint64_t>>();
-    s.pages = j.at("pages").get<std::uint64_t>();
-    s.errors = j.at("errors").get<std::uint64_t>();
+    s.sent = counts(j, "sent", "node status");
+    s.received = counts(j, "received", "node status");
+    s.pages = count(j, "pages", "node status");
+    s.errors = count(j, "errors", "node status");
     return s;
   });
 }
@@ -131,21 +161,30 @@ std::string encode_stats(const crawl_stats& s) {
 
 crawl_stats decode_stats(const std::string& text) {
   auto j = parse(text, "crawl statistics");
-  return checked("crawl statistics", [&] {
+  constexpr const char* what = "crawl statistics";
+  return checked(what, [&] {
     crawl_stats s;
-    s.pages = j.at("pages").get<std::uint64_t>();
-    s.bytes = j.at("bytes").get<std::uint64_t>();
-    s.errors = j.at("errors").get<std::uint64_t>();
-    for (const auto& [status, n] : j.at("by_status").items())
-      s.by_status[std::stoi(status)] = n.get<std::uint64_t>();
-    s.errors_by_kind =
-        j.at("errors_by_kind").get<std::map<std::string, std::uint64_t>>();
-    s.by_host = j.at("by_host").get<std::map<std::string, std::uint64_t>>();
-    s.retries = j.at("retries").get<std::uint64_t>();
-    s.robots_disallowed = j.at("robots_disallowed").get<std::uint64_t>();
-    s.robots_fetched = j.at("robots_fetched").get<std::uint64_t>();
-    s.resumed = j.at("resumed").get<std::uint64_t>();
-    s.admitted = j.at("admitted").get<std::uint64_t>();
+    s.pages = count(j, "pages", what);
+    s.bytes = count(j, "bytes", what);
+    s.errors = count(j, "errors", what);
+    for (const auto& [key, n] : counts(j, "by_status", what)) {
+      // Status codes as encode_stats writes them: decimal, nothing else.
+      int status = 0;
+      auto [end, ec] =
+          std::from_chars(key.data(), key.data() + key.size(), status);
+      if (ec != std::errc{} || end != key.data() + key.size() ||
+          std::to_string(status) != key)
+        throw std::invalid_argument("malformed crawl statistics: status '" +
+                                    key + "'");
+      s.by_status[status] = n;
+    }
+    s.errors_by_kind = counts(j, "errors_by_kind", what);
+    s.by_host = counts(j, "by_host", what);
+    s.retries = count(j, "retries", what);
+    s.robots_disallowed = count(j, "robots_disallowed", what);
+    s.robots_fetched = count(j, "robots_fetched", what);
+    s.resumed = count(j, "resumed", what);
+    s.admitted = count(j, "admitted", what);
     s.elapsed_s = j.at("elapsed_s").get<double>();
     s.interrupted = j.at("interrupted").get<bool>();
     return s;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <utility>
 
 namespace actio::crawl {
 
@@ -68,6 +69,26 @@ key classify(std::string_view k) noexcept {
   return key::other;
 }
 
+/// The key and value of a line: `key: value`, or, when that gives no known
+/// key, `key value` with a single-token value (a forgotten colon, as in
+/// "Disallow /", is an obvious intent that Google's parser honours too).
+std::pair<key, std::string_view> split_line(std::string_view line) noexcept {
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    auto k = classify(trim(line.substr(0, colon)));
+    if (k != key::other)
+      return {k, trim(line.substr(colon + 1))};
+  }
+  auto t = trim(line);
+  auto gap = t.find_first_of(" \t");
+  if (gap == std::string_view::npos)
+    return {key::other, {}};
+  auto value = trim(t.substr(gap));
+  if (value.find_first_of(" \t") != std::string_view::npos)
+    return {key::other, {}};
+  return {classify(t.substr(0, gap)), value};
+}
+
 void merge_delay(std::optional<std::chrono::milliseconds>& into,
                  std::optional<std::chrono::milliseconds> d) {
   if (d && (!into || *d > *into))
@@ -122,11 +143,7 @@ robots_txt robots_txt::parse(std::string_view body) {
     auto line = body.substr(0, eol);
     body.remove_prefix(eol == std::string_view::npos ? body.size() : eol + 1);
     line = line.substr(0, line.find('#'));
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos)
-      continue;
-    auto k = classify(trim(line.substr(0, colon)));
-    auto value = trim(line.substr(colon + 1));
+    auto [k, value] = split_line(line);
     switch (k) {
     case key::user_agent:
       if (!current || current_has_members) {

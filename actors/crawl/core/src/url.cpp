@@ -93,7 +93,31 @@ std::string_view append_authority(std::string_view rest, std::string& out,
     err = "empty host";
     return {};
   }
-  out.append(authority);
+  if (authority.front() == '[') {
+    out.append(authority); // an IPv6 literal: curl checks it, zone id too
+  } else {
+    // Escapes are decoded here, not by curl, which would decode "%39" to
+    // "9" without then reading it as the IPv4 address 0.0.0.9 (so the
+    // result would change when canonicalised again, and "%31%32%37.1"
+    // would hide 127.0.0.1). Only letters, digits and "-._~" may be
+    // escaped: any other byte in a host name is no host name.
+    for (std::size_t i = 0; i < authority.size(); ++i) {
+      if (authority[i] != '%') {
+        out.push_back(authority[i]);
+        continue;
+      }
+      int hi =
+          i + 2 < authority.size() ? detail::hex_value(authority[i + 1]) : -1;
+      int lo = hi >= 0 ? detail::hex_value(authority[i + 2]) : -1;
+      auto v = static_cast<unsigned char>(hi * 16 + lo);
+      if (hi < 0 || lo < 0 || !detail::unreserved(v)) {
+        err = "invalid escape in the host";
+        return {};
+      }
+      out.push_back(static_cast<char>(v));
+      i += 2;
+    }
+  }
   return end == std::string_view::npos ? std::string_view{} : rest.substr(end);
 }
 
@@ -172,6 +196,17 @@ url_result finish(std::string_view s, const canonicalize_options& opts) {
   auto path_start = s.find('/', sep + 3);
   if (path_start == std::string_view::npos)
     path_start = s.size();
+  // A host byte that a canonical URL cannot hold raw is refused, so that
+  // every canonical URL is accepted, unchanged, when canonicalised again
+  // (append_authority leaves curl no escapes to decode outside IPv6
+  // literals; this holds whatever curl does with those).
+  for (std::size_t i = sep + 3; i < path_start; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80)
+      return url_error{"non-ASCII host names (IDN) are not supported"};
+    if (c <= 0x20 || c == 0x7f)
+      return url_error{"invalid host: control character or space"};
+  }
   std::string out;
   out.reserve(s.size() + 1);
   for (std::size_t i = 0; i < path_start; ++i)
@@ -337,7 +372,11 @@ url_result url_resolver::resolve_with_curl(std::string_view raw_href) const {
   }
   thread_local std::string buf;
   buf.clear();
-  if (href.size() >= 2 && href[0] == '/' && href[1] == '/') {
+  // Paths read a backslash as a slash (as browsers do), so a reference
+  // that starts with two of either is protocol-relative too: its authority
+  // loses its user-info here, not only in the URL curl makes of it.
+  auto slash = [](char c) { return c == '/' || c == '\\'; };
+  if (href.size() >= 2 && slash(href[0]) && slash(href[1])) {
     buf.append("//");
     std::string err;
     href = append_authority(href.substr(2), buf, err);

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 
@@ -53,6 +55,20 @@ std::size_t find_line_start(int fd, const std::string& path, std::size_t end) {
     end = begin;
   }
   return 0;
+}
+
+/// `j[key]` as a count (0 when absent): a non-negative integer not above
+/// `max`, as `to_line` writes it. nlohmann's `value` would wrap -1, cut a
+/// large number and convert a float out of range (undefined behaviour).
+std::uint64_t count_field(const nlohmann::json& j, const char* key,
+                          std::uint64_t max = UINT64_MAX) {
+  auto it = j.find(key);
+  if (it == j.end())
+    return 0;
+  if (!it->is_number_unsigned() || it->get<std::uint64_t>() > max)
+    throw jsonl_sink_error(std::string("jsonl sink: '") + key +
+                           "' is not a count");
+  return it->get<std::uint64_t>();
 }
 
 bool is_record(const std::string& line) {
@@ -152,13 +168,13 @@ fetch_record jsonl_sink::parse_line(const std::string& line) {
     r.url = j["url"].get<std::string>();
     r.final_url = j.value("final_url", std::string{});
     if (j.contains("status") && j["status"].is_number_integer())
-      r.status = j["status"].get<int>();
-    r.depth = j.value("depth", std::uint32_t{0});
+      r.status = static_cast<int>(count_field(j, "status", INT_MAX));
+    r.depth = static_cast<std::uint32_t>(count_field(j, "depth", UINT32_MAX));
     r.content_type = j.value("content_type", std::string{});
-    r.bytes = j.value("bytes", std::uint64_t{0});
+    r.bytes = count_field(j, "bytes");
     r.title = j.value("title", std::string{});
-    r.links = j.value("links", std::uint64_t{0});
-    r.fetch_ms = j.value("fetch_ms", std::uint64_t{0});
+    r.links = count_field(j, "links");
+    r.fetch_ms = count_field(j, "fetch_ms");
     if (j.contains("error") && j["error"].is_string())
       r.error = j["error"].get<std::string>();
   } catch (const nlohmann::json::exception& e) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -295,21 +296,40 @@ std::uint64_t state_store::url_hash(std::string_view url) noexcept {
   return h;
 }
 
-void state_store::fail(std::string_view what, int rc) const {
-  std::string msg = "state store " + path_ + ": " + std::string(what) + ": ";
+namespace {
+
+/// Why SQLite returned `rc` on `db` (may be null), in words; for a failed
+/// write, sync or truncate also the operating system's reason, `os_errno`
+/// (errno right after the failing call; `sqlite3_system_errno` stays 0 for
+/// a write that RLIMIT_FSIZE stops, with Debian's SQLite 3.40), e.g. "File
+/// too large". Read before anything else runs on `db`, which would replace
+/// SQLite's message.
+std::string sqlite_reason(sqlite3* db, int rc, int os_errno) {
+  std::string msg;
   int primary = rc & 0xff;
   if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
-    msg += "file is not a crawl state database or is corrupted";
+    msg = "file is not a crawl state database or is corrupted";
   else if (primary == SQLITE_CANTOPEN)
-    msg += "cannot open file (missing directory or no permission)";
+    msg = "cannot open file (missing directory or no permission)";
   else if (primary == SQLITE_READONLY)
-    msg += "file or its directory is not writable";
+    msg = "file or its directory is not writable";
   else if (primary == SQLITE_FULL)
-    msg += "disk full";
-  else if (db_ != nullptr)
-    msg += sqlite3_errmsg(db_);
-  msg += " (sqlite code " + std::to_string(rc) + ")";
-  throw state_store_error(msg);
+    msg = "disk full";
+  else if (db != nullptr)
+    msg = sqlite3_errmsg(db);
+  bool os_call = rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC ||
+                 rc == SQLITE_IOERR_TRUNCATE;
+  if (os_call && os_errno != 0)
+    msg += std::string(": ") + std::strerror(os_errno);
+  return msg + " (sqlite code " + std::to_string(rc) + ")";
+}
+
+} // namespace
+
+void state_store::fail(std::string_view what, int rc) const {
+  int os_errno = errno;
+  throw state_store_error("state store " + path_ + ": " + std::string(what) +
+                          ": " + sqlite_reason(db_, rc, os_errno));
 }
 
 namespace {
@@ -348,6 +368,7 @@ int state_store::schema_objects() {
 
 void state_store::exec(const char* sql) {
   char* err = nullptr;
+  errno = 0;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
     sqlite3_free(err);
@@ -378,12 +399,16 @@ void state_store::after_op() {
 void state_store::commit_locked() {
   if (!in_txn_)
     return;
+  errno = 0;
   int rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) {
+    // The reason first: the rollback replaces SQLite's error message.
+    auto why = sqlite_reason(db_, rc, errno);
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     in_txn_ = false;
     pending_ops_ = 0;
-    fail("commit failed, batch lost", rc);
+    throw state_store_error("state store " + path_ +
+                            ": commit failed, batch lost: " + why);
   }
   in_txn_ = false;
   pending_ops_ = 0;

@@ -67,7 +67,8 @@ public:
   /// one, which starts `consumed()` bytes into the buffer).
   request take();
 
-  /// After `error`: 400, 413, 414, 431, 501 or 505, and why.
+  /// After `error`: 400, 413, 414, 417 (an Expect other than
+  /// 100-continue), 431, 501 or 505, and why.
   int error_status() const noexcept { return error_status_; }
   const std::string& error_reason() const noexcept { return error_reason_; }
 
