@@ -4,6 +4,7 @@
 #include "actio/crawl/crawler/report.hpp"
 #include "actio/crawl/demo/demo_check.hpp"
 #include "crawl/crawler/crawler_fixture.hpp"
+#include "crawl_args.hpp"
 #include "support/eventually.hpp"
 #include "support/http_test_server.hpp"
 #include "support/run_program.hpp"
@@ -35,16 +36,9 @@ const std::string binary = ACTIO_CRAWL_BINARY;
 /// actio-crawl arguments for crawling `demo` with state and output in `dir`.
 std::vector<std::string> resumable_args(const demo_fixture& demo,
                                         const crawl_temp_dir& dir) {
-  return {binary,           demo.seed(),
-          "--allow-domain", "site.localhost",
-          "--allow-domain", "docs.localhost",
-          "--state",        dir.file("state.db"),
-          "--out",          dir.file("out.jsonl"),
-          "--concurrency",  "4",
-          "--per-host",     "2",
-          "--delay",        "0",
-          "--backoff",      "10",
-          "--no-progress"};
+  auto args = actio::test::resumable_crawl_args(binary, demo, dir);
+  args.insert(args.end(), {"--backoff", "10"});
+  return args;
 }
 
 /// Rows of the retry log committed in the state file at `path`; -1 while

@@ -8,6 +8,7 @@
 #include "actio/crawl/store/jsonl_sink.hpp"
 #include "actio/crawl/store/state_store.hpp"
 #include "crawl/crawler/crawler_fixture.hpp"
+#include "crawl_args.hpp"
 #include "support/run_program.hpp"
 
 #include <catch2/catch.hpp>
@@ -33,15 +34,7 @@ const std::string binary = ACTIO_CRAWL_BINARY;
 
 std::vector<std::string> crawl_args(const demo_fixture& demo,
                                     const crawl_temp_dir& dir) {
-  return {binary,           demo.seed(),
-          "--allow-domain", "site.localhost",
-          "--allow-domain", "docs.localhost",
-          "--state",        dir.file("state.db"),
-          "--out",          dir.file("out.jsonl"),
-          "--concurrency",  "4",
-          "--per-host",     "2",
-          "--delay",        "0",
-          "--no-progress"};
+  return actio::test::resumable_crawl_args(binary, demo, dir);
 }
 
 } // namespace
