@@ -355,7 +355,10 @@ void wait_on(runtime_core& rt, state_base& st) {
       rt.wake->epoch.wait(epoch, std::memory_order_acquire);
     }
   }
-  if (!st.done() && rt.interrupted.exchange(false))
+  // An interrupt is reported once, by the first wait that sees it, also
+  // when the future is done: it may be done because of it (a SIGINT that
+  // came while nobody waited cancelled every task).
+  if (rt.interrupted.exchange(false))
     throw keyboard_interrupt();
 }
 

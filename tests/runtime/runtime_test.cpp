@@ -326,6 +326,34 @@ TEST_CASE("virtual time reports a deadlock instead of hanging",
                     Catch::Contains("nothing left to run"));
 }
 
+TEST_CASE("a SIGINT that comes while nobody waits is still reported as "
+          "keyboard_interrupt by the next run_until_complete",
+          "[runtime][signals]") {
+  pid_t pid = fork();
+  if (pid == 0) {
+    actio::runtime rt; // handles SIGINT
+    auto f = rt.create_task([]() -> actio::task<int> {
+      co_await actio::sleep(60s);
+      co_return 0;
+    });
+    std::raise(SIGINT); // nobody waits: every task is cancelled
+    if (!actio::test::eventually([&] { return f.done(); }))
+      std::_Exit(3);
+    try {
+      rt.run_until_complete(f);
+    } catch (const actio::keyboard_interrupt&) {
+      std::_Exit(0);
+    } catch (...) {
+      std::_Exit(2); // the cancelled future's error instead
+    }
+    std::_Exit(1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
 TEST_CASE("an uncaught keyboard_interrupt cancels the tasks and exits with "
           "130 within 2 s",
           "[runtime][signals]") {
