@@ -49,6 +49,22 @@ actio::executor_stats wait_stats(actio::runtime& rt, actio::executor_pool& pool,
   return s;
 }
 
+/// Submits a job that waits for `g` to open, then sets `returned` and
+/// returns 7; returns its future once a worker has started it.
+actio::future<int>
+start_gated_job(actio::executor_pool& pool, gate& g,
+                std::shared_ptr<std::atomic<bool>> returned) {
+  auto started = std::make_shared<std::atomic<bool>>(false);
+  auto job = pool.submit([o = g.opened, started, returned] {
+    *started = true;
+    wait_open(o);
+    *returned = true;
+    return 7;
+  });
+  REQUIRE(actio::test::eventually([&] { return started->load(); }));
+  return job;
+}
+
 int blocking_add(int a, int b) {
   std::this_thread::sleep_for(5ms);
   return a + b;
@@ -133,13 +149,8 @@ TEST_CASE("cancelling a running job does not stop it: cancel() returns false "
   actio::runtime rt{real_time()};
   actio::executor_pool pool{rt, {1, 0}};
   gate g;
-  auto started = std::make_shared<std::atomic<bool>>(false);
-  auto job = pool.submit([o = g.opened, started] {
-    *started = true;
-    wait_open(o);
-    return 7;
-  });
-  REQUIRE(actio::test::eventually([&] { return started->load(); }));
+  auto returned = std::make_shared<std::atomic<bool>>(false);
+  auto job = start_gated_job(pool, g, returned);
   CHECK_FALSE(job.cancel());
   g.open();
   CHECK(rt.run_until_complete(job) == 7);
@@ -152,17 +163,14 @@ TEST_CASE("a task cancelled while it awaits a running job ends cancelled "
   actio::runtime rt{real_time()};
   actio::executor_pool pool{rt, {1, 0}};
   gate g;
-  auto started = std::make_shared<std::atomic<bool>>(false);
   auto returned = std::make_shared<std::atomic<bool>>(false);
-  auto job = pool.submit([o = g.opened, started, returned] {
-    *started = true;
-    wait_open(o);
-    *returned = true;
-    return 7;
+  auto job = start_gated_job(pool, g, returned);
+  auto awaiting = std::make_shared<std::atomic<bool>>(false);
+  auto waiter = rt.create_task([job, awaiting]() -> actio::task<int> {
+    *awaiting = true; // a cancel from now on is delivered at the co_await
+    co_return co_await job;
   });
-  auto waiter =
-      rt.create_task([job]() -> actio::task<int> { co_return co_await job; });
-  REQUIRE(actio::test::eventually([&] { return started->load(); }));
+  REQUIRE(actio::test::eventually([&] { return awaiting->load(); }));
   waiter.cancel();
   rt.run_until_complete(rt.create_task(
       []() -> actio::task<void> { co_await actio::sleep(50ms); }));
