@@ -219,11 +219,23 @@ closure_actor_impl::resume(caf::execution_unit* eu,
 }
 
 void closure_actor_impl::run(node& n) {
-  context_scope scope{&ctx_};
-  try {
-    n.fn();
-  } catch (...) {
-    report_callback_error("callback", std::current_exception());
+  auto slow_after = ctx_.rt->slow_step_ns;
+  auto started = slow_after > 0 ? coarse_clock_ns() : 0;
+  {
+    context_scope scope{&ctx_};
+    try {
+      n.fn();
+    } catch (...) {
+      report_callback_error("callback", std::current_exception());
+    }
+  }
+  if (slow_after > 0) {
+    auto held = coarse_clock_ns() - started;
+    if (held >= slow_after) {
+      slow_step_report r;
+      r.held = duration{held};
+      ctx_.rt->report_slow_step(r);
+    }
   }
 }
 

@@ -94,7 +94,14 @@ unique_function<void(std::exception_ptr)> handler;
 
 } // namespace
 
-void report_unretrieved(std::exception_ptr error) noexcept {
+std::string task_display_name(const std::string* name, std::uint64_t id) {
+  if (name != nullptr && !name->empty())
+    return *name;
+  return "Task-" + std::to_string(id);
+}
+
+void report_unretrieved(std::exception_ptr error, const std::string* name,
+                        std::uint64_t id) noexcept {
   std::lock_guard<std::mutex> guard{handler_mtx};
   if (handler) {
     try {
@@ -103,13 +110,23 @@ void report_unretrieved(std::exception_ptr error) noexcept {
     }
     return;
   }
+  std::string who;
+  try {
+    who = task_display_name(name, id);
+  } catch (...) {
+  }
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "actio: Task exception was never retrieved: %s\n",
-                 e.what());
+    std::fprintf(stderr,
+                 "actio: task '%s' failed and its exception was never "
+                 "retrieved: %s\n",
+                 who.c_str(), e.what());
   } catch (...) {
-    std::fprintf(stderr, "actio: Task exception was never retrieved\n");
+    std::fprintf(stderr,
+                 "actio: task '%s' failed and its exception was never "
+                 "retrieved\n",
+                 who.c_str());
   }
 }
 

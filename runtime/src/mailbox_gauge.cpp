@@ -162,7 +162,8 @@ bool gauge_wait::ready() noexcept {
 }
 
 void gauge_wait::suspend(std::coroutine_handle<> h) {
-  s_ = detail::suspend(h);
+  s_ = detail::suspend(
+      h, {"mailbox space", reinterpret_cast<std::uintptr_t>(gauge_.get())});
   waiter_.wake = resumer{s_};
   if (gauge_->wait(waiter_)) {
     // Granted (or closed) at once: resume this task on its next turn.

@@ -10,6 +10,7 @@
 #include "scheduler_module.hpp"
 #include "signal_handlers.hpp"
 #include "task_context.hpp"
+#include "task_dump.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_registry.hpp>
@@ -29,6 +30,7 @@
 #include <exception>
 #include <iostream>
 #include <pthread.h>
+#include <time.h>
 
 namespace actio::detail {
 
@@ -138,6 +140,24 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
   loop = spawn_closure_actor(*this, nullptr, true);
   handled_signals = std::make_unique<user_signals>(
       *io, caf::actor_cast<caf::strong_actor_ptr>(loop));
+  if (options.slow_step < duration::zero()) {
+#ifdef NDEBUG
+    slow_step_ns = 0;
+#else
+    slow_step_ns = 100'000'000;
+#endif
+  } else {
+    slow_step_ns = options.slow_step.count();
+  }
+  if (options.dump_signal != 0 && !options.virtual_time && !options.embedded)
+    handled_signals->add(
+        options.dump_signal,
+        [this] {
+          auto text = dump_tasks(*this, task_dump_format::text);
+          std::fwrite(text.data(), 1, text.size(), stderr);
+          std::fflush(stderr);
+        },
+        user_signals::run_on::io_thread);
   if (!options.embedded)
     g_current.store(this);
   forget_caf_logger();
@@ -145,6 +165,30 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
 
 runtime_core::~runtime_core() {
   close();
+}
+
+std::int64_t coarse_clock_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::int64_t runtime_core::dump_clock_ns() const noexcept {
+  if (options.virtual_time)
+    return now().time_since_epoch().count();
+  return coarse_clock_ns();
+}
+
+void runtime_core::report_slow_step(const slow_step_report& r) noexcept {
+  try {
+    if (options.on_slow_step) {
+      options.on_slow_step(r);
+      return;
+    }
+    auto line = to_string(r) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  } catch (...) {
+  }
 }
 
 time_point runtime_core::now() const noexcept {
@@ -481,6 +525,10 @@ std::vector<any_future> runtime::all_tasks() const {
   for (auto& st : core_->live_tasks())
     result.emplace_back(std::move(st));
   return result;
+}
+
+std::string runtime::dump_tasks(task_dump_format format) const {
+  return detail::dump_tasks(*core_, format);
 }
 
 caf::actor_system& runtime::system() noexcept {

@@ -5,6 +5,7 @@
 #include "actio/detail/task_driver.hpp"
 #include "actio/runtime.hpp"
 #include "actio/runtime_options.hpp"
+#include "sharded_counter.hpp"
 #include "timer_service.hpp"
 
 #include <caf/actor.hpp>
@@ -79,6 +80,34 @@ public:
   /// The runtime's clock (virtual under test).
   time_point now() const noexcept;
 
+  /// The clock of the task dump's "since" and "age", in nanoseconds: the
+  /// virtual clock under test, else the kernel's coarse monotonic clock
+  /// (the same epoch as `clock`, a few ms resolution, a few ns to read).
+  std::int64_t dump_clock_ns() const noexcept;
+
+  /// Tasks launched, and ended by how they ended (task_actor.cpp); live is
+  /// launched minus the three others.
+  sharded_counter tasks_launched;
+  sharded_counter tasks_succeeded;
+  sharded_counter tasks_failed;
+  sharded_counter tasks_cancelled;
+
+  /// Steps and callbacks that hold a thread this long are reported
+  /// (`runtime_options::slow_step` resolved); 0: off.
+  std::int64_t slow_step_ns = 0;
+
+  /// Reports a slow step (on the thread that ran it).
+  void report_slow_step(const slow_step_report& r) noexcept;
+
+  /// Calls `fn(driver)` for every task in the registry, under its lock
+  /// (a driver listed here stays alive until `fn` returns).
+  template <class Fn>
+  void for_each_task(Fn&& fn) {
+    std::lock_guard<std::mutex> guard{tasks_mtx_};
+    for (auto* d = tasks_; d != nullptr; d = d->next)
+      fn(*d);
+  }
+
   /// Registry of live tasks (for all_tasks and cancel-all).
   void add_task(task_driver_base* d);
   void remove_task(task_driver_base* d);
@@ -116,6 +145,10 @@ void runtime_core::drive(Pred done) {
           "complete (a deadlock, or it waits on something outside actio)");
   }
 }
+
+/// The kernel's coarse monotonic clock in nanoseconds (a few ms resolution,
+/// a few ns to read): for the task dump and the slow-step check.
+std::int64_t coarse_clock_ns() noexcept;
 
 /// Throws actio::runtime_error naming `what` when called on a thread that
 /// runs a task, a callback or an actor (blocking there stalls the

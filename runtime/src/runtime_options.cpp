@@ -2,6 +2,7 @@
 #include "actio/runtime_options.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -75,6 +76,49 @@ duration parse_ms(std::string_view name, std::string_view text) {
       static_cast<std::int64_t>(parse_count(name, text)));
 }
 
+/// "250ms", "2s", "500us", or a plain number of milliseconds.
+duration parse_duration(std::string_view name, std::string_view text) {
+  auto unit_at = text.find_first_not_of("0123456789");
+  auto digits = text.substr(0, unit_at);
+  auto unit = unit_at == std::string_view::npos ? std::string_view{}
+                                                : text.substr(unit_at);
+  auto n = static_cast<std::int64_t>(parse_count(name, digits));
+  if (unit.empty() || unit == "ms")
+    return std::chrono::milliseconds(n);
+  if (unit == "s")
+    return std::chrono::seconds(n);
+  if (unit == "us")
+    return std::chrono::microseconds(n);
+  throw std::invalid_argument(std::string{name} +
+                              ": expected a duration such as 100ms, 2s or "
+                              "500us, got '" +
+                              std::string{text} + "'");
+}
+
+/// "SIGUSR1", "USR1" or a signal number.
+int parse_signal(std::string_view name, std::string_view text) {
+  static constexpr struct {
+    const char* name;
+    int number;
+  } known[] = {{"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"QUIT", SIGQUIT},
+               {"HUP", SIGHUP},   {"PWR", SIGPWR},   {"WINCH", SIGWINCH}};
+  auto bare = text.substr(0, 3) == "SIG" ? text.substr(3) : text;
+  for (const auto& k : known)
+    if (bare == k.name)
+      return k.number;
+  if (!text.empty() &&
+      text.find_first_not_of("0123456789") == std::string_view::npos) {
+    auto n = parse_count(name, text);
+    if (n > 0 && n < NSIG && n != SIGKILL && n != SIGSTOP && n != SIGINT &&
+        n != SIGTERM)
+      return static_cast<int>(n);
+  }
+  throw std::invalid_argument(std::string{name} +
+                              ": expected a catchable signal such as SIGUSR1, "
+                              "SIGUSR2, SIGQUIT or a number, got '" +
+                              std::string{text} + "'");
+}
+
 bool parse_bool(std::string_view name, std::string_view text) {
   if (text.empty() || text == "1" || text == "true" || text == "yes")
     return true;
@@ -100,6 +144,10 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
     o.handle_signals = !parse_bool(shown, value);
   else if (key == "shutdown-timeout")
     o.shutdown_timeout = parse_ms(shown, value);
+  else if (key == "slow-step")
+    o.slow_step = parse_duration(shown, value);
+  else if (key == "dump-signal")
+    o.dump_signal = parse_signal(shown, value);
   else if (key == "remote")
     o.remote.mode = parse_remote(shown, value);
   else if (key == "tls-certificate")
@@ -120,12 +168,21 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
 } // namespace
 
 void runtime_options::read_environment() {
-  static constexpr const char* keys[] = {
-      "scheduler",         "threads",      "max-throughput",
-      "mailbox-limit",     "virtual-time", "no-signals",
-      "shutdown-timeout",  "remote",       "tls-certificate",
-      "tls-key",           "tls-ca",       "heartbeat-interval",
-      "connection-timeout"};
+  static constexpr const char* keys[] = {"scheduler",
+                                         "threads",
+                                         "max-throughput",
+                                         "mailbox-limit",
+                                         "virtual-time",
+                                         "no-signals",
+                                         "shutdown-timeout",
+                                         "slow-step",
+                                         "dump-signal",
+                                         "remote",
+                                         "tls-certificate",
+                                         "tls-key",
+                                         "tls-ca",
+                                         "heartbeat-interval",
+                                         "connection-timeout"};
   for (const char* key : keys) {
     std::string env = "ACTIO_";
     for (const char* p = key; *p != '\0'; ++p)
@@ -155,7 +212,9 @@ void runtime_options::read_command_line(int& argc, char** argv) {
                                   "--actio-threads, --actio-max-throughput, "
                                   "--actio-mailbox-limit, "
                                   "--actio-virtual-time, --actio-no-signals, "
-                                  "--actio-shutdown-timeout, --actio-remote, "
+                                  "--actio-shutdown-timeout, "
+                                  "--actio-slow-step, --actio-dump-signal, "
+                                  "--actio-remote, "
                                   "--actio-tls-certificate, --actio-tls-key, "
                                   "--actio-tls-ca, "
                                   "--actio-heartbeat-interval, "

@@ -53,9 +53,9 @@ void user_signals::on_io_thread(Fn fn) {
   finished.get();
 }
 
-void user_signals::add(int signo, unique_function<void()> handler) {
+void user_signals::add(int signo, unique_function<void()> fn, run_on where) {
   check_catchable(signo);
-  auto h = std::make_shared<unique_function<void()>>(std::move(handler));
+  handler h{std::make_shared<unique_function<void()>>(std::move(fn)), where};
   on_io_thread([&] {
     asio::error_code ec;
     set_.add(signo, ec);
@@ -105,16 +105,22 @@ void user_signals::arm() {
     armed_ = false;
     if (ec)
       return;
-    std::shared_ptr<unique_function<void()>> h;
+    handler h;
     {
       std::lock_guard<std::mutex> guard{mtx_};
       if (auto i = handlers_.find(signo); i != handlers_.end())
         h = i->second;
     }
-    if (h) {
+    if (h.fn && h.where == run_on::io_thread) {
+      try {
+        (*h.fn)();
+      } catch (...) {
+        report_callback_error("signal handler", std::current_exception());
+      }
+    } else if (h.fn) {
       if (auto loop = loop_.lock())
         post_closure(caf::actor_cast<caf::actor>(std::move(loop)),
-                     [h] { (*h)(); });
+                     [fn = h.fn] { (*fn)(); });
     }
     arm();
   });

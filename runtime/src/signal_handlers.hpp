@@ -27,10 +27,16 @@ public:
   /// Watches nothing until `add`; the loop actor is held weakly.
   user_signals(asio::io_context& io, const caf::strong_actor_ptr& loop);
 
+  /// Where a handler runs: on the loop actor (a program's handlers), or
+  /// right on the I/O thread (the runtime's own, such as the task dump,
+  /// which must work while every scheduler thread is stuck).
+  enum class run_on { loop, io_thread };
+
   /// Installs (or replaces) the handler for `signo`; the signal is caught
   /// by the time this returns. Throws actio::runtime_error for a signal
   /// that cannot be caught. Any thread but the I/O thread's handlers.
-  void add(int signo, unique_function<void()> handler);
+  void add(int signo, unique_function<void()> handler,
+           run_on where = run_on::loop);
 
   /// Removes the handler for `signo`; false if there was none.
   bool remove(int signo);
@@ -52,7 +58,11 @@ private:
   asio::signal_set set_;
   caf::weak_actor_ptr loop_;
   mutable std::mutex mtx_; // guards handlers_
-  std::map<int, std::shared_ptr<unique_function<void()>>> handlers_;
+  struct handler {
+    std::shared_ptr<unique_function<void()>> fn;
+    run_on where = run_on::loop;
+  };
+  std::map<int, handler> handlers_;
   bool armed_ = false; // I/O thread only
 };
 

@@ -5,6 +5,7 @@
 #include "actio/detail/slab_alloc.hpp"
 
 #include "runtime_core.hpp"
+#include "task_dump.hpp"
 #include "timer_service.hpp"
 
 #include <caf/actor_config.hpp>
@@ -316,13 +317,82 @@ void task_actor::start() {
 }
 
 void task_actor::step(std::coroutine_handle<> h) {
-  context_scope scope{&ctx};
-  h.resume();
-  if (driver_->finished()) {
+  auto slow_after = ctx.rt->slow_step_ns;
+  auto started = slow_after > 0 ? coarse_clock_ns() : 0;
+#if ACTIO_TASK_TREE
+  await_site resumed{ctx.site_file.load(std::memory_order_relaxed),
+                     ctx.site_line.load(std::memory_order_relaxed)};
+  ctx.since.store(ctx.rt->dump_clock_ns(), std::memory_order_relaxed);
+  ctx.phase.store(task_context::running, std::memory_order_relaxed);
+#else
+  await_site resumed;
+#endif
+  {
+    context_scope scope{&ctx};
+    h.resume();
+  }
+  bool finished = driver_->finished();
+  if (slow_after > 0) {
+    auto held = coarse_clock_ns() - started;
+    if (held >= slow_after)
+      report_slow(held, resumed, finished);
+  }
+  if (finished) {
+#if ACTIO_TASK_TREE
+    ctx.phase.store(task_context::ended, std::memory_order_relaxed);
+#endif
     driver_->complete();
     drop_driver();
     terminate(caf::exit_reason::normal);
   }
+}
+
+void task_actor::report_slow(std::int64_t held_ns, await_site resumed,
+                             bool finished) noexcept {
+  slow_step_report r;
+  try {
+    r.task = driver_->shared_state().task_name();
+  } catch (...) {
+  }
+  r.task_id = id();
+  r.held = duration{held_ns};
+  r.resumed_file = resumed.file;
+  r.resumed_line = resumed.line;
+  if (!finished) {
+    r.suspended_file = ctx.site_file.load(std::memory_order_relaxed);
+    r.suspended_line = ctx.site_line.load(std::memory_order_relaxed);
+  }
+  ctx.rt->report_slow_step(r);
+}
+
+task_row row_of(task_driver_base& d) {
+  task_row row;
+  auto* cb = static_cast<caf::actor_control_block*>(d.actor.get());
+  if (cb == nullptr)
+    return row;
+  auto& self = *static_cast<task_actor*>(cb->get());
+  auto& ctx = self.ctx;
+  row.id = self.id();
+  row.name = d.shared_state().task_name();
+  row.parent = ctx.parent;
+  row.created_ns = ctx.created_at;
+  row.since_ns = ctx.since.load(std::memory_order_relaxed);
+  switch (ctx.phase.load(std::memory_order_relaxed)) {
+  case task_context::running:
+  case task_context::ended:
+    row.state = "running";
+    break;
+  case task_context::suspended:
+    row.state = self.scheduled() ? "ready" : "suspended";
+    row.wait_kind = ctx.wait_kind.load(std::memory_order_relaxed);
+    row.wait_id = ctx.wait_id.load(std::memory_order_relaxed);
+    row.site_file = ctx.site_file.load(std::memory_order_relaxed);
+    row.site_line = ctx.site_line.load(std::memory_order_relaxed);
+    break;
+  default:
+    row.state = "ready";
+  }
+  return row;
 }
 
 void task_actor::resume_now(std::uint64_t token) {
@@ -468,6 +538,16 @@ void task_actor::drop_driver() noexcept {
   auto* d = std::exchange(driver_, nullptr);
   if (d == nullptr)
     return;
+  switch (d->shared_state().status()) {
+  case future_status::value:
+    ctx.rt->tasks_succeeded.add();
+    break;
+  case future_status::error:
+    ctx.rt->tasks_failed.add();
+    break;
+  default: // cancelled, or about to be by the driver's destructor
+    ctx.rt->tasks_cancelled.add();
+  }
   forget_request();
   ctx.cancel_hook.reset();
   ctx.parked = {};
@@ -523,11 +603,21 @@ time_point context_now(task_context& ctx) noexcept {
   return ctx.rt->now();
 }
 
-suspension suspend(std::coroutine_handle<> h) {
+suspension suspend(std::coroutine_handle<> h, wait_label what) {
   auto* ctx = tl_current;
   if (ctx == nullptr || !ctx->is_task)
     throw actio::runtime_error(
         "co_await on an actio awaitable outside an actio task");
+#if ACTIO_TASK_TREE
+  ctx->wait_kind.store(what.kind, std::memory_order_relaxed);
+  ctx->wait_id.store(what.id, std::memory_order_relaxed);
+  ctx->site_file.store(last_await_site.file, std::memory_order_relaxed);
+  ctx->site_line.store(last_await_site.line, std::memory_order_relaxed);
+  ctx->since.store(ctx->rt->dump_clock_ns(), std::memory_order_relaxed);
+  ctx->phase.store(task_context::suspended, std::memory_order_relaxed);
+#else
+  (void)what;
+#endif
   ctx->parked = h;
   ctx->cancel_hook.reset();
   return suspension{ctx, ++ctx->token};
@@ -621,8 +711,15 @@ actor_ref launch_task(runtime_core& rt, void* actor, task_driver_base* d) {
   auto* self = static_cast<task_actor*>(actor);
   auto ref = actor_ref::adopt(self->ctrl(), true);
   d->actor = ref;
-  d->bind_actor(ref);
+  d->bind_actor(ref, self->id());
+  rt.tasks_launched.add();
   self->ctx.values = current_context_values();
+#if ACTIO_TASK_TREE
+  if (auto* creator = tl_current; creator != nullptr && creator->is_task)
+    self->ctx.parent = task_actor::of(*creator).id();
+  self->ctx.created_at = rt.dump_clock_ns();
+  self->ctx.since.store(self->ctx.created_at, std::memory_order_relaxed);
+#endif
   rt.add_task(d);
   self->launch(d);
   return ref;

@@ -103,7 +103,17 @@ public:
 
   task_context ctx;
 
+  /// Whether the actor is queued or running (a parked task with an event
+  /// waiting is "ready" in the task dump). Any thread.
+  bool scheduled() const noexcept {
+    return scheduled_.load(std::memory_order_relaxed);
+  }
+
 private:
+  /// Reports a step of `held_ns` that began at `resumed` (slow_step.hpp).
+  void report_slow(std::int64_t held_ns, await_site resumed,
+                   bool finished) noexcept;
+
   /// idle -> scheduled; true if the caller must hand the actor to the
   /// scheduler.
   bool try_schedule() noexcept;

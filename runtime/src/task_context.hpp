@@ -38,6 +38,27 @@ public:
   /// The context variables of a task, copied from its creator at launch,
   /// or of a closure actor, kept across its messages (context_values.cpp).
   context_ref values;
+
+  // -- what the task dump shows (task_dump.cpp) ------------------------------
+  // Written on the task's actor, read by a dump on any thread: each word is
+  // atomic, and a dump may pair words from two moments (it is a picture of
+  // a running program, not a consistent snapshot).
+
+  /// Where the task is in its life.
+  enum phase_t : std::uint8_t { created, running, suspended, ended };
+  std::atomic<std::uint8_t> phase{created};
+  /// When the task entered its phase, in nanoseconds on the dump clock
+  /// (`runtime_core::dump_clock_ns`).
+  std::atomic<std::int64_t> since{0};
+  /// What the parked task waits for (`wait_label`).
+  std::atomic<const char*> wait_kind{nullptr};
+  std::atomic<std::uint64_t> wait_id{0};
+  /// The `co_await` it is parked at.
+  std::atomic<const char*> site_file{nullptr};
+  std::atomic<unsigned> site_line{0};
+  /// The task that created it (0: none), and when; set before launch.
+  std::uint64_t parent = 0;
+  std::int64_t created_at = 0;
 };
 
 class task_actor;

@@ -451,3 +451,54 @@ TEST_CASE("when the last handle goes, the queue's actor ends and a waiting "
   }();
   CHECK_THROWS_AS(rt.run_until_complete(orphan), actio::queue_closed);
 }
+
+TEST_CASE("the task dump shows a gather of three sleeping children, one of "
+          "them awaiting a queue",
+          "[queue][task_dump]") {
+  actio::runtime rt{virtual_time()};
+  actio::queue<int> q;
+  auto consumer = [](actio::queue<int> from) -> actio::task<int> {
+    co_return co_await from.get();
+  };
+  auto parent = rt.create_task("parent", [q, consumer]() -> actio::task<void> {
+    auto a = actio::create_task(
+        "sleeper",
+        [](actio::duration d) -> actio::task<void> {
+          co_await actio::sleep(d);
+        },
+        actio::duration{5s});
+    auto b = actio::create_task("consumer", consumer, q);
+    auto c = actio::create_task(
+        "second sleeper",
+        [](actio::duration d) -> actio::task<void> {
+          co_await actio::sleep(d);
+        },
+        actio::duration{7s});
+    co_await actio::gather(a, b, c);
+  });
+  run_all(rt);
+  auto text = rt.dump_tasks();
+  INFO(text);
+  CHECK(text.rfind("4 live tasks at ", 0) == 0);
+  auto line_of = [&](const std::string& name) {
+    auto at = text.find("'" + name + "'");
+    REQUIRE(at != std::string::npos);
+    auto begin = text.rfind('\n', at) + 1;
+    return text.substr(begin, text.find('\n', at) - begin);
+  };
+  CHECK(line_of("parent").rfind("#", 0) == 0);
+  CHECK(line_of("parent").find("suspended 0.001 s: gather, 3 pending at ") !=
+        std::string::npos);
+  CHECK(line_of("sleeper").rfind("  #", 0) == 0);
+  CHECK(line_of("sleeper").find("sleep, due in 4.999 s") != std::string::npos);
+  CHECK(line_of("second sleeper").find("sleep, due in 6.999 s") !=
+        std::string::npos);
+  CHECK(line_of("consumer").rfind("  #", 0) == 0);
+  CHECK(line_of("consumer").find("suspended 0.001 s: queue get 0x") !=
+        std::string::npos);
+  CHECK(line_of("consumer").find("queue_test.cpp:") != std::string::npos);
+
+  rt.run_until_complete(q.put(1));
+  rt.run_until_complete(parent);
+  CHECK(rt.dump_tasks().rfind("0 live tasks", 0) == 0);
+}

@@ -100,6 +100,7 @@ barrier::barrier(runtime& rt, std::size_t parties) : parties_(parties) {
 
 future<std::size_t> barrier::wait() {
   auto st = detail::make_state<detail::barrier_core::waiter_state>();
+  st->label = {"barrier", reinterpret_cast<std::uintptr_t>(core_)};
   st->on_cancel = [a = actor_.weak(), c = core_] {
     a.post([c] { c->purge(); });
   };

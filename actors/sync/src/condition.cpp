@@ -24,6 +24,7 @@ public:
 /// `condition::wait` on the lock's actor `a`, core `c`, condition `cond`.
 task<void> condition_wait(closure_actor a, lock_core* c, std::uint64_t cond) {
   auto st = make_state<sync_waiter_state<none>>();
+  st->label = {"condition", reinterpret_cast<std::uintptr_t>(c)};
   auto reacquired = make_state<uncancellable_state>();
   auto wait_id = next_lock_ticket();
   st->on_cancel = [w = a.weak(), c, wait_id] {

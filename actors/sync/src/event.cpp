@@ -90,6 +90,7 @@ future<bool> event::is_set() {
 
 future<none> event::wait() {
   auto st = detail::make_state<detail::event_core::waiter_state>();
+  st->label = {"event", reinterpret_cast<std::uintptr_t>(core_)};
   st->on_cancel = [a = actor_.weak(), c = core_] {
     a.post([c] { c->purge(); });
   };

@@ -196,6 +196,7 @@ lock::lock(runtime& rt) {
 
 future<none> lock::acquire() {
   auto st = detail::make_state<detail::sync_waiter_state<none>>();
+  st->label = {"lock", reinterpret_cast<std::uintptr_t>(core_)};
   auto ticket = detail::next_lock_ticket();
   st->on_cancel = [a = actor_.weak(), c = core_] {
     a.post([c] { c->purge(); });
@@ -215,6 +216,7 @@ future<none> lock::acquire() {
 
 future<lock::guard> lock::scoped() {
   auto st = detail::make_state<detail::sync_waiter_state<guard>>();
+  st->label = {"lock", reinterpret_cast<std::uintptr_t>(core_)};
   auto ticket = detail::next_lock_ticket();
   st->on_cancel = [a = actor_.weak(), c = core_] {
     a.post([c] { c->purge(); });

@@ -127,6 +127,7 @@ semaphore::semaphore(runtime& rt, std::size_t value, bool bounded) {
 future<semaphore::permit> semaphore::acquire() {
   using waiter_state = detail::sync_waiter_state<permit>;
   auto st = detail::make_state<waiter_state>();
+  st->label = {"semaphore", reinterpret_cast<std::uintptr_t>(core_)};
   st->on_cancel = [a = actor_.weak(), c = core_] {
     a.post([c] { c->purge(); });
   };

@@ -34,6 +34,12 @@ public:
 
   /// As `future::cancel`: false if already done.
   bool cancel() const { return st_->request_cancel(); }
+  /// As `future::get_name`.
+  std::string get_name() const { return st_->task_name(); }
+  /// As `future::set_name`.
+  bool set_name(std::string name) const {
+    return st_->set_task_name(std::move(name));
+  }
 
   /// Blocks until done; never from an actor.
   void wait() const noexcept { st_->wait(); }

@@ -52,6 +52,17 @@ public:
   /// future completes later, once the producer has reacted.
   bool cancel() const { return st_->request_cancel(); }
 
+  /// The name of the task behind this future (asyncio's
+  /// `Task.get_name()`), given to `create_task` or "Task-<id>"; empty for a
+  /// future that is not a task's. Thread-safe.
+  std::string get_name() const { return st_->task_name(); }
+
+  /// Renames the task behind this future (asyncio's `Task.set_name()`);
+  /// false, and nothing changes, if it is not a task's. Thread-safe.
+  bool set_name(std::string name) const {
+    return st_->set_task_name(std::move(name));
+  }
+
   /// The value; rethrows the error (or `cancelled_error`) of a failed
   /// future; throws `invalid_state_error` while pending.
   const T& result() const {
@@ -109,7 +120,7 @@ private:
     bool await_ready() const noexcept { return st->done(); }
 
     void await_suspend(std::coroutine_handle<> h) {
-      s = detail::suspend(h);
+      s = detail::suspend(h, st->describe());
       detail::on_cancel(s, [target = st] { target->cancel_awaited(); });
       detail::resumes_after_cancel(s);
       st->add_callback([r = detail::resumer{s}] { r(); });

@@ -95,6 +95,12 @@ public:
           });
   }
 
+  /// "gather", with how many futures are still pending.
+  wait_label describe() const noexcept override {
+    return {"gather", static_cast<std::uint64_t>(
+                          remaining_.load(std::memory_order_relaxed))};
+  }
+
   bool request_cancel() override {
     if (this->done())
       return false;
@@ -175,6 +181,12 @@ public:
            ...);
         },
         children_);
+  }
+
+  /// "gather", with how many futures are still pending.
+  wait_label describe() const noexcept override {
+    return {"gather", static_cast<std::uint64_t>(
+                          remaining_.load(std::memory_order_relaxed))};
   }
 
   bool request_cancel() override {

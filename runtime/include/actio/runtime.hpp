@@ -8,6 +8,7 @@
 #include "actio/future.hpp"
 #include "actio/runtime_options.hpp"
 #include "actio/task.hpp"
+#include "actio/task_dump.hpp"
 #include "actio/timer_handle.hpp"
 #include "actio/unique_function.hpp"
 
@@ -77,12 +78,16 @@ public:
 
   /// Runs `fn(args...)`, a function returning `task<T>`, as a new task in
   /// its own actor; returns its future. Thread-safe. As `actio::create_task`
-  /// (a capturing lambda is passed itself, not called).
+  /// (a capturing lambda is passed itself, not called; a string first names
+  /// the task).
   template <class Fn, class... Args>
   auto create_task(Fn&& fn, Args&&... args) {
     if constexpr (sizeof...(Args) == 0 &&
                   detail::is_task<std::decay_t<Fn>>::value) {
       return detail::spawn_coroutine(core(), std::forward<Fn>(fn));
+    } else if constexpr (detail::is_task_name_v<Fn> && sizeof...(Args) >= 1) {
+      return detail::create_named(core(), std::string{std::string_view{fn}},
+                                  std::forward<Args>(args)...);
     } else {
       return detail::spawn_call(core(), std::forward<Fn>(fn),
                                 std::forward<Args>(args)...);
@@ -197,6 +202,18 @@ public:
 
   /// Every task that has not finished yet.
   std::vector<any_future> all_tasks() const;
+
+  /// A picture of every live task (asyncio's `python -m asyncio pstree`,
+  /// in process): each task's id, name, state (running, ready or
+  /// suspended), what it awaits (a sleep and when it is due, another task,
+  /// a gather and how many are pending, a queue, a lock, a request to an
+  /// actor, an executor job, ...) and at which `co_await`, since when, its
+  /// age, and the task that created it; tasks that await each other in a
+  /// circle are reported as a deadlock. Thread-safe, callable while every
+  /// scheduler thread is stuck; the words of one task are read without
+  /// stopping it, so a task that moves on meanwhile may show a mix.
+  std::string
+  dump_tasks(task_dump_format format = task_dump_format::text) const;
 
   /// The CAF actor system, for spawning your own actors.
   caf::actor_system& system() noexcept;

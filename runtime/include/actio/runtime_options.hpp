@@ -3,9 +3,11 @@
 
 #include "actio/clock.hpp"
 #include "actio/remote/remote_options.hpp"
+#include "actio/slow_step.hpp"
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 namespace actio {
@@ -70,6 +72,25 @@ struct runtime_options {
   /// react to cancellation before it kills their actors, and then for the
   /// actors to end before it abandons them.
   duration shutdown_timeout = std::chrono::seconds(1);
+
+  /// `--actio-slow-step=100ms`: report every task step or callback that
+  /// holds a scheduler thread at least this long (see `slow_step_report`);
+  /// zero turns it off. Negative (the default) means 100 ms in a debug
+  /// build of actio (without NDEBUG) and off otherwise. Accepts `us`, `ms`
+  /// and `s` (a plain number is milliseconds).
+  duration slow_step{-1};
+
+  /// Where slow steps are reported, on the thread that ran the step, right
+  /// after it; by default a line on stderr (`to_string(report)`). Code
+  /// only.
+  std::function<void(const slow_step_report&)> on_slow_step;
+
+  /// `--actio-dump-signal=SIGUSR1`: print the task dump
+  /// (`runtime::dump_tasks`) to stderr each time this signal arrives, as a
+  /// JVM prints its threads on SIGQUIT. Printed from the runtime's I/O
+  /// thread, so it shows a program whose scheduler threads are all stuck.
+  /// 0 (the default) installs nothing.
+  int dump_signal = 0;
 
   /// Remote actors (`--actio-remote=...`, `--actio-tls-*`,
   /// `--actio-heartbeat-interval`, `--actio-connection-timeout`); off by

@@ -39,6 +39,11 @@ public:
         });
   }
 
+public:
+  wait_label describe() const noexcept override {
+    return detail::state_of(inner_)->describe();
+  }
+
 private:
   future<T> inner_;
 };

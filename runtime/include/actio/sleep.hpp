@@ -17,11 +17,16 @@ public:
   bool await_ready() const noexcept { return false; }
 
   void await_suspend(std::coroutine_handle<> h) {
-    s_ = detail::suspend(h);
+    auto* ctx = detail::current_context();
+    auto deadline =
+        (ctx != nullptr ? detail::context_now(*ctx) : time_point{}) + d_;
+    s_ = detail::suspend(
+        h, {"sleep",
+            static_cast<std::uint64_t>(deadline.time_since_epoch().count())});
     if (d_ <= duration::zero())
       detail::resume_soon(s_);
     else
-      detail::resume_at(s_, detail::context_now(*s_.ctx) + d_);
+      detail::resume_at(s_, deadline);
   }
 
   void await_resume() { detail::finish(*s_.ctx); }

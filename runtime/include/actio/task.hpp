@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actio/detail/slab_alloc.hpp"
+#include "actio/detail/wait_label.hpp"
 #include "actio/outcome.hpp"
 
 #include <coroutine>
@@ -80,7 +81,24 @@ public:
   /// live in the lambda object, which the frame only refers to.
   bool borrows_closure() const noexcept { return borrows_closure_; }
 
-  std::suspend_always initial_suspend() noexcept { return {}; }
+  /// Every `co_await` in the coroutine passes here first: records where
+  /// it is (for the slow-step report) and hands the awaitable on as it is.
+  template <class Awaitable>
+  Awaitable&& await_transform(Awaitable&& a,
+                              const char* file = __builtin_FILE(),
+                              unsigned line = __builtin_LINE()) noexcept {
+#if ACTIO_TASK_TREE
+    last_await_site = {file, line};
+#else
+    (void)file;
+    (void)line;
+#endif
+    return std::forward<Awaitable>(a);
+  }
+
+  std::suspend_always initial_suspend() noexcept {
+    return {};
+  }
 
   auto final_suspend() noexcept {
     struct final_awaiter {
@@ -96,13 +114,17 @@ public:
     return final_awaiter{continuation_};
   }
 
-  void unhandled_exception() noexcept { error_ = std::current_exception(); }
+  void unhandled_exception() noexcept {
+    error_ = std::current_exception();
+  }
 
   void set_continuation(std::coroutine_handle<> c) noexcept {
     continuation_ = c;
   }
 
-  const std::exception_ptr& error() const noexcept { return error_; }
+  const std::exception_ptr& error() const noexcept {
+    return error_;
+  }
 
 protected:
   std::coroutine_handle<> continuation_;

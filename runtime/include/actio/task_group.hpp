@@ -53,6 +53,11 @@ public:
     return true;
   }
 
+  wait_label describe() const noexcept override {
+    return {"task group", static_cast<std::uint64_t>(
+                              active_.load(std::memory_order_relaxed))};
+  }
+
 private:
   void cancel_children() {
     for (auto* c = children_.load(); c != nullptr; c = c->next)

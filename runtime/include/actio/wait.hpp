@@ -58,6 +58,12 @@ public:
     return true;
   }
 
+  /// "wait", with how many futures are still pending.
+  wait_label describe() const noexcept override {
+    return {"wait", static_cast<std::uint64_t>(
+                        remaining_.load(std::memory_order_relaxed))};
+  }
+
 private:
   void on_child(state_base& st) {
     bool last = remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1;

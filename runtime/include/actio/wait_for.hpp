@@ -57,6 +57,11 @@ public:
     return inner_.cancel();
   }
 
+  /// What the inner future waits for: `wait_for` only adds a deadline.
+  wait_label describe() const noexcept override {
+    return detail::state_of(inner_)->describe();
+  }
+
 private:
   future<T> inner_;
   timer_handle timer_;

@@ -111,11 +111,11 @@ public:
   bool await_ready() const noexcept { return false; }
 
   void await_suspend(std::coroutine_handle<> h) {
-    s_ = detail::suspend(h);
+    auto dest = caf::actor_cast<caf::strong_actor_ptr>(dest_);
+    s_ = detail::suspend(h, {"request", dest ? dest->id() : 0});
     auto content = std::apply(
         [](auto&... xs) { return caf::make_message(std::move(xs)...); }, msg_);
-    detail::send_request(*s_.ctx, caf::actor_cast<caf::strong_actor_ptr>(dest_),
-                         std::move(content), timeout_, this);
+    detail::send_request(*s_.ctx, dest, std::move(content), timeout_, this);
     detail::on_cancel(s_, [ctx = s_.ctx] { detail::forget_request(*ctx); });
   }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actio/detail/slab_alloc.hpp"
+#include "actio/detail/wait_label.hpp"
 #include "actio/errors.hpp"
 #include "actio/unique_function.hpp"
 
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -92,6 +94,22 @@ public:
   /// `request_cancel()`; a state whose delivered value must not be lost
   /// (a queue's item, a semaphore's permit) hands it back instead.
   virtual void cancel_awaited() { request_cancel(); }
+
+  /// What a task awaiting this state waits for (for the task dump); read
+  /// on the awaiting task's actor when it parks.
+  virtual wait_label describe() const noexcept { return {}; }
+
+  /// The name of the task whose result this is (asyncio's
+  /// `Task.get_name()`); empty for a future that is not a task's.
+  /// Thread-safe.
+  virtual std::string task_name() const { return {}; }
+
+  /// Renames the task (asyncio's `Task.set_name()`); false, and nothing
+  /// changes, for a future that is not a task's. Thread-safe.
+  virtual bool set_task_name(std::string name) {
+    (void)name;
+    return false;
+  }
 
   /// Blocks the calling thread until done. Never call from an actor.
   void wait() const noexcept;

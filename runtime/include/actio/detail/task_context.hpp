@@ -3,6 +3,7 @@
 
 #include "actio/clock.hpp"
 #include "actio/detail/actor_ref.hpp"
+#include "actio/detail/wait_label.hpp"
 #include "actio/unique_function.hpp"
 
 #include <coroutine>
@@ -29,9 +30,9 @@ struct suspension {
 };
 
 /// Parks `h` in the current task; the next `resume` with the returned token
-/// resumes it on the task's actor. Throws actio::runtime_error outside a
-/// task.
-suspension suspend(std::coroutine_handle<> h);
+/// resumes it on the task's actor. `what` is what the task dump says the
+/// task waits for. Throws actio::runtime_error outside a task.
+suspension suspend(std::coroutine_handle<> h, wait_label what = {});
 
 /// Registers what to undo if the parked task is cancelled before it is
 /// resumed (e.g. drop a timer). Runs on the task's actor.

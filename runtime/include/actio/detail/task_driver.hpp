@@ -12,6 +12,8 @@
 #include <functional>
 #include <memory>
 #include <new>
+#include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -26,8 +28,14 @@ class runtime_core;
 void send_cancel(const actor_ref& task_actor);
 
 /// Reports a task error that nobody retrieved (asyncio's "Task exception was
-/// never retrieved"), once, when the task's last handle goes away.
-void report_unretrieved(std::exception_ptr error) noexcept;
+/// never retrieved"), once, when the task's last handle goes away, with the
+/// task's name (`name`, or the default for `id` if null).
+void report_unretrieved(std::exception_ptr error, const std::string* name,
+                        std::uint64_t id) noexcept;
+
+/// A task's name as the task dump and error reports show it: its own name,
+/// else asyncio's default "Task-<id>".
+std::string task_display_name(const std::string* name, std::uint64_t id);
 
 /// The shared state of a task: cancel goes to the task's actor.
 template <class T>
@@ -35,7 +43,7 @@ class task_state final : public state<T> {
 public:
   ~task_state() override {
     if (this->status() == future_status::error && !this->retrieved())
-      report_unretrieved(this->peek_error());
+      report_unretrieved(this->peek_error(), name_.get(), id());
   }
 
   bool request_cancel() override {
@@ -63,6 +71,31 @@ public:
     unlock();
   }
 
+  /// The task's id (its actor's id), set once before the task starts.
+  std::uint64_t id() const noexcept {
+    return id_.load(std::memory_order_acquire);
+  }
+  void set_id(std::uint64_t id) noexcept {
+    id_.store(id, std::memory_order_release);
+  }
+
+  wait_label describe() const noexcept override { return {"task", id()}; }
+
+  std::string task_name() const override {
+    lock();
+    std::string copy = name_ ? *name_ : std::string{};
+    unlock();
+    return copy.empty() ? task_display_name(nullptr, id()) : copy;
+  }
+
+  bool set_task_name(std::string name) override {
+    auto fresh = std::make_unique<std::string>(std::move(name));
+    lock();
+    std::swap(name_, fresh);
+    unlock();
+    return true;
+  }
+
   /// Set by the first cancel request: a task cancelled before it starts
   /// never runs.
   std::atomic<bool> cancel_requested{false};
@@ -78,6 +111,8 @@ private:
 
   mutable std::atomic_flag lock_;
   actor_ref actor_;
+  std::atomic<std::uint64_t> id_{0};
+  std::unique_ptr<std::string> name_; // null: the default name
 };
 
 /// What the task actor drives. All calls happen on the task's actor.
@@ -109,8 +144,9 @@ public:
   /// Whether cancel was requested (possibly before the task started).
   virtual bool cancel_requested() const noexcept = 0;
 
-  /// Gives the shared state a weak reference to the task's actor.
-  virtual void bind_actor(const actor_ref& ref) noexcept = 0;
+  /// Gives the shared state a weak reference to the task's actor and the
+  /// task's id.
+  virtual void bind_actor(const actor_ref& ref, std::uint64_t id) noexcept = 0;
 
   /// The runtime whose registry lists this task, and the task's actor.
   runtime_core* rt = nullptr;
@@ -170,7 +206,8 @@ public:
     return st_->cancel_requested.load(std::memory_order_acquire);
   }
 
-  void bind_actor(const actor_ref& ref) noexcept override {
+  void bind_actor(const actor_ref& ref, std::uint64_t id) noexcept override {
+    st_->set_id(id);
     st_->set_actor(ref);
   }
 
@@ -217,9 +254,10 @@ actor_ref spawn_task(runtime_core& rt, Args&&... args) {
 /// throws actio::runtime_error if there is none.
 runtime_core& ambient_runtime();
 
-/// Spawns `fn(args...)` as a task on `rt`.
+/// Spawns `fn(args...)` as a task on `rt`, named `name` (the default name
+/// if empty).
 template <class Fn, class... Args>
-auto spawn_call(runtime_core& rt, Fn&& fn, Args&&... args) {
+auto spawn_named(runtime_core& rt, std::string name, Fn&& fn, Args&&... args) {
   using coro_type =
       std::invoke_result_t<std::decay_t<Fn>&, std::decay_t<Args>...>;
   static_assert(is_task<coro_type>::value,
@@ -231,9 +269,24 @@ auto spawn_call(runtime_core& rt, Fn&& fn, Args&&... args) {
     return std::apply(fn, std::move(args));
   };
   auto st = make_state<task_state<V>>();
+  if (!name.empty())
+    st->set_task_name(std::move(name));
   spawn_task<task_driver<T, decltype(make)>>(rt, std::move(make), st);
   return future<V>{std::move(st)};
 }
+
+/// Spawns `fn(args...)` as a task on `rt`, with the default name.
+template <class Fn, class... Args>
+auto spawn_call(runtime_core& rt, Fn&& fn, Args&&... args) {
+  return spawn_named(rt, std::string{}, std::forward<Fn>(fn),
+                     std::forward<Args>(args)...);
+}
+
+/// Whether `create_task`'s first argument is a task's name rather than
+/// the function to run.
+template <class Fn>
+inline constexpr bool is_task_name_v =
+    std::is_convertible_v<Fn, std::string_view>;
 
 /// Whether a coroutine object handed to a task may refer to a lambda it
 /// was called on: only where the caller blocks until it ends.
@@ -247,14 +300,26 @@ void refuse_borrowed_closure();
 /// Spawns an already created coroutine object as a task on `rt`.
 template <class T>
 auto spawn_coroutine(runtime_core& rt, task<T>&& coro,
-                     closure_use use = closure_use::must_own) {
+                     closure_use use = closure_use::must_own,
+                     std::string name = {}) {
   if (use == closure_use::must_own && coro.valid() &&
       coro.handle().promise().borrows_closure())
     refuse_borrowed_closure();
-  return spawn_call(rt,
-                    [c = std::make_shared<task<T>>(std::move(coro))]() mutable {
-                      return std::move(*c);
-                    });
+  return spawn_named(rt, std::move(name),
+                     [c = std::make_shared<task<T>>(std::move(
+                          coro))]() mutable { return std::move(*c); });
+}
+
+/// `create_task(name, ...)`: a coroutine object or a function and its
+/// arguments, named `name`.
+template <class Fn, class... Args>
+auto create_named(runtime_core& rt, std::string name, Fn&& fn, Args&&... args) {
+  if constexpr (sizeof...(Args) == 0 && is_task<std::decay_t<Fn>>::value)
+    return spawn_coroutine(rt, std::forward<Fn>(fn), closure_use::must_own,
+                           std::move(name));
+  else
+    return spawn_named(rt, std::move(name), std::forward<Fn>(fn),
+                       std::forward<Args>(args)...);
 }
 
 } // namespace actio::detail

@@ -110,6 +110,7 @@ public:
   /// in order); waits while the queue is empty. One message for the batch.
   future<std::vector<T>> get_batch(std::size_t max) {
     auto st = detail::make_state<typename core_type::batch_state>();
+    st->label = label("queue get");
     hook<unget_many>(*st);
     typename core_type::getter g;
     g.many = st;
@@ -255,6 +256,7 @@ private:
       sent_spill = true;
     }
     auto st = detail::make_state<typename core_type::done_state>();
+    st->label = label("queue put");
     st->on_cancel = [ch = ch_, c = core_] {
       ch->actor.post([c] { c->purge(); });
     };
@@ -302,6 +304,7 @@ private:
 
   future<T> send_getter(bool nowait, bool counted) {
     auto st = detail::make_state<typename core_type::item_state>();
+    st->label = label("queue get");
     hook<unget_one>(*st);
     typename core_type::getter g;
     g.one = st;
@@ -311,6 +314,11 @@ private:
       c->get(std::move(g), nowait);
     });
     return future<T>{std::move(st)};
+  }
+
+  /// A waiter's label for the task dump: `kind` and this queue's address.
+  detail::wait_label label(const char* kind) const noexcept {
+    return {kind, reinterpret_cast<std::uintptr_t>(ch_.get())};
   }
 
   /// Tells the actor to look again, once however many callers ask.

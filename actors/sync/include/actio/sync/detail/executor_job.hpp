@@ -32,6 +32,8 @@ struct executor_registry;
 template <class V>
 class executor_job_state final : public state<V> {
 public:
+  wait_label describe() const noexcept override { return {"executor job", 0}; }
+
   bool request_cancel() override {
     std::uint8_t expected = queued;
     if (!phase_.compare_exchange_strong(expected, cancelled,

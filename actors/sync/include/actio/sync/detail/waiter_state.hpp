@@ -61,6 +61,12 @@ public:
       reclaim(std::move(this->peek_value()));
   }
 
+  wait_label describe() const noexcept override { return label; }
+
+  /// What a task awaiting this waiter waits for (for the task dump); set
+  /// before the future escapes.
+  wait_label label{"sync", 0};
+
   /// Tells the actor to drop this waiter.
   unique_function<void()> on_cancel;
 
