@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -499,4 +500,33 @@ TEST_CASE("example 20: each request's id reaches its nested tasks and its "
                             "0.230 [-] example.org -> 192.0.2.11",
                             "0.230 [-] 1 of 3 lookups failed",
                         });
+}
+
+TEST_CASE("example 21: the task tree at 0.1 s shows who awaits the gather, "
+          "the sleep and the lock, and the blocking task is named",
+          "[examples][task_dump]") {
+  auto r = run_program({example("21_task_tree"), "--actio-virtual-time"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  auto out = lines(r.out);
+  INFO(r.out);
+  REQUIRE(out.size() == 6);
+  CHECK(out[0] == "-- the task tree at 0.1 s --");
+  CHECK(out[1] == "3 live tasks at 0.100 s");
+  CHECK(std::regex_match(
+      out[2], std::regex{R"(#\d+ 'coordinator' suspended 0\.100 s: gather, 2 )"
+                         R"(pending at examples/21_task_tree\.cpp:\d+ )"
+                         R"(\(age 0\.100 s\))"}));
+  CHECK(std::regex_match(
+      out[3], std::regex{R"(  #\d+ 'worker a' suspended 0\.100 s: sleep, due )"
+                         R"(in 0\.100 s at examples/21_task_tree\.cpp:\d+ )"
+                         R"(\(age 0\.100 s\))"}));
+  CHECK(std::regex_match(
+      out[4], std::regex{R"(  #\d+ 'worker b' suspended 0\.100 s: lock )"
+                         R"(0x[0-9a-f]+ at examples/21_task_tree\.cpp:\d+ )"
+                         R"(\(age 0\.100 s\))"}));
+  CHECK(out[5] == "-- 3 pages fetched --");
+  CHECK(std::regex_search(
+      r.err, std::regex{R"(actio: slow step: task 'careless' \(id \d+\) held )"
+                        R"(a scheduler thread for \d+ ms, from its start to )"
+                        R"(its end)"}));
 }
