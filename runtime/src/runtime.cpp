@@ -226,6 +226,8 @@ void runtime_core::on_interrupt() {
 void runtime_core::close() noexcept {
   if (closed_.exchange(true))
     return;
+  if (status)
+    status->stop();
   {
     std::vector<unique_function<void()>> hooks;
     {
@@ -406,6 +408,7 @@ runtime::runtime(int& argc, char** argv)
     : core_(std::make_unique<detail::runtime_core>(
           from_command_line(argc, argv))) {
   core_->owner = this;
+  core_->start_metrics();
 }
 
 runtime::runtime(runtime_options options)
@@ -413,6 +416,7 @@ runtime::runtime(runtime_options options)
           options.embedded ? std::move(options)
                            : with_environment(std::move(options)))) {
   core_->owner = this;
+  core_->start_metrics();
 }
 
 runtime::~runtime() {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/runtime_options.hpp"
 
+#include "metrics/status_server.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -100,6 +102,11 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
     o.handle_signals = !parse_bool(shown, value);
   else if (key == "shutdown-timeout")
     o.shutdown_timeout = parse_ms(shown, value);
+  else if (key == "metrics") {
+    o.metrics_address = std::string{value};
+    detail::parse_status_address(std::string{shown}, o.metrics_address);
+  } else if (key == "metrics-public")
+    o.metrics_public = parse_bool(shown, value);
   else if (key == "remote")
     o.remote.mode = parse_remote(shown, value);
   else if (key == "tls-certificate")
@@ -120,12 +127,21 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
 } // namespace
 
 void runtime_options::read_environment() {
-  static constexpr const char* keys[] = {
-      "scheduler",         "threads",      "max-throughput",
-      "mailbox-limit",     "virtual-time", "no-signals",
-      "shutdown-timeout",  "remote",       "tls-certificate",
-      "tls-key",           "tls-ca",       "heartbeat-interval",
-      "connection-timeout"};
+  static constexpr const char* keys[] = {"scheduler",
+                                         "threads",
+                                         "max-throughput",
+                                         "mailbox-limit",
+                                         "virtual-time",
+                                         "no-signals",
+                                         "shutdown-timeout",
+                                         "remote",
+                                         "tls-certificate",
+                                         "tls-key",
+                                         "tls-ca",
+                                         "heartbeat-interval",
+                                         "connection-timeout",
+                                         "metrics",
+                                         "metrics-public"};
   for (const char* key : keys) {
     std::string env = "ACTIO_";
     for (const char* p = key; *p != '\0'; ++p)
@@ -155,7 +171,8 @@ void runtime_options::read_command_line(int& argc, char** argv) {
                                   "--actio-threads, --actio-max-throughput, "
                                   "--actio-mailbox-limit, "
                                   "--actio-virtual-time, --actio-no-signals, "
-                                  "--actio-shutdown-timeout, --actio-remote, "
+                                  "--actio-shutdown-timeout, --actio-metrics, "
+                                  "--actio-metrics-public, --actio-remote, "
                                   "--actio-tls-certificate, --actio-tls-key, "
                                   "--actio-tls-ca, "
                                   "--actio-heartbeat-interval, "

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "actio/metrics/runtime_metrics.hpp"
+
+#include "actio/detail/status_page.hpp"
+#include "actio/runtime.hpp"
+
+#include "runtime_core.hpp"
+
+#include <stdexcept>
+
+namespace actio::detail {
+
+void runtime_core::start_metrics() {
+  own_metrics.push_back(metrics.add_callback(
+      "actio_timers_pending",
+      "Timers scheduled and not yet fired (sleeps, timeouts, call_later), "
+      "cancelled ones until they are swept.",
+      [this] { return static_cast<double>(timers->size()); }));
+  auto* registry = &metrics;
+  pages->add("/metrics", "text/plain; version=0.0.4; charset=utf-8",
+             [registry] { return registry->render(); });
+  if (options.metrics_address.empty())
+    return;
+  auto address =
+      parse_status_address("--actio-metrics", options.metrics_address);
+  if (!address.loopback && !options.metrics_public)
+    throw std::invalid_argument(
+        "--actio-metrics: " + options.metrics_address +
+        " is not a loopback address; the endpoint has no authentication, so "
+        "serving it beyond this host needs --actio-metrics-public");
+  status = std::make_unique<status_server>(address, pages);
+}
+
+void add_status_page(runtime_core& rt, std::string path,
+                     std::string content_type,
+                     std::function<std::string()> render) {
+  if (path.empty() || path.front() != '/')
+    throw std::invalid_argument("add_status_page: the path must start with /");
+  rt.pages->add(std::move(path), std::move(content_type), std::move(render));
+}
+
+} // namespace actio::detail
+
+namespace actio {
+
+metrics_registry& metrics(runtime& rt) noexcept {
+  return detail::core_of(rt).metrics;
+}
+
+metrics_registry& metrics() {
+  return detail::ambient_runtime().metrics;
+}
+
+std::string metrics_address(const runtime& rt) {
+  auto& core = detail::core_of(rt);
+  return core.status ? core.status->address() : std::string{};
+}
+
+} // namespace actio
