@@ -9,6 +9,7 @@
 #include <cstring>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdexcept>
 #include <string_view>
 #include <sys/eventfd.h>
@@ -233,6 +234,8 @@ void status_server::stop() noexcept {
 }
 
 void status_server::run() {
+  // Named, so that its CPU time can be told apart (/proc/PID/task/*/comm).
+  ::pthread_setname_np(::pthread_self(), "actio-status");
   std::vector<client> clients;
   std::vector<pollfd> fds;
   char buf[4096];
