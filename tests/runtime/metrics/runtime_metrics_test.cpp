@@ -5,6 +5,7 @@
 #include "runtime/metrics/raw_http.hpp"
 #include "support/eventually.hpp"
 #include "support/every_policy.hpp"
+#include "support/metric_sample.hpp"
 #include "support/run_program.hpp"
 #include "support/time_limit.hpp"
 
@@ -127,4 +128,47 @@ TEST_CASE("/metrics parses with prometheus_client and its values move as "
   CHECK(after.at("test_step_seconds_sum{}") == Approx(2.003));
   for (auto& s : sleepers)
     s.cancel();
+}
+
+namespace {
+
+task<void> echo_line(stream s) {
+  auto line = co_await s.read_line();
+  s.write(line);
+  co_await s.drain();
+}
+
+task<std::string> talk(std::uint16_t port, metrics_registry* reg,
+                       std::string* during) {
+  auto s = co_await open_connection(std::string{"127.0.0.1"}, port);
+  s.write("hi\n");
+  auto back = co_await s.read_line();
+  *during = reg->render();
+  co_return back;
+}
+
+} // namespace
+
+TEST_CASE("streams and server connections show in the metrics",
+          "[metrics][net]") {
+  test::time_limit limit{std::chrono::seconds(30), "net metrics"};
+  runtime rt{test::real_time()};
+  auto& reg = metrics(rt);
+  auto srv = rt.run_until_complete(
+      start_server(std::string{"127.0.0.1"}, 0, echo_line));
+  auto label = "{server=\"127.0.0.1:" + std::to_string(srv.port()) + "\"}";
+  std::string during;
+  CHECK(rt.run_until_complete(
+            rt.create_task(talk, srv.port(), &reg, &during)) == "hi\n");
+  CHECK(test::metric_sample(during, "actio_streams_open") >= 1.0);
+  CHECK(test::metric_sample(during, "actio_streams_opened_total") == 2.0);
+  CHECK(test::metric_sample(during, "actio_server_connections_accepted_total" +
+                                        label) == 1.0);
+  REQUIRE(test::eventually([&] {
+    auto now = reg.render();
+    return test::metric_sample(now, "actio_streams_open") == 0.0 &&
+           test::metric_sample(now, "actio_server_connections_active" +
+                                        label) == 0.0;
+  }));
+  rt.run_until_complete(srv.close());
 }
