@@ -228,6 +228,7 @@ void runtime_core::close() noexcept {
     return;
   if (status)
     status->stop();
+  scheduler_metrics.clear();
   {
     std::vector<unique_function<void()>> hooks;
     {

@@ -85,6 +85,7 @@ public:
   std::shared_ptr<status_pages> pages = std::make_shared<status_pages>();
   std::unique_ptr<status_server> status;
   std::vector<metrics_callback> own_metrics;
+  std::vector<metrics_callback> scheduler_metrics; // reset before `system`
 
   /// Registers the built-in metrics and `/metrics`, and starts the endpoint
   /// if asked; throws std::invalid_argument or actio::runtime_error if it

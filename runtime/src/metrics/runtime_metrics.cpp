@@ -5,6 +5,9 @@
 #include "actio/runtime.hpp"
 
 #include "runtime_core.hpp"
+#include "scheduler/handoff_scheduler.hpp"
+
+#include <caf/actor_system.hpp>
 
 #include <stdexcept>
 
@@ -16,6 +19,32 @@ void runtime_core::start_metrics() {
       "Timers scheduled and not yet fired (sleeps, timeouts, call_later), "
       "cancelled ones until they are swept.",
       [this] { return static_cast<double>(timers->size()); }));
+  if (auto* sched =
+          dynamic_cast<sched::handoff_coordinator*>(&system->scheduler())) {
+    // Read from the coordinator: dropped in close() before the actor
+    // system goes.
+    const std::string queued =
+        "Actors waiting to run in the handoff scheduler's queues: the "
+        "workers' own (run-next slots included) and the injection queue fed "
+        "by other threads.";
+    scheduler_metrics.push_back(metrics.add_callback(
+        "actio_scheduler_queued_jobs", queued, metric_type::gauge, {"queue"},
+        {"local"},
+        [sched] { return static_cast<double>(sched->local_queued()); }));
+    scheduler_metrics.push_back(metrics.add_callback(
+        "actio_scheduler_queued_jobs", queued, metric_type::gauge, {"queue"},
+        {"injection"},
+        [sched] { return static_cast<double>(sched->injected_queued()); }));
+    scheduler_metrics.push_back(metrics.add_callback(
+        "actio_scheduler_parked_workers",
+        "Scheduler workers parked (or about to park) for want of work.",
+        [sched] { return static_cast<double>(sched->parked()); }));
+    scheduler_metrics.push_back(metrics.add_callback(
+        "actio_scheduler_parks_total",
+        "Times a scheduler worker ran out of work and parked.",
+        metric_type::counter, {}, {},
+        [sched] { return static_cast<double>(sched->parks()); }));
+  }
   auto* registry = &metrics;
   pages->add("/metrics", "text/plain; version=0.0.4; charset=utf-8",
              [registry] { return registry->render(); });

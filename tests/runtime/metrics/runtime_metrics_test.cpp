@@ -172,3 +172,39 @@ TEST_CASE("streams and server connections show in the metrics",
   }));
   rt.run_until_complete(srv.close());
 }
+
+TEST_CASE("the handoff scheduler shows its queues and parks", "[metrics]") {
+  test::time_limit limit{std::chrono::seconds(30), "scheduler metrics"};
+  auto o = test::real_time(scheduler_policy::handoff, 2);
+  runtime rt{o};
+  auto parks = [&] {
+    return test::metric_sample(metrics(rt).render(),
+                               "actio_scheduler_parks_total")
+        .value_or(-1);
+  };
+  auto before = parks();
+  REQUIRE(before >= 0);
+  for (int i = 0; i < 20; ++i)
+    rt.run_until_complete(rt.create_task(
+        []() -> task<void> { co_await sleep(std::chrono::milliseconds(2)); }));
+  CHECK(parks() > before);
+  auto text = metrics(rt).render();
+  CHECK(
+      test::metric_sample(text, "actio_scheduler_queued_jobs{queue=\"local\"}")
+          .has_value());
+  CHECK(test::metric_sample(text,
+                            "actio_scheduler_queued_jobs{queue=\"injection\"}")
+            .has_value());
+  auto parked = test::metric_sample(text, "actio_scheduler_parked_workers");
+  REQUIRE(parked.has_value());
+  CHECK(*parked <= 2);
+  rt.close();
+  CHECK_FALSE(
+      test::metric_sample(metrics(rt).render(), "actio_scheduler_parks_total")
+          .has_value());
+}
+
+TEST_CASE("other scheduler policies have no scheduler series", "[metrics]") {
+  runtime rt{test::real_time(scheduler_policy::sharing, 2)};
+  CHECK(metrics(rt).render().find("actio_scheduler_") == std::string::npos);
+}
