@@ -8,7 +8,7 @@ profile=${1:-build}
 build_pkgs=(g++ cmake ninja-build make pkg-config git
   libcaf-dev libasio-dev catch2 libssl-dev
   zlib1g-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev)
-test_pkgs=(clang-format procps python3)
+test_pkgs=(clang-format procps python3 python3-prometheus-client)
 bench_pkgs=(python3 python3-uvloop python3-aiohttp python3-scrapy golang-go
   erlang-base nodejs wrk nginx-light gnuplot-nox time)
 # libFuzzer with ASan + UBSan (scripts/fuzz.sh): Debian's clang-14 and its

@@ -270,6 +270,9 @@ void runtime_core::on_interrupt() {
 void runtime_core::close() noexcept {
   if (closed_.exchange(true))
     return;
+  if (status)
+    status->stop();
+  scheduler_metrics.clear();
   {
     std::vector<unique_function<void()>> hooks;
     {
@@ -450,6 +453,7 @@ runtime::runtime(int& argc, char** argv)
     : core_(std::make_unique<detail::runtime_core>(
           from_command_line(argc, argv))) {
   core_->owner = this;
+  core_->start_metrics();
 }
 
 runtime::runtime(runtime_options options)
@@ -457,6 +461,7 @@ runtime::runtime(runtime_options options)
           options.embedded ? std::move(options)
                            : with_environment(std::move(options)))) {
   core_->owner = this;
+  core_->start_metrics();
 }
 
 runtime::~runtime() {

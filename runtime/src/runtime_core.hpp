@@ -3,8 +3,10 @@
 
 #include "actio/detail/mailbox_gauge.hpp"
 #include "actio/detail/task_driver.hpp"
+#include "actio/metrics/metrics_registry.hpp"
 #include "actio/runtime.hpp"
 #include "actio/runtime_options.hpp"
+#include "metrics/status_server.hpp"
 #include "sharded_counter.hpp"
 #include "timer_service.hpp"
 
@@ -76,6 +78,20 @@ public:
   /// Bounded mailboxes by actor control block (see actio/caf/send.hpp); an
   /// entry goes when its actor ends.
   std::unordered_map<const void*, std::shared_ptr<mailbox_gauge>> gauges;
+
+  /// The runtime's metrics (`actio::metrics(rt)`), the pages of its status
+  /// endpoint, the endpoint when `--actio-metrics` is on (stopped first
+  /// thing in `close`) and the runtime's own callback series.
+  metrics_registry metrics;
+  std::shared_ptr<status_pages> pages = std::make_shared<status_pages>();
+  std::unique_ptr<status_server> status;
+  std::vector<metrics_callback> own_metrics;
+  std::vector<metrics_callback> scheduler_metrics; // reset before `system`
+
+  /// Registers the built-in metrics and `/metrics`, and starts the endpoint
+  /// if asked; throws std::invalid_argument or actio::runtime_error if it
+  /// cannot. Called once, by `runtime`'s constructors.
+  void start_metrics();
 
   /// The runtime's clock (virtual under test).
   time_point now() const noexcept;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/runtime_options.hpp"
 
+#include "metrics/status_server.hpp"
+
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
@@ -148,6 +150,11 @@ bool apply(runtime_options& o, std::string_view key, std::string_view value,
     o.slow_step = parse_duration(shown, value);
   else if (key == "dump-signal")
     o.dump_signal = parse_signal(shown, value);
+  else if (key == "metrics") {
+    o.metrics_address = std::string{value};
+    detail::parse_status_address(std::string{shown}, o.metrics_address);
+  } else if (key == "metrics-public")
+    o.metrics_public = parse_bool(shown, value);
   else if (key == "remote")
     o.remote.mode = parse_remote(shown, value);
   else if (key == "tls-certificate")
@@ -182,7 +189,9 @@ void runtime_options::read_environment() {
                                          "tls-key",
                                          "tls-ca",
                                          "heartbeat-interval",
-                                         "connection-timeout"};
+                                         "connection-timeout",
+                                         "metrics",
+                                         "metrics-public"};
   for (const char* key : keys) {
     std::string env = "ACTIO_";
     for (const char* p = key; *p != '\0'; ++p)
@@ -214,6 +223,7 @@ void runtime_options::read_command_line(int& argc, char** argv) {
                                   "--actio-virtual-time, --actio-no-signals, "
                                   "--actio-shutdown-timeout, "
                                   "--actio-slow-step, --actio-dump-signal, "
+                                  "--actio-metrics, --actio-metrics-public, "
                                   "--actio-remote, "
                                   "--actio-tls-certificate, --actio-tls-key, "
                                   "--actio-tls-ca, "

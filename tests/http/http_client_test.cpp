@@ -3,9 +3,11 @@
 
 #include "support/eventually.hpp"
 #include "support/http_test_server.hpp"
+#include "support/metric_sample.hpp"
 #include "support/time_limit.hpp"
 
 #include "actio/gather.hpp"
+#include "actio/metrics/runtime_metrics.hpp"
 #include "actio/runtime.hpp"
 #include "actio/task.hpp"
 
@@ -250,4 +252,40 @@ TEST_CASE("cancelling a task whose request runs on a second engine aborts "
   CHECK(client.stats().in_flight == 0);
   CHECK(eventually([&] { return client.stats().connections == 0; }));
   CHECK(eventually([&] { return server.open_connections() == 0; }));
+}
+
+TEST_CASE("a client counts its requests, errors by kind, status classes and "
+          "latency in the runtime's metrics",
+          "[http_client][metrics]") {
+  time_limit limit{20s, "http_client metrics"};
+  http_test_server server;
+  actio::runtime rt;
+  http::client client{rt};
+  auto& reg = actio::metrics(rt);
+  auto value = [&](const std::string& series) {
+    return actio::test::metric_sample(reg.render(), series).value_or(-1);
+  };
+  auto base_ok =
+      value("actio_http_client_requests_total{outcome=\"response\"}");
+  auto base_err = value("actio_http_client_errors_total{kind=\"truncated\"}");
+  auto base_count = value("actio_http_client_request_duration_seconds_count");
+  auto slow = client.get(server.url("/slow?ms=300"));
+  CHECK(value("actio_http_client_requests_in_progress") == 1);
+  REQUIRE(rt.run_until_complete(slow).has_value());
+  REQUIRE(rt.run_until_complete(client.get(server.url("/hello"))).has_value());
+  REQUIRE(rt.run_until_complete(client.get(server.url("/status?code=404")))
+              .has_value());
+  REQUIRE_FALSE(
+      rt.run_until_complete(client.get(server.url("/truncated"))).has_value());
+  CHECK(value("actio_http_client_requests_total{outcome=\"response\"}") ==
+        base_ok + 3);
+  CHECK(value("actio_http_client_errors_total{kind=\"truncated\"}") ==
+        base_err + 1);
+  CHECK(value("actio_http_client_responses_total{class=\"4xx\"}") >= 1);
+  CHECK(value("actio_http_client_request_duration_seconds_count") ==
+        base_count + 4);
+  CHECK(
+      value("actio_http_client_request_duration_seconds_bucket{le=\"0.25\"}") <
+      value("actio_http_client_request_duration_seconds_count"));
+  CHECK(value("actio_http_client_requests_in_progress") == 0);
 }

@@ -2,7 +2,9 @@
 #include "actio/sync/executor_pool.hpp"
 
 #include "actio/actio.hpp"
+#include "actio/metrics/runtime_metrics.hpp"
 #include "support/eventually.hpp"
+#include "support/metric_sample.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
@@ -292,4 +294,48 @@ TEST_CASE("dropping the last pool handle ends its workers without waiting "
   }
   rt.close();
   CHECK(std::chrono::steady_clock::now() - start < 900ms);
+}
+
+TEST_CASE("an executor pool shows its queue, busy workers and job outcomes "
+          "in the runtime's metrics",
+          "[executor][metrics]") {
+  time_limit limit{20s, "executor metrics"};
+  actio::runtime rt{real_time()};
+  actio::executor_pool pool{rt, {1, 0}};
+  auto scrape = [&] { return actio::metrics(rt).render(); };
+  // This pool's label is its number in the process: find it by its
+  // single worker.
+  std::string label;
+  {
+    auto text = scrape();
+    auto at = text.rfind("actio_executor_workers{pool=\"");
+    REQUIRE(at != std::string::npos);
+    auto start = at + std::string{"actio_executor_workers{pool=\""}.size();
+    label = text.substr(start, text.find('"', start) - start);
+  }
+  auto series = [&](const std::string& name, const std::string& extra = "") {
+    return actio::test::metric_sample(scrape(), name + "{pool=\"" + label +
+                                                    "\"" + extra + "}");
+  };
+  CHECK(series("actio_executor_workers") == 1.0);
+  gate g;
+  auto returned = std::make_shared<std::atomic<bool>>(false);
+  auto first = start_gated_job(pool, g, returned);
+  auto second = pool.submit([] { return 1; });
+  auto third = pool.submit([]() -> int { throw std::runtime_error("x"); });
+  CHECK(actio::test::eventually([&] {
+    return series("actio_executor_busy_workers") == 1.0 &&
+           series("actio_executor_queued") == 2.0;
+  }));
+  g.open();
+  rt.run_until_complete(first);
+  rt.run_until_complete(second);
+  CHECK_THROWS(rt.run_until_complete(third));
+  CHECK(actio::test::eventually([&] {
+    return series("actio_executor_jobs_total", ",outcome=\"returned\"") ==
+               2.0 &&
+           series("actio_executor_jobs_total", ",outcome=\"threw\"") == 1.0 &&
+           series("actio_executor_busy_workers") == 0.0 &&
+           series("actio_executor_queued") == 0.0;
+  }));
 }

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/http/client.hpp"
 
+#include "actio/metrics/runtime_metrics.hpp"
 #include "actio/runtime.hpp"
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -57,14 +60,76 @@ struct client::io_thread {
   ~io_thread() { stop(); }
 };
 
+/// The client's series in its runtime's registry (shared by every client
+/// of that runtime), looked up once.
+struct client::metrics_state {
+  explicit metrics_state(metrics_registry& reg) {
+    auto& requests = reg.add_counter(
+        "actio_http_client_requests_total",
+        "HTTP client requests completed, by outcome: a response (any "
+        "status) or an error.",
+        {"outcome"});
+    responses = requests.with({"response"});
+    failures = requests.with({"error"});
+    auto& by_kind = reg.add_counter(
+        "actio_http_client_errors_total",
+        "HTTP client requests that ended without a response, by kind.",
+        {"kind"});
+    for (std::size_t i = 0; i < errors.size(); ++i)
+      errors[i] = by_kind.with(
+          {std::string{to_string(static_cast<http::error_kind>(i))}});
+    auto& by_class = reg.add_counter(
+        "actio_http_client_responses_total",
+        "HTTP client responses by status class (1xx to 5xx).", {"class"});
+    for (std::size_t i = 0; i < classes.size(); ++i)
+      classes[i] = by_class.with({std::to_string(i + 1) + "xx"});
+    latency =
+        reg.add_histogram("actio_http_client_request_duration_seconds",
+                          "Time from fetch to the response or error, queueing "
+                          "in the client included.",
+                          latency_buckets())
+            .with();
+    pending = reg.add_gauge("actio_http_client_requests_in_progress",
+                            "HTTP client requests submitted and not yet "
+                            "complete (queued or with curl).")
+                  .with();
+  }
+
+  void record(const http::result& r,
+              std::chrono::steady_clock::time_point start) const noexcept {
+    latency.observe(std::chrono::steady_clock::now() - start);
+    pending.dec();
+    if (r.has_value()) {
+      responses.inc();
+      auto cls = r.value().status / 100;
+      if (cls >= 1 && cls <= 5)
+        classes[static_cast<std::size_t>(cls - 1)].inc();
+    } else {
+      failures.inc();
+      auto k = static_cast<std::size_t>(r.error().kind);
+      if (k < errors.size())
+        errors[k].inc();
+    }
+  }
+
+  counter responses, failures;
+  std::array<counter, static_cast<std::size_t>(http::error_kind::other) + 1>
+      errors;
+  std::array<counter, 5> classes;
+  histogram latency;
+  gauge pending;
+};
+
 client::client(runtime& rt, http::engine_options options)
-    : client(rt.io_context(), std::move(options)) {}
+    : client(rt, client_options{std::move(options), 1}) {}
 
 client::client(asio::io_context& io, http::engine_options options)
     : client(io, client_options{std::move(options), 1}) {}
 
 client::client(runtime& rt, client_options options)
-    : client(rt.io_context(), std::move(options)) {}
+    : client(rt.io_context(), std::move(options)) {
+  metrics_ = std::make_shared<metrics_state>(metrics(rt));
+}
 
 client::client(asio::io_context& io, client_options options) {
   auto n = engine_count(options);
@@ -166,9 +231,16 @@ future<http::result> client::fetch(http::request req) {
   // The engine takes a copyable std::function: share the promise.
   auto p = std::make_shared<promise<http::result>>();
   auto f = p->get_future();
-  auto id = engine->submit(std::move(req), [p](http::result r) mutable {
-    p->set_value(std::move(r));
-  });
+  if (metrics_)
+    metrics_->pending.inc();
+  auto id = engine->submit(
+      std::move(req),
+      [p, m = metrics_,
+       start = std::chrono::steady_clock::now()](http::result r) mutable {
+        if (m)
+          m->record(r, start);
+        p->set_value(std::move(r));
+      });
   f.add_done_callback(
       [id](const future<http::result>& done, std::weak_ptr<http::engine> weak) {
         if (!done.cancelled())

@@ -3,6 +3,7 @@
 
 #include "actio/detail/task_driver.hpp"
 #include "actio/errors.hpp"
+#include "actio/metrics/runtime_metrics.hpp"
 #include "actio/runtime.hpp"
 #include "actio/task.hpp"
 
@@ -17,9 +18,11 @@
 #include <caf/spawn_options.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -55,8 +58,32 @@ caf::behavior executor_worker(caf::event_based_actor* self,
 /// Lives in, and is only touched by, the dispatcher actor.
 class executor_core final : public closure_body {
 public:
-  executor_core(std::size_t threads, std::size_t max_queued)
-      : threads_(threads), max_queued_(max_queued) {}
+  executor_core(std::size_t threads, std::size_t max_queued,
+                metrics_registry& reg, const std::string& pool)
+      : threads_(threads), max_queued_(max_queued) {
+    workers_g_ = reg.add_gauge("actio_executor_workers",
+                               "Worker threads of an executor pool.", {"pool"})
+                     .with({pool});
+    queued_g_ = reg.add_gauge("actio_executor_queued",
+                              "Jobs of an executor pool waiting for a worker "
+                              "(submissions waiting for queue room included).",
+                              {"pool"})
+                    .with({pool});
+    busy_g_ =
+        reg.add_gauge("actio_executor_busy_workers",
+                      "Workers of an executor pool running a job.", {"pool"})
+            .with({pool});
+    auto& jobs = reg.add_counter(
+        "actio_executor_jobs_total",
+        "Jobs of an executor pool by how they ended: returned, threw, "
+        "cancelled before they started, or rejected by shutdown.",
+        {"pool", "outcome"});
+    returned_c_ = jobs.with({pool, "returned"});
+    threw_c_ = jobs.with({pool, "threw"});
+    cancelled_c_ = jobs.with({pool, "cancelled"});
+    rejected_c_ = jobs.with({pool, "rejected"});
+    workers_g_.set(static_cast<double>(threads));
+  }
 
   ~executor_core() override {
     reject_waiting("executor pool ended before running the job");
@@ -64,6 +91,25 @@ public:
       if (w.hdl)
         caf::anon_send_exit(w.hdl, caf::exit_reason::user_shutdown);
     finish(false);
+    publish();
+    workers_g_.set(0);
+    queued_g_.set(0);
+    busy_g_.set(0);
+  }
+
+  /// Brings the metrics up to the counters (on the dispatcher, after each
+  /// change; counters move by what changed since the last call).
+  void publish() noexcept {
+    queued_g_.set(static_cast<double>(queue_.size() + overflow_.size()));
+    busy_g_.set(static_cast<double>(running_));
+    returned_c_.inc((completed_ - failed_) - shown_returned_);
+    threw_c_.inc(failed_ - shown_threw_);
+    cancelled_c_.inc(cancelled_ - shown_cancelled_);
+    rejected_c_.inc(rejected_ - shown_rejected_);
+    shown_returned_ = completed_ - failed_;
+    shown_threw_ = failed_;
+    shown_cancelled_ = cancelled_;
+    shown_rejected_ = rejected_;
   }
 
   /// Spawns the workers (on the dispatcher, so that their first `ready`
@@ -81,6 +127,7 @@ public:
       ++rejected_;
       job->reject(std::make_exception_ptr(
           executor_shutdown("executor pool is shut down")));
+      publish();
       return;
     }
     overflow_.push_back(std::move(job));
@@ -106,6 +153,7 @@ public:
       retire(w);
       if (running_ == 0)
         finish(true);
+      publish();
       return;
     }
     pump();
@@ -133,6 +181,7 @@ public:
       return;
     shutting_down_ = true;
     reject_waiting("executor pool shut down before the job started");
+    publish();
     for (auto& w : workers_)
       if (w.idle)
         retire(w);
@@ -179,6 +228,11 @@ private:
   }
 
   void pump() {
+    pump_jobs();
+    publish();
+  }
+
+  void pump_jobs() {
     for (;;) {
       while (!overflow_.empty() && room()) {
         auto job = std::move(overflow_.front());
@@ -266,6 +320,10 @@ private:
   bool shutting_down_ = false;
   std::optional<bool> result_;
   std::vector<promise<bool>> waiters_;
+  gauge workers_g_, queued_g_, busy_g_;
+  counter returned_c_, threw_c_, cancelled_c_, rejected_c_;
+  std::uint64_t shown_returned_ = 0, shown_threw_ = 0, shown_cancelled_ = 0,
+                shown_rejected_ = 0;
 };
 
 namespace {
@@ -298,7 +356,11 @@ executor_handle::executor_handle(
         "executor_pool needs a real-time runtime: virtual time cannot drive "
         "its worker threads");
   size_ = opts.threads == 0 ? default_threads() : opts.threads;
-  auto core = std::make_unique<executor_core>(size_, opts.max_queued);
+  static std::atomic<std::uint64_t> pools_made{0};
+  auto pool = on_close ? std::string{"default"}
+                       : std::to_string(pools_made.fetch_add(1) + 1);
+  auto core = std::make_unique<executor_core>(size_, opts.max_queued,
+                                              metrics(rt), pool);
   core_ = core.get();
   actor_ = closure_actor::spawn(core_of(rt), std::move(core));
   actor_.post([c = core_, sys = &rt.system(), w = actor_.weak()]() mutable {

@@ -92,6 +92,19 @@ struct runtime_options {
   /// 0 (the default) installs nothing.
   int dump_signal = 0;
 
+  /// `--actio-metrics=HOST:PORT`: serve `/metrics` (the Prometheus text
+  /// format) and the runtime's status pages over HTTP on this address, from
+  /// a thread of the runtime's own (see docs/observability.md); port 0
+  /// picks a free one (`actio::metrics_address` tells which). Empty, the
+  /// default, serves nothing. HOST is an IP address or `localhost`, and
+  /// must be a loopback address unless `metrics_public` is set.
+  std::string metrics_address;
+
+  /// `--actio-metrics-public`: allow a `metrics_address` that is not a
+  /// loopback address (the pages carry task names and counts, and the
+  /// endpoint has no authentication).
+  bool metrics_public = false;
+
   /// Remote actors (`--actio-remote=...`, `--actio-tls-*`,
   /// `--actio-heartbeat-interval`, `--actio-connection-timeout`); off by
   /// default, so a runtime that does not ask loads no network module.

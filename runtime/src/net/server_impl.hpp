@@ -18,7 +18,9 @@
 #include <caf/send.hpp>
 
 #include <atomic>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 // The machinery behind actio::server, shared by the TCP and Unix-domain
 // servers. Private to the runtime.
@@ -50,6 +52,7 @@ public:
       tls_ctx_ = make_server_tls_context(options_.tls);
     listener_ = open_tcp_listener(*io_, host, port, options_.backlog, tls_ctx_);
     accept_next();
+    show_metrics(host + ":" + std::to_string(port_.load()));
   }
 
   /// Listens on the Unix-domain socket `path`; on the I/O thread.
@@ -59,6 +62,7 @@ public:
                       "start_unix_server: TLS is not offered on Unix sockets");
     listener_ = open_unix_listener(*io_, path, options_.backlog);
     accept_next();
+    show_metrics(path);
   }
 
   void close_now() override {
@@ -294,6 +298,22 @@ private:
   /// their last data is sent (`connection_options::linger`).
   std::vector<std::weak_ptr<transport>> lingering_;
   std::shared_ptr<promise<none>> closed_ = std::make_shared<promise<none>>();
+  /// The series reading the counters above; first to go.
+  std::vector<metrics_callback> metrics_;
+
+  /// Shows the connection counters in the runtime's registry, labelled
+  /// with `address`; on the I/O thread, once listening.
+  void show_metrics(const std::string& address) {
+    metrics_.push_back(rt_.metrics.add_callback(
+        "actio_server_connections_active",
+        "Connections of a server whose handler is running.", metric_type::gauge,
+        {"server"}, {address},
+        [this] { return static_cast<double>(active_.load()); }));
+    metrics_.push_back(rt_.metrics.add_callback(
+        "actio_server_connections_accepted_total",
+        "Connections a server has accepted.", metric_type::counter, {"server"},
+        {address}, [this] { return static_cast<double>(accepted_.load()); }));
+  }
 };
 
 } // namespace actio::detail

@@ -46,6 +46,7 @@ stream_state::~stream_state() {
     d.done.set_exception(closed_error);
   if (conn && io)
     asio::post(*io, [t = std::move(conn)] { t->close(); });
+  open.dec();
 }
 
 using stream_actor_t = caf::stateful_actor<stream_state>;
@@ -297,10 +298,22 @@ std::shared_ptr<stream_handle> spawn_stream(runtime_core& rt,
   // The state is reachable only through the actor; fill it in there.
   auto closer = std::make_shared<transport_closer>(conn);
   register_net_object(rt, closer);
+  rt.metrics
+      .add_counter("actio_streams_opened_total",
+                   "Streams (TCP, TLS, Unix) opened, by connecting or by a "
+                   "server accepting.")
+      .with()
+      .inc();
+  auto open = rt.metrics
+                  .add_gauge("actio_streams_open",
+                             "Streams open now (their actor is alive).")
+                  .with();
   auto* raw = caf::actor_cast<stream_actor_t*>(h->actor);
   h->state = &raw->state;
-  h->run([io = rt.io, conn = std::move(conn), closer,
-          peer = h->peer](stream_state& st) mutable {
+  h->run([io = rt.io, conn = std::move(conn), closer, peer = h->peer,
+          open = std::move(open)](stream_state& st) mutable {
+    st.open = std::move(open);
+    st.open.inc();
     st.io = std::move(io);
     st.conn = std::move(conn);
     st.closer = std::move(closer);

@@ -3,6 +3,7 @@
 
 #include "actio/clock.hpp"
 #include "actio/future.hpp"
+#include "actio/metrics/gauge.hpp"
 #include "actio/unique_function.hpp"
 #include "net/net_object.hpp"
 #include "net/transport.hpp"
@@ -46,6 +47,9 @@ struct stream_state {
   std::shared_ptr<transport_closer> closer;
   caf::weak_actor_ptr self_weak;
   std::string peer;
+  /// `actio_streams_open` of the stream's runtime, lowered when the state
+  /// goes.
+  gauge open;
   std::string rbuf;
   bool eof = false;
   bool reading = false;

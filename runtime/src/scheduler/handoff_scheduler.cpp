@@ -345,6 +345,16 @@ bool handoff_coordinator::work_visible() const noexcept {
   return false;
 }
 
+std::size_t handoff_coordinator::local_queued() const noexcept {
+  std::size_t n = 0;
+  for (const auto& w : workers_) {
+    n += w->queue_.size();
+    if (w->run_next_.load(std::memory_order_relaxed) != nullptr)
+      ++n;
+  }
+  return n;
+}
+
 bool handoff_coordinator::enter_idle(handoff_worker& w) {
   if (w.searching_) {
     w.searching_ = false;
@@ -356,8 +366,10 @@ bool handoff_coordinator::enter_idle(handoff_worker& w) {
     sleeping_.fetch_add(1, std::memory_order_seq_cst);
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (!work_visible() && !stopping_.load(std::memory_order_seq_cst))
+  if (!work_visible() && !stopping_.load(std::memory_order_seq_cst)) {
+    parks_.fetch_add(1, std::memory_order_relaxed);
     return true;
+  }
   if (leave_idle(w))
     return false;
   // A notifier took this worker off the list and unparks it: take that

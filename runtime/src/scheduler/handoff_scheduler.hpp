@@ -138,6 +138,24 @@ public:
 
   caf::detail::thread_safe_actor_clock& clock() noexcept override;
 
+  /// Jobs waiting in the workers' local queues (run-next slots included),
+  /// read from any thread: a moment's approximation, for metrics.
+  std::size_t local_queued() const noexcept;
+
+  /// Jobs waiting in the injection queue (from other threads).
+  std::size_t injected_queued() const noexcept { return inject_.size(); }
+
+  /// Workers parked or about to park.
+  std::size_t parked() const noexcept {
+    auto n = sleeping_.load(std::memory_order_relaxed);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+
+  /// Times a worker went idle to park, since the start.
+  std::uint64_t parks() const noexcept {
+    return parks_.load(std::memory_order_relaxed);
+  }
+
 protected:
   void start() override;
   void stop() override;
@@ -174,6 +192,7 @@ private:
   /// Workers woken to look for work that have not found any yet.
   std::atomic<int> searching_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> parks_{0};
   std::mutex idle_mtx_; // guards idle_
   std::vector<handoff_worker*> idle_;
 };

@@ -3,7 +3,9 @@
 
 #include "actio/crawl/crawler/report.hpp"
 #include "actio/crawl/demo/demo_check.hpp"
+#include "actio/metrics/runtime_metrics.hpp"
 #include "crawl/crawler/crawler_fixture.hpp"
+#include "support/metric_sample.hpp"
 #include "support/time_limit.hpp"
 
 #include <catch2/catch.hpp>
@@ -421,4 +423,35 @@ TEST_CASE("a torn last output line is repaired on resume and its URL is "
                    std::istreambuf_iterator<char>());
   REQUIRE_FALSE(text.empty());
   CHECK(text.back() == '\n');
+}
+
+TEST_CASE("a crawl counts its pages by status, bytes, errors and fetch "
+          "latency in the runtime's metrics",
+          "[crawler][metrics]") {
+  time_limit limit{30s, "crawl metrics"};
+  demo_fixture demo;
+  actio::runtime rt{actio::test::test_runtime_options()};
+  crawler c{rt, demo.options()};
+  auto stats = rt.run_until_complete(c.run());
+  auto text = actio::metrics(rt).render();
+  auto value = [&](const std::string& series) {
+    return actio::test::metric_sample(text, series).value_or(-1);
+  };
+  double pages = 0;
+  for (const auto& [status, n] : stats.by_status) {
+    auto label = status == 0 ? std::string{"none"} : std::to_string(status);
+    CHECK(value("actio_crawl_pages_total{status=\"" + label + "\"}") ==
+          static_cast<double>(n));
+    pages += static_cast<double>(n);
+  }
+  CHECK(pages == static_cast<double>(stats.pages));
+  CHECK(value("actio_crawl_bytes_total") == static_cast<double>(stats.bytes));
+  for (const auto& [kind, n] : stats.errors_by_kind)
+    CHECK(value("actio_crawl_errors_total{kind=\"" + kind + "\"}") ==
+          static_cast<double>(n));
+  CHECK(value("actio_crawl_fetch_duration_seconds_count") >=
+        static_cast<double>(stats.pages));
+  CHECK(value("actio_crawl_frontier_urls") == 0);
+  CHECK(value("actio_crawl_fetches_in_flight") == 0);
+  CHECK(value("actio_crawl_robots_cached") == 2);
 }

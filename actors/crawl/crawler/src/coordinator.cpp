@@ -55,6 +55,7 @@ coordinator::coordinator(coordinator_setup setup, http::client& http,
       output_(std::move(setup.sink), std::move(setup.store),
               opts_.keep_records) {
   stats_.resumed = setup.resumed;
+  metrics_ = std::move(setup.metrics);
 }
 
 coordinator::~coordinator() {
@@ -243,6 +244,9 @@ void coordinator::robots_fetched(const std::string& origin, http::result r) {
 
 void coordinator::finish_page(finished_page page, std::uint32_t depth,
                               bool counted) {
+  if (metrics_)
+    metrics_->page(page.record.status, page.record.bytes,
+                   page.record.error.has_value(), page.error_kind);
   if (counted)
     depth_.close(depth);
   if (page.links.empty()) {
@@ -365,6 +369,8 @@ void coordinator::arm_tick(steady::time_point at) {
 void coordinator::report(page_result r) {
   guarded([&] {
     auto c = frontier_.complete(r.job, r.result, steady::now());
+    if (metrics_ && c.what != completion::kind::unknown_lease)
+      metrics_->fetch(r.record.fetch_ms);
     switch (c.what) {
     case completion::kind::unknown_lease:
       return;
@@ -373,6 +379,8 @@ void coordinator::report(page_result r) {
       if (r.job.attempt == 1)
         depth_.close(r.job.depth);
       ++stats_.retries;
+      if (metrics_)
+        metrics_->retry();
       if (auto* store = output_.store())
         store->record_retry(r.job.url, r.job.attempt, wall_ms_at(c.retry_at),
                             r.result.reason);
@@ -440,6 +448,10 @@ void coordinator::publish() {
   progress_->in_flight.store(frontier_.in_flight());
   progress_->admitted.store(admitted_);
   progress_->idle.store(idle());
+  if (metrics_)
+    metrics_->publish(frontier_.queued(), frontier_.in_flight(),
+                      frontier_.hosts_waiting(), robots_.origins(),
+                      robots_.parked());
 }
 
 void coordinator::check_done() {

@@ -17,6 +17,7 @@
 #include "actio/detail/closure_actor.hpp"
 #include "actio/future.hpp"
 #include "actio/http/client.hpp"
+#include "crawl_metrics.hpp"
 #include "depth_gate.hpp"
 #include "finished_page.hpp"
 #include "page_output.hpp"
@@ -65,6 +66,8 @@ struct coordinator_setup {
   loaded_state loaded;
   std::uint64_t resumed = 0;
   url_filter filter{{}, {}, false};
+  /// Where the crawl is counted: the runtime's registry.
+  std::shared_ptr<crawl_metrics> metrics;
 };
 
 /// The coordinator's state: admission (seen sets, filter, routing to other
@@ -178,6 +181,7 @@ private:
   bool finished_ = false;
   crawl_stats stats_;
   std::chrono::steady_clock::time_point started_;
+  std::shared_ptr<crawl_metrics> metrics_;
 };
 
 } // namespace actio::crawl::detail

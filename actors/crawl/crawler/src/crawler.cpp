@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/crawl/crawler/crawler.hpp"
 
+#include "actio/metrics/runtime_metrics.hpp"
 #include "coordinator.hpp"
 #include "redirect_chain.hpp"
 
@@ -206,6 +207,7 @@ crawler::crawler(runtime& rt, crawl_options options)
   eo.max_redirects = o.max_redirects;
   eo.max_body_bytes = o.max_page_bytes;
   impl_->http = std::make_unique<http::client>(rt, eo);
+  setup->metrics = std::make_shared<detail::crawl_metrics>(metrics(rt));
   setup->options = o;
   impl_->filter = setup->filter;
   impl_->opts = std::move(o);

@@ -101,6 +101,9 @@ public:
   /// Origins whose robots.txt is being fetched or waiting for a retry.
   std::size_t pending() const noexcept { return pending_; }
 
+  /// Origins known: fetched, being fetched or failed.
+  std::size_t origins() const noexcept { return origins_.size(); }
+
 private:
   enum class status { fetching, waiting_retry, ready, failed };
   struct origin_state {

@@ -56,7 +56,9 @@ struct client_options {
 class client {
 public:
   /// A client with one engine on the runtime's reactor; `rt` must outlive
-  /// it.
+  /// it. Counts its requests in `actio::metrics(rt)` (the
+  /// `actio_http_client_*` series of docs/observability.md); a client on a
+  /// bare io_context counts nothing.
   explicit client(runtime& rt, http::engine_options options = {});
 
   /// A client with one engine on `io`, which someone runs; `io` must
@@ -108,6 +110,7 @@ public:
 
 private:
   struct io_thread;
+  struct metrics_state;
 
   /// The engine `fetch` hands the next request to.
   const std::shared_ptr<http::engine>& pick() noexcept;
@@ -118,6 +121,9 @@ private:
   std::vector<std::unique_ptr<io_thread>> threads_;
   std::vector<std::shared_ptr<http::engine>> engines_;
   std::atomic<std::size_t> next_{0};
+  /// Where the requests are counted: the runtime's registry for a client
+  /// made on a runtime; null (nothing counted) on a bare io_context.
+  std::shared_ptr<metrics_state> metrics_;
 };
 
 } // namespace actio::http

@@ -177,6 +177,8 @@ public:
   std::size_t failed() const noexcept { return failed_; }
   /// Hosts ever seen.
   std::size_t hosts() const noexcept { return hosts_.size(); }
+  /// Hosts with URLs queued that wait out their politeness delay.
+  std::size_t hosts_waiting() const noexcept { return timed_.size(); }
   /// Distinct URLs admitted.
   std::size_t admitted() const noexcept { return seen_.size(); }
   /// True when nothing is queued or in flight: the crawl is over.
