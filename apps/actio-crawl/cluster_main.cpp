@@ -6,6 +6,7 @@
 #include <actio/crawl/cluster/cluster_coordinator.hpp>
 #include <actio/crawl/cluster/cluster_node.hpp>
 #include <actio/crawl/cluster/cluster_protocol.hpp>
+#include <actio/crawl/core/links.hpp>
 #include <actio/crawl/crawler/crawler.hpp>
 #include <actio/crawl/crawler/report.hpp>
 #include <actio/crawl/crawler/url_filter.hpp>
@@ -14,6 +15,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -58,16 +60,58 @@ actio::task<caf::actor> connect(std::string host, std::uint16_t port) {
   co_return co_await actio::remote_actor(std::move(host), port, 10s);
 }
 
+std::uint64_t ms(std::chrono::milliseconds d) {
+  return static_cast<std::uint64_t>(d.count());
+}
+
+/// The settings every node of the crawl shares, from the coordinator's
+/// options (domains and private addresses as `filter` decided them).
+crawl::crawl_settings settings_of(const crawl::crawl_options& opts,
+                                  const crawl::url_filter& filter) {
+  crawl::crawl_settings s;
+  s.allowed_domains = filter.domains();
+  s.allow_private = filter.allows_private();
+  s.obey_robots = opts.obey_robots;
+  s.max_depth = opts.max_depth;
+  s.user_agent = opts.user_agent;
+  s.per_host = opts.per_host;
+  s.delay_ms = ms(opts.delay);
+  s.max_crawl_delay_ms = ms(opts.max_crawl_delay);
+  s.max_attempts = opts.max_attempts;
+  s.backoff_ms = ms(opts.backoff);
+  s.depth_wait_ms = ms(opts.depth_wait);
+  s.timeout_ms = ms(opts.timeout);
+  s.connect_timeout_ms = ms(opts.connect_timeout);
+  s.max_page_bytes = opts.max_page_bytes;
+  s.max_redirects = static_cast<std::uint32_t>(opts.max_redirects);
+  s.html_parser = std::string(crawl::to_string(opts.parser));
+  return s;
+}
+
 /// Gives `opts` the crawl-wide settings every node of the crawl shares; the
-/// seeds go to their owners instead.
+/// seeds go to their owners instead, and only `concurrency` stays the
+/// node's own.
 void apply_settings(crawl::crawl_options& opts,
                     const crawl::crawl_settings& settings) {
+  using std::chrono::milliseconds;
   opts.seeds.clear();
   opts.allowed_domains = settings.allowed_domains;
   opts.allow_private = settings.allow_private;
   opts.obey_robots = settings.obey_robots;
   opts.max_depth = settings.max_depth;
   opts.user_agent = settings.user_agent;
+  opts.per_host = settings.per_host;
+  opts.delay = milliseconds{settings.delay_ms};
+  opts.max_crawl_delay = milliseconds{settings.max_crawl_delay_ms};
+  opts.max_attempts = settings.max_attempts;
+  opts.backoff = milliseconds{settings.backoff_ms};
+  opts.depth_wait = milliseconds{settings.depth_wait_ms};
+  opts.timeout = milliseconds{settings.timeout_ms};
+  opts.connect_timeout = milliseconds{settings.connect_timeout_ms};
+  opts.max_page_bytes = settings.max_page_bytes;
+  opts.max_redirects = static_cast<long>(settings.max_redirects);
+  opts.parser = crawl::parse_html_parser(settings.html_parser)
+                    .value_or(crawl::html_parser::scanner);
 }
 
 /// This node's crawler, routing other nodes' hosts through `node`; null
@@ -94,12 +138,7 @@ int run_coordinator(actio::runtime& rt, crawl::crawl_options opts,
   std::string name = cli.node_name.empty() ? "coordinator" : cli.node_name;
   crawl::url_filter filter{opts.seeds, opts.allowed_domains,
                            opts.allow_private};
-  crawl::crawl_settings settings;
-  settings.allowed_domains = filter.domains();
-  settings.allow_private = filter.allows_private();
-  settings.obey_robots = opts.obey_robots;
-  settings.max_depth = opts.max_depth;
-  settings.user_agent = opts.user_agent;
+  auto settings = settings_of(opts, filter);
   auto seeds = std::move(opts.seeds);
   apply_settings(opts, settings);
 

@@ -137,8 +137,12 @@ void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
   app.add_option("--join", cl.cluster.join,
                  "Multi-node crawl: join the coordinator at HOST:PORT as a "
                  "worker node; needs --state, --out and --actio-remote "
-                 "(as --listen); takes the crawl's URLs and domains from the "
-                 "coordinator");
+                 "(as --listen); takes the crawl's URLs, domains, depth, "
+                 "politeness and fetch settings (--delay, --per-host, "
+                 "timeouts, --retries, --backoff, --user-agent, robots, "
+                 "--max-bytes, --html-parser, --depth-wait) from the "
+                 "coordinator and refuses them: only --concurrency is its "
+                 "own");
   app.add_option("--nodes", cl.cluster.nodes,
                  "Multi-node crawl: nodes (the coordinator included) that must "
                  "join before the crawl starts")
@@ -150,6 +154,14 @@ void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
                "No live progress line (it is shown only when stderr is a "
                "terminal)");
 }
+
+/// The settings a worker takes from the coordinator (`crawl_settings`), so
+/// that every owner of a host applies the same rules.
+constexpr const char* coordinator_flags[] = {
+    "--delay",         "--per-host",    "--timeout",    "--connect-timeout",
+    "--retries",       "--backoff",     "--user-agent", "--no-robots",
+    "--max-bytes",     "--html-parser", "--depth-wait", "--allow-domain",
+    "--allow-private", "--depth"};
 
 /// Why the parsed command line cannot run, or nullopt.
 std::optional<std::string> problem_with(const CLI::App& app,
@@ -167,6 +179,14 @@ std::optional<std::string> problem_with(const CLI::App& app,
       return "--join takes no URL: the coordinator has them";
     if (!cl.cluster.join.empty() && app.count("--nodes") != 0)
       return "--nodes is the coordinator's (--listen) option";
+    if (!cl.cluster.join.empty())
+      for (const char* flag : coordinator_flags)
+        if (app.count(flag) != 0)
+          return std::string(flag) +
+                 " is the coordinator's (--listen): every node of a "
+                 "multi-node crawl crawls with the coordinator's scope, "
+                 "politeness and fetch settings; a worker (--join) sets only "
+                 "its own --concurrency";
     if (cl.max_pages != 0)
       return "--max-pages is not supported in a multi-node crawl";
     if (f.add_seeds)

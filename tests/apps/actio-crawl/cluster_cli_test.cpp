@@ -19,6 +19,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -54,6 +55,8 @@ std::vector<std::string> coordinator_args(const cluster_site& site,
                                           const crawl_temp_dir& dir,
                                           int nodes = 3) {
   auto args = node_args(binary, dir, "coordinator");
+  for (const auto& a : actio::test::crawl_settings_args())
+    args.push_back(a);
   for (const auto& s : site.seeds())
     args.push_back(s);
   for (const char* a : {"--listen", "127.0.0.1:0", "--nodes"})
@@ -194,6 +197,36 @@ TEST_CASE("a worker killed with SIGKILL mid-crawl has its hosts handed over "
   }
 }
 
+TEST_CASE("workers crawl with the coordinator's politeness and fetch "
+          "settings, not with their own defaults",
+          "[crawl_cluster][cli]") {
+  // The coordinator says one fetch per host and no delay; a worker left to
+  // its defaults would keep two in flight per host and wait a second
+  // between two pages of a host (the crawl would not end in time).
+  cluster_site site{200};
+  site.set_latency(3ms);
+  crawl_temp_dir dir;
+  auto args = coordinator_args(site, dir);
+  auto per_host = std::find(args.begin(), args.end(), "--per-host");
+  REQUIRE(per_host != args.end());
+  *std::next(per_host) = "1";
+  child_process coordinator{args};
+  auto address = listening_address(coordinator);
+  REQUIRE(!address.empty());
+  child_process w1{worker_args(dir, "w1", address)};
+  child_process w2{worker_args(dir, "w2", address)};
+  CHECK(coordinator.wait(120s) == 0);
+  CHECK(w1.wait(20s) == 0);
+  CHECK(w2.wait(20s) == 0);
+  INFO(coordinator.output());
+  CHECK(coordinator.output().find("nodes: 3, lost: 0") != std::string::npos);
+  cluster_output out{dir, actio::test::cluster_node_names()};
+  check_union(out, site);
+  CHECK(out.pages_by_node.at("w1") > 0);
+  CHECK(out.pages_by_node.at("w2") > 0);
+  CHECK(site.max_in_flight_per_host() == 1);
+}
+
 namespace {
 
 /// `args` with TLS from `files` instead of insecure loopback mode.
@@ -300,6 +333,38 @@ TEST_CASE("actio-crawl refuses inconsistent multi-node options",
   CHECK(with({"--nodes", "3"}) == 2);
   CHECK(with({"http://127.0.0.1:1/", "--listen", "127.0.0.1:0", "--state",
               state, "--out", out, "--max-pages", "5"}) == 2);
+}
+
+TEST_CASE("actio-crawl --join refuses the settings that are the "
+          "coordinator's and names the one it refused",
+          "[crawl_cluster][cli]") {
+  crawl_temp_dir dir;
+  // Nothing listens on port 1: a refused flag must be told before that.
+  auto worker = worker_args(dir, "w1", "127.0.0.1:1");
+  for (std::vector<std::string> flag :
+       {std::vector<std::string>{"--delay", "0"},
+        {"--per-host", "4"},
+        {"--timeout", "500"},
+        {"--connect-timeout", "500"},
+        {"--retries", "0"},
+        {"--backoff", "5"},
+        {"--user-agent", "other/1"},
+        {"--no-robots"},
+        {"--max-bytes", "1000"},
+        {"--html-parser", "libxml2"},
+        {"--depth-wait", "0"},
+        {"--allow-domain", "example.org"},
+        {"--allow-private"},
+        {"--depth", "2"}}) {
+    auto args = worker;
+    args.insert(args.end(), flag.begin(), flag.end());
+    child_process w{args, true};
+    INFO(flag.front());
+    CHECK(w.wait(30s) == 2);
+    CHECK_THAT(w.error_output(),
+               Catch::Contains(flag.front() + " is the coordinator's") &&
+                   Catch::Contains("only its own --concurrency"));
+  }
 }
 
 TEST_CASE("actio-crawl --listen and --join refuse one file for --out and "

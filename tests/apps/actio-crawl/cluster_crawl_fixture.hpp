@@ -14,6 +14,7 @@
 #include "crawl/crawler/crawler_fixture.hpp"
 #include "support/child_process.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -83,12 +84,21 @@ public:
 
   std::size_t servers() const { return servers_.size(); }
 
+  /// The most requests one host of one server had in flight at once.
+  std::size_t max_in_flight_per_host() const {
+    std::size_t most = 0;
+    for (const auto& s : servers_)
+      for (const auto& [host, stats] : s->all_stats())
+        most = std::max(most, stats.max_in_flight);
+    return most;
+  }
+
 private:
   std::vector<std::unique_ptr<crawl::demo_server>> servers_;
 };
 
 /// Arguments every node gets: its files, its name, loopback-only remote
-/// actors, a small polite crawl.
+/// actors, four fetches in flight (a worker's only crawl setting).
 inline std::vector<std::string> node_args(const std::string& binary,
                                           const crawl_temp_dir& dir,
                                           const std::string& name) {
@@ -101,17 +111,16 @@ inline std::vector<std::string> node_args(const std::string& binary,
           name,
           "--concurrency",
           "4",
-          "--per-host",
-          "2",
-          "--delay",
-          "0",
-          "--backoff",
-          "10",
-          "--depth-wait",
-          "0",
           "--no-progress",
           "--actio-remote=insecure",
           "--actio-threads=2"};
+}
+
+/// The politeness and fetch settings the coordinator gives every node: a
+/// small polite crawl without delays.
+inline std::vector<std::string> crawl_settings_args() {
+  return {"--per-host", "2",  "--delay",      "0",
+          "--backoff",  "10", "--depth-wait", "0"};
 }
 
 /// Every output line of every node, and which nodes wrote each host.

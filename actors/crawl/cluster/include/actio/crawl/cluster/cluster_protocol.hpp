@@ -57,13 +57,28 @@ using finish_atom = caf::atom_constant<caf::atom("cc_finish")>;
 /// Reply of `handover_atom` and `adopt_atom`.
 using ok_atom = caf::atom_constant<caf::atom("cc_ok")>;
 
-/// What every node of a crawl shares, decided by the coordinator.
+/// What every node of a crawl shares, decided by the coordinator: the
+/// scope, and the politeness and fetch settings, so that every owner of a
+/// host applies the same rules (a worker sets only its `concurrency`).
+/// Durations are in milliseconds; the fields mirror `crawl_options`.
 struct crawl_settings {
   std::vector<std::string> allowed_domains;
   bool allow_private = false;
   bool obey_robots = true;
   std::optional<std::uint32_t> max_depth;
   std::string user_agent;
+  std::uint32_t per_host = 2;
+  std::uint64_t delay_ms = 1000;
+  std::uint64_t max_crawl_delay_ms = 30'000;
+  std::uint32_t max_attempts = 3;
+  std::uint64_t backoff_ms = 1000;
+  std::uint64_t depth_wait_ms = 2000;
+  std::uint64_t timeout_ms = 30'000;
+  std::uint64_t connect_timeout_ms = 10'000;
+  std::uint64_t max_page_bytes = 10u << 20;
+  std::uint32_t max_redirects = 5;
+  /// `to_string(html_parser)`: "scanner" or "libxml2".
+  std::string html_parser = "scanner";
 };
 
 /// A node's answer to `status_atom`.
