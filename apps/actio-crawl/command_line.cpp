@@ -27,6 +27,7 @@ struct parsed_flags {
   bool no_progress = false;
   bool add_seeds = false;
   std::string html_parser = "scanner";
+  long coordinator_wait_s = 300;
 };
 
 void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
@@ -147,6 +148,14 @@ void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
                  "Multi-node crawl: nodes (the coordinator included) that must "
                  "join before the crawl starts")
       ->check(whole_number<std::size_t>(1, 1000));
+  app.add_option("--coordinator-wait", f.coordinator_wait_s,
+                 "Multi-node crawl: seconds a worker that lost the "
+                 "coordinator waits for it to come back on the --join "
+                 "address (then it exits 1, its state saved), and seconds a "
+                 "coordinator restarted on its --state waits for the crawl's "
+                 "nodes to rejoin (then their hosts are handed over)")
+      ->capture_default_str()
+      ->check(whole_number<long>(0, 86'400));
   app.add_option("--node-name", cl.cluster.node_name,
                  "Multi-node crawl: this node's unique name (default: "
                  "coordinator, or node-PID)");
@@ -191,8 +200,10 @@ std::optional<std::string> problem_with(const CLI::App& app,
       return "--max-pages is not supported in a multi-node crawl";
     if (f.add_seeds)
       return "--add-seeds is not supported in a multi-node crawl";
-  } else if (app.count("--nodes") != 0 || app.count("--node-name") != 0) {
-    return "--nodes and --node-name need --listen or --join";
+  } else if (app.count("--nodes") != 0 || app.count("--node-name") != 0 ||
+             app.count("--coordinator-wait") != 0) {
+    return "--nodes, --node-name and --coordinator-wait need --listen or "
+           "--join";
   }
   for (const auto& u : cl.urls)
     if (auto c = crawl::canonicalize(u); !c)
@@ -251,5 +262,6 @@ std::variant<command_line, int> parse_command_line(int argc, char** argv) {
   cl.demo_pages_given = app.count("--demo-pages") != 0;
   cl.demo_port_given = app.count("--demo-port") != 0;
   cl.progress = !f.no_progress;
+  cl.cluster.coordinator_wait = std::chrono::seconds{f.coordinator_wait_s};
   return cl;
 }

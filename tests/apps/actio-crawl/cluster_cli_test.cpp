@@ -26,6 +26,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,17 +50,17 @@ constexpr std::size_t pages_per_server = 400;
 constexpr std::size_t pages_per_server = 3400;
 #endif
 
-/// The coordinator's arguments: the seeds, --listen on an ephemeral port,
-/// a crawl of `nodes` nodes.
-std::vector<std::string> coordinator_args(const cluster_site& site,
-                                          const crawl_temp_dir& dir,
-                                          int nodes = 3) {
+/// The coordinator's arguments: the seeds, --listen on `listen` (an
+/// ephemeral port by default), a crawl of `nodes` nodes.
+std::vector<std::string>
+coordinator_args(const cluster_site& site, const crawl_temp_dir& dir,
+                 int nodes = 3, const std::string& listen = "127.0.0.1:0") {
   auto args = node_args(binary, dir, "coordinator");
   for (const auto& a : actio::test::crawl_settings_args())
     args.push_back(a);
   for (const auto& s : site.seeds())
     args.push_back(s);
-  for (const char* a : {"--listen", "127.0.0.1:0", "--nodes"})
+  for (const char* a : {"--listen", listen.c_str(), "--nodes"})
     args.emplace_back(a);
   args.push_back(std::to_string(nodes));
   for (const char* a :
@@ -82,12 +83,17 @@ std::string listening_address(child_process& coordinator) {
   return out.substr(at, end - at);
 }
 
+/// A worker's arguments; it waits `coordinator_wait` seconds for a lost
+/// coordinator.
 std::vector<std::string> worker_args(const crawl_temp_dir& dir,
                                      const std::string& name,
-                                     const std::string& address) {
+                                     const std::string& address,
+                                     int coordinator_wait = 120) {
   auto args = node_args(binary, dir, name);
   args.emplace_back("--join");
   args.push_back(address);
+  args.emplace_back("--coordinator-wait");
+  args.push_back(std::to_string(coordinator_wait));
   return args;
 }
 
@@ -103,8 +109,9 @@ void check_union(const cluster_output& out, const cluster_site& site) {
   CHECK(check.mismatched == 0);
 }
 
-/// Starts a two-node crawl of a slow site (the coordinator and worker w1)
-/// and calls `act` once w1 has written its first page.
+/// Starts a two-node crawl of a slow site (the coordinator and worker w1,
+/// which waits one second for a lost coordinator) and calls `act` once w1
+/// has written its first page.
 void with_worker_crawling(const crawl_temp_dir& dir,
                           const std::function<void(child_process& coordinator,
                                                    child_process& w)>& act) {
@@ -113,7 +120,7 @@ void with_worker_crawling(const crawl_temp_dir& dir,
   child_process coordinator{coordinator_args(site, dir, 2)};
   auto address = listening_address(coordinator);
   REQUIRE(!address.empty());
-  child_process w{worker_args(dir, "w1", address)};
+  child_process w{worker_args(dir, "w1", address, 1), true};
   actio::test::eventually(
       [&] {
         return !actio::crawl::jsonl_sink::read_urls(dir.file("w1.jsonl"))
@@ -227,6 +234,59 @@ TEST_CASE("workers crawl with the coordinator's politeness and fetch "
   CHECK(site.max_in_flight_per_host() == 1);
 }
 
+TEST_CASE("a coordinator killed with SIGKILL mid-crawl and restarted with "
+          "the same command line resumes the crawl, and the union of the "
+          "outputs is exact",
+          "[crawl_cluster][cli]") {
+  cluster_site site{pages_per_server};
+  site.set_latency(5ms);
+  crawl_temp_dir dir;
+  auto port = actio::test::free_loopback_port();
+  REQUIRE(port != 0);
+  auto listen = "127.0.0.1:" + std::to_string(port);
+  auto args = coordinator_args(site, dir, 3, listen);
+  std::optional<child_process> coordinator;
+  coordinator.emplace(args);
+  REQUIRE(listening_address(*coordinator) == listen);
+  child_process w1{worker_args(dir, "w1", listen), true};
+  child_process w2{worker_args(dir, "w2", listen), true};
+
+  auto pages = [&](const char* name) {
+    return actio::crawl::jsonl_sink::read_urls(
+               dir.file(std::string(name) + ".jsonl"))
+        .size();
+  };
+  actio::test::eventually(
+      [&] { return pages("coordinator") >= 20 && pages("w1") >= 20; }, 60s,
+      10ms);
+  coordinator->signal(SIGKILL);
+  CHECK(coordinator->wait_exit(10s));
+  CHECK(coordinator->term_signal() == SIGKILL);
+  coordinator.reset();
+  // Both workers notice and wait; the restarted coordinator takes them back.
+  CHECK(w1.wait_for_error_output("waiting up to", 30s));
+  CHECK(w2.wait_for_error_output("waiting up to", 30s));
+  site.set_latency(0ms);
+  child_process again{args, true};
+  CHECK(again.wait(120s) == 0);
+  CHECK(w1.wait(20s) == 0);
+  CHECK(w2.wait(20s) == 0);
+  INFO(again.output());
+  INFO(again.error_output());
+  CHECK_THAT(again.error_output(), Catch::Contains("resuming the multi-node"));
+  CHECK(again.output().find("nodes: 3, lost: 0") != std::string::npos);
+  CHECK(again.output().find("problem:") == std::string::npos);
+  CHECK(w1.output().find("rejoined") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("coordinator.db.cluster")));
+
+  cluster_output out{dir, actio::test::cluster_node_names()};
+  check_union(out, site);
+  for (const auto& [host, writers] : out.writers_by_host) {
+    INFO(host);
+    CHECK(writers.size() == 1);
+  }
+}
+
 namespace {
 
 /// `args` with TLS from `files` instead of insecure loopback mode.
@@ -297,17 +357,23 @@ TEST_CASE("actio-crawl --join without a coordinator, --listen on a bad "
       CHECK((code == 1 || code == 2));
     }
   }
-  SECTION("the coordinator is killed while a worker crawls") {
+  SECTION("the coordinator is killed while a worker crawls and does not "
+          "come back within --coordinator-wait") {
     with_worker_crawling(dir, [](child_process& coordinator, child_process& w) {
       coordinator.signal(SIGKILL);
       CHECK(w.wait(30s) == 1);
+      CHECK_THAT(w.error_output(),
+                 Catch::Contains("waiting up to 1 s for it to come back") &&
+                     Catch::Contains("did not come back within 1 s"));
     });
   }
-  SECTION("SIGINT stops the coordinator (130) and then its worker (1)") {
+  SECTION("SIGINT stops the coordinator (130) and then, after waiting for "
+          "it, its worker (1)") {
     with_worker_crawling(dir, [](child_process& coordinator, child_process& w) {
       coordinator.signal(SIGINT);
       CHECK(coordinator.wait(30s) == 130);
       CHECK(w.wait(30s) == 1);
+      CHECK_THAT(w.error_output(), Catch::Contains("did not come back"));
     });
   }
 }

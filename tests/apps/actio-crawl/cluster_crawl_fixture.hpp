@@ -21,6 +21,11 @@
 #include <string>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace actio::test {
 
 /// The node names the cluster tests give.
@@ -121,6 +126,25 @@ inline std::vector<std::string> node_args(const std::string& binary,
 inline std::vector<std::string> crawl_settings_args() {
   return {"--per-host", "2",  "--delay",      "0",
           "--backoff",  "10", "--depth-wait", "0"};
+}
+
+/// A port of 127.0.0.1 free right now (bound and released), for a
+/// coordinator that must be restarted on the same address.
+inline std::uint16_t free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  std::uint16_t port = 0;
+  // NOLINTNEXTLINE: the sockets API takes sockaddr*.
+  auto* any = reinterpret_cast<sockaddr*>(&addr);
+  if (::bind(fd, any, sizeof addr) == 0 && ::getsockname(fd, any, &len) == 0)
+    port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
 }
 
 /// Every output line of every node, and which nodes wrote each host.

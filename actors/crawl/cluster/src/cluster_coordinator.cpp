@@ -24,6 +24,7 @@ namespace actio::crawl {
 namespace {
 
 using tick_atom = caf::atom_constant<caf::atom("cc_tick")>;
+using rejoin_atom = caf::atom_constant<caf::atom("cc_rejoin")>;
 
 using steady = std::chrono::steady_clock;
 
@@ -37,6 +38,11 @@ struct member {
   std::string out_path;
   bool alive = true;
   std::uint64_t pages = 0;
+  /// Declared dead, and whether its hand-over finished.
+  bool lost = false;
+  bool handed_over = false;
+  /// Restarted coordinator: not rejoined yet.
+  bool awaited = false;
 };
 
 struct coordinator_state {
@@ -44,6 +50,10 @@ struct coordinator_state {
   promise<cluster_result> done;
   std::map<std::string, member> members;
   bool started = false;
+  /// Restarted coordinator: waiting for the nodes to rejoin.
+  bool resuming = false;
+  /// The names of the last view sent.
+  std::vector<std::string> view;
   bool finishing = false;
   bool handing_over = false;
   bool tick_scheduled = false;
@@ -75,6 +85,46 @@ void log_line(const std::string& text) {
   std::fflush(stderr);
 }
 
+/// Records the membership and the last view (`cluster_record`); a failure
+/// is a problem of the crawl, not a reason to stop it.
+void save_record(coordinator_actor* self) {
+  auto& st = self->state;
+  if (st.cfg.record_path.empty())
+    return;
+  cluster_record r;
+  r.nodes = st.cfg.nodes;
+  for (const auto& [name, m] : st.members)
+    r.members.push_back(cluster_member_record{name, m.state_path, m.out_path,
+                                              m.lost, m.handed_over});
+  r.view = st.view;
+  r.epoch = st.epoch;
+  try {
+    save_cluster_record(st.cfg.record_path, r);
+  } catch (const std::exception& e) {
+    st.result.problems.push_back(
+        std::string("recording the cluster (a restart would not resume): ") +
+        e.what());
+    log_line(st.result.problems.back());
+  }
+}
+
+/// Sends the view of `names` (a member without a live actor gets an
+/// invalid handle: URLs for it wait in the senders' buffers).
+void send_view(coordinator_actor* self, std::vector<std::string> names) {
+  auto& st = self->state;
+  ++st.epoch;
+  std::vector<caf::actor> handles;
+  for (const auto& n : names) {
+    auto& m = st.members[n];
+    handles.push_back(m.alive ? m.handle : caf::actor{});
+  }
+  st.view = names;
+  save_record(self);
+  for (const auto& h : handles)
+    if (h)
+      self->send(h, view_atom::value, names, handles, st.epoch);
+}
+
 void schedule_tick(coordinator_actor* self) {
   auto& st = self->state;
   if (st.tick_scheduled || st.finishing)
@@ -84,14 +134,7 @@ void schedule_tick(coordinator_actor* self) {
 }
 
 void publish_view(coordinator_actor* self) {
-  auto& st = self->state;
-  ++st.epoch;
-  auto names = alive_names(st);
-  std::vector<caf::actor> handles;
-  for (const auto& n : names)
-    handles.push_back(st.members[n].handle);
-  for (const auto& h : handles)
-    self->send(h, view_atom::value, names, handles, st.epoch);
+  send_view(self, alive_names(self->state));
 }
 
 void finish_crawl(coordinator_actor* self);
@@ -206,18 +249,41 @@ void poll(coordinator_actor* self) {
   }
 }
 
+/// Completes `done` with the result (lost nodes and their output lines
+/// counted from their files), removes the record and quits.
+void complete_crawl(coordinator_actor* self) {
+  auto& s = self->state;
+  s.result.nodes = s.members.size();
+  s.result.lost.clear();
+  s.result.lost_pages = 0;
+  for (const auto& [name, m] : s.members) {
+    if (!m.lost)
+      continue;
+    s.result.lost.push_back(name);
+    try {
+      s.result.lost_pages += jsonl_sink::read_urls(m.out_path).size();
+    } catch (const std::exception& e) {
+      s.result.problems.push_back("counting the output of lost node " + name +
+                                  ": " + e.what());
+    }
+  }
+  if (!s.cfg.record_path.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(s.cfg.record_path, ec);
+  }
+  s.done.set_value(std::move(s.result));
+  self->quit();
+}
+
 void finish_crawl(coordinator_actor* self) {
   auto& st = self->state;
   st.finishing = true;
   auto alive = alive_names(st);
   st.finish_waiting = {alive.begin(), alive.end()};
   auto complete = [self] {
-    auto& s = self->state;
-    if (!s.finish_waiting.empty())
+    if (!self->state.finish_waiting.empty())
       return;
-    s.result.nodes = s.members.size();
-    s.done.set_value(std::move(s.result));
-    self->quit();
+    complete_crawl(self);
   };
   for (const auto& name : alive) {
     self->request(st.members[name].handle, finish_timeout, finish_atom::value)
@@ -294,7 +360,6 @@ void next_handover(coordinator_actor* self) {
                                  ": " + e.what());
     log_line(st.result.problems.back());
   }
-  st.result.lost_pages += files.pages;
   log_line("node " + dead + " lost: handing over its hosts (" +
            std::to_string(files.done.size()) + " URLs done, " +
            std::to_string(files.pending.size()) + " pending)");
@@ -307,9 +372,13 @@ void next_handover(coordinator_actor* self) {
   auto waiting = std::make_shared<std::size_t>(by_owner.size());
   // Step 2 and 3, once every owner has the done marks: the new view (the
   // survivors re-send their outbound logs), then the dead node's frontier.
-  auto publish_then_adopt = [self, to_adopt = std::move(to_adopt)] {
+  auto publish_then_adopt = [self, dead, to_adopt = std::move(to_adopt)] {
     publish_view(self);
-    adopt(self, to_adopt, [self] { next_handover(self); });
+    adopt(self, to_adopt, [self, dead] {
+      self->state.members[dead].handed_over = true;
+      save_record(self);
+      next_handover(self);
+    });
   };
   if (by_owner.empty()) {
     publish_then_adopt();
@@ -333,6 +402,49 @@ void next_handover(coordinator_actor* self) {
   }
 }
 
+/// The seeds, through the local node (again after a restart: receivers
+/// drop what they have seen), then the queued hand-overs.
+void adopt_seeds_then_handovers(coordinator_actor* self) {
+  auto& st = self->state;
+  std::vector<frontier_entry> seeds;
+  for (const auto& s : st.cfg.seeds)
+    seeds.push_back(frontier_entry{s, 0, 0, 0, "seed"});
+  // No status round before the seeds are in: an empty crawl is idle.
+  st.handing_over = true;
+  adopt(self, seeds, [self] { next_handover(self); });
+}
+
+/// Restarted coordinator, once every node rejoined or `rejoin_wait`
+/// passed: the last view again, the seeds, then every hand-over not
+/// recorded finished (those of nodes that did not come back included).
+void resume_crawl(coordinator_actor* self) {
+  auto& st = self->state;
+  st.resuming = false;
+  st.started = true;
+  st.started_at = steady::now();
+  st.last_print = st.started_at;
+  st.deaths.clear();
+  for (auto& [name, m] : st.members) {
+    if (m.awaited) {
+      m.awaited = false;
+      m.alive = false;
+      m.lost = true;
+      log_line("node " + name +
+               " did not rejoin in time: its hosts are "
+               "handed over");
+    }
+    if (m.lost && !m.handed_over)
+      st.deaths.push_back(name);
+  }
+  log_line("crawl resumed with " + std::to_string(alive_names(st).size()) +
+           " nodes");
+  auto view = st.view;
+  if (view.empty())
+    view = alive_names(st);
+  send_view(self, view);
+  adopt_seeds_then_handovers(self);
+}
+
 void start_crawl(coordinator_actor* self) {
   auto& st = self->state;
   st.started = true;
@@ -341,12 +453,7 @@ void start_crawl(coordinator_actor* self) {
   log_line("all " + std::to_string(st.members.size()) +
            " nodes joined: crawl started");
   publish_view(self);
-  std::vector<frontier_entry> seeds;
-  for (const auto& s : st.cfg.seeds)
-    seeds.push_back(frontier_entry{s, 0, 0, 0, "seed"});
-  // No status round before the seeds are in: an empty crawl is idle.
-  st.handing_over = true;
-  adopt(self, seeds, [self] { next_handover(self); });
+  adopt_seeds_then_handovers(self);
 }
 
 caf::behavior coordinator(coordinator_actor* self, coordinator_config cfg,
@@ -356,26 +463,45 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_config cfg,
   st.done = std::move(done);
   st.members[st.cfg.local_name] =
       member{st.cfg.local_node, st.cfg.local_state, st.cfg.local_out};
+  if (st.cfg.resume) {
+    const auto& r = *st.cfg.resume;
+    st.resuming = true;
+    st.cfg.nodes = r.nodes;
+    st.view = r.view;
+    st.epoch = r.epoch;
+    for (const auto& mr : r.members) {
+      if (mr.name == st.cfg.local_name)
+        continue;
+      member m{caf::actor{}, mr.state_path, mr.out_path};
+      m.alive = false;
+      m.lost = mr.lost;
+      m.handed_over = mr.handed_over;
+      m.awaited = !mr.lost;
+      st.members[mr.name] = std::move(m);
+    }
+  }
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
     for (auto it = s.members.begin(); it != s.members.end(); ++it) {
       auto& [name, m] = *it;
       if (!m.alive || m.handle.address() != dm.source)
         continue;
-      if (!s.started) {
+      if (!s.started && !s.resuming) {
         log_line("node " + name + " left before the crawl started");
         s.members.erase(it);
         return;
       }
       m.alive = false;
-      s.result.lost.push_back(name);
+      m.lost = true;
+      save_record(self);
+      if (s.resuming) {
+        log_line("node " + name + " lost before the crawl resumed");
+        return; // handed over when the crawl resumes
+      }
       if (s.finishing) {
         s.result.problems.push_back("node " + name + " lost while finishing");
-        if (s.finish_waiting.erase(name) != 0 && s.finish_waiting.empty()) {
-          s.result.nodes = s.members.size();
-          s.done.set_value(std::move(s.result));
-          self->quit();
-        }
+        if (s.finish_waiting.erase(name) != 0 && s.finish_waiting.empty())
+          complete_crawl(self);
         return;
       }
       s.deaths.push_back(name);
@@ -384,14 +510,39 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_config cfg,
       return;
     }
   });
-  if (st.cfg.nodes <= 1)
+  if (st.resuming) {
+    self->send(self, tick_atom::value); // maybe no node to wait for
+    self->delayed_send(self, st.cfg.rejoin_wait, rejoin_atom::value);
+  } else if (st.cfg.nodes <= 1) {
     self->send(self, tick_atom::value); // start at once
+  }
   return {
       [self](config_atom) { return encode_settings(self->state.cfg.settings); },
       [self](join_atom, const std::string& name, const caf::actor& node,
-             const std::string& state_path,
-             const std::string& out_path) -> caf::result<std::string> {
+             const std::string& state_path, const std::string& out_path)
+          -> caf::result<std::vector<std::string>> {
         auto& s = self->state;
+        if (s.resuming) {
+          auto it = s.members.find(name);
+          if (it == s.members.end() || !it->second.awaited)
+            return caf::make_error(
+                caf::sec::invalid_argument,
+                "the crawl is resuming and '" + name +
+                    "' is not one of its nodes still to rejoin");
+          auto& m = it->second;
+          if (!node || m.state_path != state_path || m.out_path != out_path)
+            return caf::make_error(caf::sec::invalid_argument,
+                                   "node '" + name + "' joined with " +
+                                       m.state_path + " and " + m.out_path +
+                                       ": rejoin with those files");
+          m.handle = node;
+          m.alive = true;
+          m.awaited = false;
+          self->monitor(node);
+          log_line("node " + name + " rejoined");
+          self->send(self, tick_atom::value);
+          return s.view.empty() ? alive_names(s) : s.view;
+        }
         if (s.started)
           return caf::make_error(caf::sec::invalid_argument,
                                  "the crawl has already started with " +
@@ -416,11 +567,23 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_config cfg,
                  std::to_string(s.cfg.nodes) + ")");
         if (s.members.size() == s.cfg.nodes)
           self->send(self, tick_atom::value);
-        return std::string("joined");
+        return std::vector<std::string>{};
+      },
+      [self](rejoin_atom) {
+        if (self->state.resuming)
+          resume_crawl(self);
       },
       [self](tick_atom) {
         auto& s = self->state;
         s.tick_scheduled = false;
+        if (s.resuming) {
+          bool all_back = true;
+          for (const auto& [name, m] : s.members)
+            all_back = all_back && !m.awaited;
+          if (all_back)
+            resume_crawl(self);
+          return;
+        }
         if (!s.started) {
           if (s.members.size() >= s.cfg.nodes)
             start_crawl(self);

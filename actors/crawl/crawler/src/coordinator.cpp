@@ -93,10 +93,21 @@ void coordinator::start(actio::detail::closure_actor weak_self) {
           crawl_metadata{opts_.seeds, stored_options_json(opts_),
                          std::string("actio-crawl ") + actio::version()});
     auto pending = std::move(loaded_.pending);
+    auto routed = std::move(loaded_.routed);
     loaded_ = {};
     for (const auto& e : pending)
       admit(e.url, e.depth, true, nullptr, e.attempts);
     pending.clear();
+    // A resumed node of a cluster sends its outbound log again: what it
+    // routed before may have died in flight or in a node that stopped
+    // before saving it (receivers drop what they have seen).
+    if (opts_.router)
+      for (const auto& e : routed) {
+        if (opts_.router->owns(e.url))
+          admit(e.url, e.depth, false, "routed");
+        else if (routed_.insert(state_store::url_hash(e.url)))
+          opts_.router->route(e.url, e.depth);
+      }
     for (const auto& s : opts_.seeds)
       admit(s, 0, false, "seed");
     if (auto* store = output_.store())

@@ -26,8 +26,11 @@ namespace actio::crawl {
 using config_atom = caf::atom_constant<caf::atom("cc_config")>;
 
 /// `(join_atom, name, node actor, state path, output path)` →
-/// `std::string` ("joined"): join the crawl; refused with an error once
-/// the crawl has started or when the name is taken.
+/// `std::vector<std::string>`: join the crawl. The answer is empty for a
+/// new crawl; a restarted coordinator takes back the nodes of its crawl
+/// (same name and files) and answers with the view it is about to send
+/// (`cluster_node::expect_view`). Refused with an error when the crawl has
+/// started (or, restarted, for a node not of it) or the name is taken.
 using join_atom = caf::atom_constant<caf::atom("cc_join")>;
 
 /// `(view_atom, std::vector<std::string> names, std::vector<caf::actor>
