@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -94,6 +95,8 @@ crawl::crawl_settings settings_of(const crawl::crawl_options& opts,
   s.max_page_bytes = opts.max_page_bytes;
   s.max_redirects = static_cast<std::uint32_t>(opts.max_redirects);
   s.html_parser = std::string(crawl::to_string(opts.parser));
+  if (opts.max_pages != std::numeric_limits<std::size_t>::max())
+    s.max_pages = opts.max_pages;
   return s;
 }
 
@@ -121,6 +124,9 @@ void apply_settings(crawl::crawl_options& opts,
   opts.max_redirects = static_cast<long>(settings.max_redirects);
   opts.parser = crawl::parse_html_parser(settings.html_parser)
                     .value_or(crawl::html_parser::scanner);
+  // A global page limit: nothing to spend until the coordinator gives it.
+  opts.max_pages =
+      settings.max_pages ? 0 : std::numeric_limits<std::size_t>::max();
 }
 
 /// This node's crawler, routing other nodes' hosts through `node`; null
@@ -188,6 +194,7 @@ int run_coordinator(actio::runtime& rt, crawl::crawl_options opts,
   crawl::coordinator_config cfg;
   cfg.nodes = cli.nodes;
   cfg.settings = settings;
+  cfg.max_pages = settings.max_pages;
   cfg.seeds = seeds;
   cfg.local_name = name;
   cfg.local_node = node.handle();

@@ -45,7 +45,8 @@ void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
                  "At most N pages (output lines) in the whole crawl: pages "
                  "written by earlier runs with the same --state count, so a "
                  "resumed run fetches at most N minus those. Not stored: "
-                 "each run gives its own (none: no limit)")
+                 "each run gives its own (none: no limit). Multi-node: the "
+                 "coordinator's, for the union of every node's output")
       ->check(whole_number<std::size_t>(1));
   app.add_option("--depth", f.depth,
                  "Follow links at most D hops from a start URL (start URLs are "
@@ -170,7 +171,7 @@ constexpr const char* coordinator_flags[] = {
     "--delay",         "--per-host",    "--timeout",    "--connect-timeout",
     "--retries",       "--backoff",     "--user-agent", "--no-robots",
     "--max-bytes",     "--html-parser", "--depth-wait", "--allow-domain",
-    "--allow-private", "--depth"};
+    "--allow-private", "--depth",       "--max-pages"};
 
 /// Why the parsed command line cannot run, or nullopt.
 std::optional<std::string> problem_with(const CLI::App& app,
@@ -196,8 +197,6 @@ std::optional<std::string> problem_with(const CLI::App& app,
                  "multi-node crawl crawls with the coordinator's scope, "
                  "politeness and fetch settings; a worker (--join) sets only "
                  "its own --concurrency";
-    if (cl.max_pages != 0)
-      return "--max-pages is not supported in a multi-node crawl";
     if (f.add_seeds)
       return "--add-seeds is not supported in a multi-node crawl";
   } else if (app.count("--nodes") != 0 || app.count("--node-name") != 0 ||

@@ -27,6 +27,7 @@
 #include <functional>
 #include <iterator>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -287,6 +288,44 @@ TEST_CASE("a coordinator killed with SIGKILL mid-crawl and restarted with "
   }
 }
 
+TEST_CASE("a multi-node crawl with --max-pages N writes exactly N pages in "
+          "the union of the outputs, none twice",
+          "[crawl_cluster][cli]") {
+  cluster_site site{200};
+  crawl_temp_dir dir;
+  auto expected = site.expected();
+  std::size_t limit = expected.size() / 2 + 7;
+  auto args = coordinator_args(site, dir);
+  args.emplace_back("--max-pages");
+  args.push_back(std::to_string(limit));
+  child_process coordinator{args};
+  auto address = listening_address(coordinator);
+  REQUIRE(!address.empty());
+  child_process w1{worker_args(dir, "w1", address)};
+  child_process w2{worker_args(dir, "w2", address)};
+  CHECK(coordinator.wait(120s) == 0);
+  CHECK(w1.wait(20s) == 0);
+  CHECK(w2.wait(20s) == 0);
+  INFO(coordinator.output());
+  CHECK(coordinator.output().find("nodes: 3, lost: 0") != std::string::npos);
+
+  cluster_output out{dir, actio::test::cluster_node_names()};
+  CHECK(out.records.size() == limit);
+  std::set<std::string> urls;
+  std::set<std::string> known;
+  for (const auto& e : expected)
+    known.insert(e.url);
+  for (const auto& r : out.records) {
+    INFO(r.url);
+    CHECK(urls.insert(r.url).second);
+    CHECK(known.count(r.url) == 1);
+  }
+  for (const auto& [host, writers] : out.writers_by_host) {
+    INFO(host);
+    CHECK(writers.size() == 1);
+  }
+}
+
 namespace {
 
 /// `args` with TLS from `files` instead of insecure loopback mode.
@@ -397,8 +436,7 @@ TEST_CASE("actio-crawl refuses inconsistent multi-node options",
               "--out", out}) == 2);
   CHECK(with({"--listen", "127.0.0.1:0", "--state", state, "--out", out}) == 2);
   CHECK(with({"--nodes", "3"}) == 2);
-  CHECK(with({"http://127.0.0.1:1/", "--listen", "127.0.0.1:0", "--state",
-              state, "--out", out, "--max-pages", "5"}) == 2);
+  CHECK(with({"--coordinator-wait", "3"}) == 2);
 }
 
 TEST_CASE("actio-crawl --join refuses the settings that are the "
@@ -421,7 +459,8 @@ TEST_CASE("actio-crawl --join refuses the settings that are the "
         {"--depth-wait", "0"},
         {"--allow-domain", "example.org"},
         {"--allow-private"},
-        {"--depth", "2"}}) {
+        {"--depth", "2"},
+        {"--max-pages", "5"}}) {
     auto args = worker;
     args.insert(args.end(), flag.begin(), flag.end());
     child_process w{args, true};

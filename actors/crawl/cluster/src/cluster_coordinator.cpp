@@ -11,6 +11,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -43,6 +44,8 @@ struct member {
   bool handed_over = false;
   /// Restarted coordinator: not rejoined yet.
   bool awaited = false;
+  /// A lost node: the lines of its output (they count in a page limit).
+  std::uint64_t final_lines = 0;
 };
 
 struct coordinator_state {
@@ -61,6 +64,10 @@ struct coordinator_state {
   std::uint64_t epoch = 0;
   std::uint64_t round = 0;
   std::map<std::string, node_status> replies;
+  /// Global page limit: what each live node may admit (reserved while a
+  /// `limit_atom` request is out), and the nodes with one out.
+  std::map<std::string, std::uint64_t> granted;
+  std::set<std::string> limit_pending;
   std::string last_signature;
   std::deque<std::string> deaths;
   std::set<std::string> finish_waiting;
@@ -161,6 +168,74 @@ void adopt(coordinator_actor* self, const std::vector<frontier_entry>& urls,
             });
 }
 
+/// Asks node `name` to take `limit` as its page limit; until it answers,
+/// the larger of that and what it held counts as used.
+void request_limit(coordinator_actor* self, const std::string& name,
+                   std::uint64_t limit, std::uint64_t held) {
+  auto& st = self->state;
+  st.limit_pending.insert(name);
+  st.granted[name] = std::max(limit, held);
+  self->request(st.members[name].handle, status_timeout, limit_atom::value,
+                limit)
+      .then(
+          [self, name](std::uint64_t now) {
+            auto& s = self->state;
+            s.limit_pending.erase(name);
+            s.granted[name] = now;
+          },
+          [self, name](caf::error&) {
+            // Unknown whether it took it: the reservation stays (the
+            // union may end below the limit, never above).
+            self->state.limit_pending.erase(name);
+          });
+}
+
+/// Global page limit (docs/crawler.md): hands the room left to nodes with
+/// URLs waiting for it, and takes back the room idle nodes hold unused.
+/// The limit's pages are those of lost nodes' outputs plus what every live
+/// node may admit. True while the budget is moving (the crawl is not
+/// complete then).
+bool balance_budget(coordinator_actor* self,
+                    const std::vector<std::string>& alive) {
+  auto& st = self->state;
+  std::uint64_t used = 0;
+  for (const auto& [name, m] : st.members)
+    if (m.lost)
+      used += m.final_lines;
+  auto held = [&](const std::string& n) {
+    auto it = st.granted.find(n);
+    auto admitted = st.replies[n].admitted;
+    return it == st.granted.end() ? admitted : std::max(it->second, admitted);
+  };
+  for (const auto& n : alive)
+    used += held(n);
+  auto limit = *st.cfg.max_pages;
+  std::uint64_t pool = used < limit ? limit - used : 0;
+  std::vector<std::string> hungry;
+  for (const auto& n : alive) {
+    if (st.limit_pending.count(n) != 0)
+      continue;
+    const auto& s = st.replies[n];
+    if (s.waiting > 0)
+      hungry.push_back(n);
+    else if (s.idle && held(n) > s.admitted)
+      request_limit(self, n, 0, held(n));
+  }
+  bool moving = pool > 0 && !hungry.empty();
+  if (moving) {
+    auto share = std::max<std::uint64_t>(1, pool / hungry.size());
+    for (const auto& n : hungry) {
+      if (pool == 0)
+        break;
+      auto give = std::min({share, pool, st.replies[n].waiting});
+      auto h = held(n);
+      request_limit(self, n, h + give, h);
+      pool -= give;
+    }
+  }
+  return moving || !st.limit_pending.empty();
+}
+
 void evaluate_round(coordinator_actor* self) {
   auto& st = self->state;
   st.polling = false;
@@ -202,7 +277,8 @@ void evaluate_round(coordinator_actor* self) {
     st.last_print = now;
     st.last_print_pages = pages;
   }
-  bool quiet = all_idle && sent == received;
+  bool budget_moving = st.cfg.max_pages && balance_budget(self, alive);
+  bool quiet = all_idle && sent == received && !budget_moving;
   if (quiet && signature == st.last_signature) {
     finish_crawl(self);
     return;
@@ -360,6 +436,7 @@ void next_handover(coordinator_actor* self) {
                                  ": " + e.what());
     log_line(st.result.problems.back());
   }
+  st.members[dead].final_lines = files.pages;
   log_line("node " + dead + " lost: handing over its hosts (" +
            std::to_string(files.done.size()) + " URLs done, " +
            std::to_string(files.pending.size()) + " pending)");
@@ -435,6 +512,14 @@ void resume_crawl(coordinator_actor* self) {
     }
     if (m.lost && !m.handed_over)
       st.deaths.push_back(name);
+    if (m.lost && m.handed_over) {
+      try {
+        m.final_lines = jsonl_sink::read_urls(m.out_path).size();
+      } catch (const std::exception& e) {
+        st.result.problems.push_back("reading the output of lost node " + name +
+                                     ": " + e.what());
+      }
+    }
   }
   log_line("crawl resumed with " + std::to_string(alive_names(st).size()) +
            " nodes");

@@ -33,6 +33,7 @@ using tick_atom = caf::atom_constant<caf::atom("cc_tick")>;
 using completed_atom = caf::atom_constant<caf::atom("cc_compl")>;
 using finished_atom = caf::atom_constant<caf::atom("cc_fin")>;
 using watch_atom = caf::atom_constant<caf::atom("cc_watch")>;
+using limited_atom = caf::atom_constant<caf::atom("cc_limited")>;
 
 constexpr std::size_t batch_urls = 256;
 constexpr auto batch_interval = std::chrono::milliseconds(50);
@@ -326,6 +327,35 @@ caf::behavior node_agent(agent* self,
                         self->make_response_promise());
         return caf::delegated<ok_atom>();
       },
+      [self](limit_atom, std::uint64_t limit) -> caf::result<std::uint64_t> {
+        auto& c = *self->state.c;
+        future<std::size_t> set;
+        {
+          std::lock_guard<std::mutex> guard{c.mtx};
+          if (c.crawl == nullptr)
+            return caf::make_error(caf::sec::invalid_argument, "no crawler");
+          set = c.crawl->set_page_limit(static_cast<std::size_t>(limit));
+        }
+        auto key = self->state.next_key++;
+        self->state.waiting.emplace(key, self->make_response_promise());
+        set.add_done_callback(
+            [](const future<std::size_t>& f, caf::actor me, std::uint64_t k) {
+              // A broken promise: the crawler is gone; report no room
+              // given back.
+              auto now = f.exception() ? UINT64_MAX
+                                       : static_cast<std::uint64_t>(f.result());
+              caf::anon_send(me, limited_atom::value, k, now);
+            },
+            caf::actor_cast<caf::actor>(self), key);
+        return caf::delegated<std::uint64_t>();
+      },
+      [self](limited_atom, std::uint64_t key, std::uint64_t limit) {
+        auto it = self->state.waiting.find(key);
+        if (it == self->state.waiting.end())
+          return;
+        it->second.deliver(limit);
+        self->state.waiting.erase(it);
+      },
       [self](completed_atom, std::uint64_t key) {
         auto it = self->state.waiting.find(key);
         if (it == self->state.waiting.end())
@@ -350,6 +380,8 @@ caf::behavior node_agent(agent* self,
         s.received = c.received;
         s.pages = p.pages;
         s.errors = p.errors;
+        s.admitted = p.admitted;
+        s.waiting = p.waiting_for_room;
         return encode_status(s);
       },
       [self](finish_atom) -> caf::result<std::string> {

@@ -108,6 +108,8 @@ std::string encode_settings(const crawl_settings& s) {
   j["max_page_bytes"] = s.max_page_bytes;
   j["max_redirects"] = s.max_redirects;
   j["html_parser"] = s.html_parser;
+  if (s.max_pages)
+    j["max_pages"] = *s.max_pages;
   return j.dump();
 }
 
@@ -136,6 +138,8 @@ crawl_settings decode_settings(const std::string& text) {
     s.max_redirects =
         static_cast<std::uint32_t>(count(j, "max_redirects", what, 1000));
     s.html_parser = j.at("html_parser").get<std::string>();
+    if (j.contains("max_pages"))
+      s.max_pages = count(j, "max_pages", what);
     if (s.per_host == 0 || s.max_attempts == 0 || s.timeout_ms == 0 ||
         s.connect_timeout_ms == 0 || s.max_page_bytes == 0)
       throw std::invalid_argument(
@@ -164,6 +168,8 @@ std::string encode_status(const node_status& s) {
   j["received"] = s.received;
   j["pages"] = s.pages;
   j["errors"] = s.errors;
+  j["admitted"] = s.admitted;
+  j["waiting"] = s.waiting;
   return j.dump();
 }
 
@@ -173,6 +179,8 @@ node_status decode_status(const std::string& text) {
     node_status s;
     s.idle = j.at("idle").get<bool>();
     s.sent = counts(j, "sent", "node status");
+    s.admitted = count(j, "admitted", "node status");
+    s.waiting = count(j, "waiting", "node status");
     s.received = counts(j, "received", "node status");
     s.pages = count(j, "pages", "node status");
     s.errors = count(j, "errors", "node status");

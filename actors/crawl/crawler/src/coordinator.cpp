@@ -84,8 +84,9 @@ void coordinator::start(actio::detail::closure_actor weak_self) {
     known_.reserve(loaded_.seen_hashes.size());
     for (auto h : loaded_.seen_hashes)
       known_.insert(h);
+    // URLs another node finished (handed over) were never admitted here.
     for (const auto& d : loaded_.done)
-      if (d.verdict != "robots")
+      if (d.verdict != "robots" && d.verdict != "handed_over")
         ++admitted_;
     // The crawl as it continues now (seeds added, for instance).
     if (auto* store = output_.store())
@@ -438,6 +439,14 @@ void coordinator::finish_now() {
   guarded([&] { finish(false); });
 }
 
+std::size_t coordinator::set_page_limit(std::size_t limit) {
+  guarded([&] {
+    opts_.max_pages = std::max<std::size_t>(limit, admitted_);
+    settle();
+  });
+  return opts_.max_pages;
+}
+
 // Progress and the end -------------------------------------------------------
 
 bool coordinator::idle() const {
@@ -450,6 +459,7 @@ void coordinator::publish() {
                           depth_.held_pages() + output_.ready());
   progress_->in_flight.store(frontier_.in_flight());
   progress_->admitted.store(admitted_);
+  progress_->waiting_for_room.store(over_limit_.size());
   progress_->idle.store(idle());
 }
 

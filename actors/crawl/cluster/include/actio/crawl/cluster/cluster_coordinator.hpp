@@ -31,6 +31,9 @@ struct coordinator_config {
   caf::actor local_node;
   std::string local_state;
   std::string local_out;
+  /// A page limit for the whole crawl (`crawl_settings::max_pages`),
+  /// handed out to the nodes as they need it.
+  std::optional<std::uint64_t> max_pages;
   /// Print a combined progress line on stderr about once a second.
   bool show_progress = false;
   /// How often the nodes are asked for their status.

@@ -57,6 +57,12 @@ using status_atom = caf::atom_constant<caf::atom("cc_status")>;
 /// node's `crawl_stats` as JSON once its crawler has written everything.
 using finish_atom = caf::atom_constant<caf::atom("cc_finish")>;
 
+/// `(limit_atom, std::uint64_t limit)` → `std::uint64_t`: a crawl with a
+/// global page limit: the node's crawler may admit `limit` URLs in all
+/// (`crawler::set_page_limit`: never fewer than it admitted); answered with
+/// the limit in force.
+using limit_atom = caf::atom_constant<caf::atom("cc_limit")>;
+
 /// Reply of `handover_atom` and `adopt_atom`.
 using ok_atom = caf::atom_constant<caf::atom("cc_ok")>;
 
@@ -82,6 +88,10 @@ struct crawl_settings {
   std::uint32_t max_redirects = 5;
   /// `to_string(html_parser)`: "scanner" or "libxml2".
   std::string html_parser = "scanner";
+  /// A page limit for the whole crawl (the union of the outputs): each
+  /// node starts with none to spend and gets them from the coordinator
+  /// (`limit_atom`).
+  std::optional<std::uint64_t> max_pages;
 };
 
 /// A node's answer to `status_atom`.
@@ -94,6 +104,10 @@ struct node_status {
   /// Output lines written this run, and of those errors.
   std::uint64_t pages = 0;
   std::uint64_t errors = 0;
+  /// URLs its crawler admitted (earlier runs included), and URLs waiting
+  /// for room under its page limit.
+  std::uint64_t admitted = 0;
+  std::uint64_t waiting = 0;
 };
 
 /// JSON text of a URL batch, and back (throws `std::invalid_argument` on
