@@ -22,11 +22,15 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
+#include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -323,6 +327,143 @@ TEST_CASE("a multi-node crawl with --max-pages N writes exactly N pages in "
   for (const auto& [host, writers] : out.writers_by_host) {
     INFO(host);
     CHECK(writers.size() == 1);
+  }
+}
+
+namespace {
+
+/// One SIGKILL of a crawl with kills: `victim` ("coordinator", "w1" or
+/// "w2") once the union of the outputs holds `after_pages` lines.
+struct kill_step {
+  std::string victim;
+  std::size_t after_pages = 0;
+};
+
+/// A three-process crawl whose nodes are killed with SIGKILL as `kills`
+/// says, in turn: a killed coordinator is restarted at once with the same
+/// command line (it waits 5 s for nodes that do not rejoin), killed
+/// workers stay dead and their hosts are handed over. Every survivor must
+/// end with 0 and the union of the outputs must be exact. Kills after the
+/// crawl ended are skipped.
+void crawl_with_kills(const std::vector<kill_step>& kills) {
+  cluster_site site{pages_per_server};
+  site.set_latency(2ms);
+  crawl_temp_dir dir;
+  auto port = actio::test::free_loopback_port();
+  REQUIRE(port != 0);
+  auto listen = "127.0.0.1:" + std::to_string(port);
+  auto args = coordinator_args(site, dir, 3, listen);
+  args.emplace_back("--coordinator-wait");
+  args.emplace_back("5");
+  std::optional<child_process> coordinator;
+  coordinator.emplace(args, true);
+  REQUIRE(listening_address(*coordinator) == listen);
+  std::map<std::string, std::unique_ptr<child_process>> workers;
+  for (const char* w : {"w1", "w2"})
+    workers[w] =
+        std::make_unique<child_process>(worker_args(dir, w, listen), true);
+  auto union_pages = [&] {
+    std::size_t n = 0;
+    for (const auto& name : actio::test::cluster_node_names())
+      n +=
+          actio::crawl::jsonl_sink::read_urls(dir.file(name + ".jsonl")).size();
+    return n;
+  };
+  std::set<std::string> dead;
+  for (const auto& k : kills) {
+    INFO("kill " << k.victim << " after " << k.after_pages << " pages");
+    actio::test::eventually(
+        [&] {
+          return union_pages() >= k.after_pages || coordinator->wait_exit(0ms);
+        },
+        60s, 5ms);
+    if (coordinator->wait_exit(0ms))
+      break; // the crawl is over
+    if (k.victim == "coordinator") {
+      coordinator->signal(SIGKILL);
+      REQUIRE(coordinator->wait_exit(10s));
+      coordinator.reset();
+      coordinator.emplace(args, true);
+      REQUIRE(listening_address(*coordinator) == listen);
+    } else if (dead.insert(k.victim).second) {
+      workers.at(k.victim)->signal(SIGKILL);
+      REQUIRE(workers.at(k.victim)->wait_exit(10s));
+    }
+  }
+  site.set_latency(0ms);
+  CHECK(coordinator->wait(180s) == 0);
+  INFO(coordinator->output());
+  INFO(coordinator->error_output());
+  for (auto& [name, w] : workers)
+    if (dead.count(name) == 0) {
+      INFO(name << ": " << w->error_output());
+      CHECK(w->wait(30s) == 0);
+    }
+  CHECK(coordinator->output().find("cluster crawl complete") !=
+        std::string::npos);
+  CHECK(coordinator->output().find("problem:") == std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("coordinator.db.cluster")));
+  check_union(cluster_output{dir, actio::test::cluster_node_names()}, site);
+}
+
+/// The kill seeds to run: ACTIO_CLUSTER_KILL_SEEDS=N runs seeds 1..N
+/// (default 2; docs/reliability.md).
+std::vector<std::uint64_t> kill_seeds() {
+  std::uint64_t n = 2;
+  if (const char* env = std::getenv("ACTIO_CLUSTER_KILL_SEEDS"))
+    n = std::strtoull(env, nullptr, 10);
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t i = 1; i <= n; ++i)
+    out.push_back(i);
+  return out;
+}
+
+/// Two kills drawn from `seed`: victims among the coordinator and the
+/// workers still alive, moments between the first page and a third of the
+/// expected pages after the one before.
+std::vector<kill_step> random_kills(std::uint64_t seed,
+                                    std::size_t expected_pages) {
+  std::mt19937_64 rng{seed};
+  std::vector<std::string> victims{"coordinator", "w1", "w2"};
+  std::vector<kill_step> out;
+  std::size_t at = 1;
+  for (int i = 0; i < 2; ++i) {
+    auto v = victims[rng() % victims.size()];
+    if (v != "coordinator")
+      victims.erase(std::find(victims.begin(), victims.end(), v));
+    at += rng() % (expected_pages / 3 + 1);
+    out.push_back(kill_step{v, at});
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a crawl survives two SIGKILLs in sequence with an exact union: "
+          "a worker and then, during or after its hand-over, another node",
+          "[crawl_cluster][cli][kills]") {
+  SECTION("w1, then w2 at once (a second death during the hand-over)") {
+    crawl_with_kills({{"w1", 100}, {"w2", 101}});
+  }
+  SECTION("w1, then the coordinator, which is restarted") {
+    crawl_with_kills({{"w1", 100}, {"coordinator", 101}});
+  }
+  SECTION("the coordinator, restarted, then w2") {
+    crawl_with_kills({{"coordinator", 100}, {"w2", 300}});
+  }
+}
+
+TEST_CASE("a crawl survives two SIGKILLs at random moments with an exact "
+          "union (ACTIO_CLUSTER_KILL_SEEDS seeds)",
+          "[crawl_cluster][cli][kills]") {
+  // The expected size, to draw moments within the crawl.
+  auto expected = cluster_site{pages_per_server}.expected().size();
+  for (auto seed : kill_seeds()) {
+    auto kills = random_kills(seed, expected);
+    INFO("seed " << seed << ": kill " << kills[0].victim << " after "
+                 << kills[0].after_pages << ", " << kills[1].victim << " after "
+                 << kills[1].after_pages);
+    crawl_with_kills(kills);
   }
 }
 

@@ -70,6 +70,8 @@ struct coordinator_state {
   std::set<std::string> limit_pending;
   std::string last_signature;
   std::deque<std::string> deaths;
+  /// Hand-overs of the current dead nodes that an owner did not answer.
+  int handover_failures = 0;
   std::set<std::string> finish_waiting;
   cluster_result result;
   steady::time_point started_at;
@@ -415,7 +417,15 @@ dead_node_state read_dead_node(const member& m) {
 
 void next_handover(coordinator_actor* self) {
   auto& st = self->state;
-  if (st.deaths.empty()) {
+  // Every dead node whose hand-over did not finish, handed over together:
+  // a view is published only once no dead node is left in it whose done
+  // marks were not taken by the new owners.
+  std::vector<std::string> batch;
+  for (const auto& [name, m] : st.members)
+    if (m.lost && !m.handed_over)
+      batch.push_back(name);
+  st.deaths.clear();
+  if (batch.empty()) {
     st.handing_over = false;
     st.last_signature.clear();
     schedule_tick(self);
@@ -424,57 +434,79 @@ void next_handover(coordinator_actor* self) {
   st.handing_over = true;
   st.polling = false;
   ++st.round; // answers of a round begun before are ignored
-  auto dead = st.deaths.front();
-  st.deaths.pop_front();
   auto alive = alive_names(st);
-  const auto& m = st.members[dead];
-  dead_node_state files;
-  try {
-    files = read_dead_node(m);
-  } catch (const std::exception& e) {
-    st.result.problems.push_back("reading the files of lost node " + dead +
-                                 ": " + e.what());
-    log_line(st.result.problems.back());
-  }
-  st.members[dead].final_lines = files.pages;
-  log_line("node " + dead + " lost: handing over its hosts (" +
-           std::to_string(files.done.size()) + " URLs done, " +
-           std::to_string(files.pending.size()) + " pending)");
   host_partition partition(alive);
   std::map<std::string, std::vector<std::string>> by_owner;
-  for (auto& url : files.done)
-    by_owner[partition.owner(partition_key(url))].push_back(std::move(url));
-  auto to_adopt = std::move(files.pending);
-  to_adopt.insert(to_adopt.end(), files.routed.begin(), files.routed.end());
-  auto waiting = std::make_shared<std::size_t>(by_owner.size());
+  std::vector<frontier_entry> to_adopt;
+  for (const auto& dead : batch) {
+    auto& m = st.members[dead];
+    dead_node_state files;
+    try {
+      files = read_dead_node(m);
+    } catch (const std::exception& e) {
+      st.result.problems.push_back("reading the files of lost node " + dead +
+                                   ": " + e.what());
+      log_line(st.result.problems.back());
+    }
+    m.final_lines = files.pages;
+    log_line("node " + dead + " lost: handing over its hosts (" +
+             std::to_string(files.done.size()) + " URLs done, " +
+             std::to_string(files.pending.size()) + " pending)");
+    for (auto& url : files.done)
+      by_owner[partition.owner(partition_key(url))].push_back(std::move(url));
+    to_adopt.insert(to_adopt.end(), files.pending.begin(), files.pending.end());
+    to_adopt.insert(to_adopt.end(), files.routed.begin(), files.routed.end());
+  }
   // Step 2 and 3, once every owner has the done marks: the new view (the
-  // survivors re-send their outbound logs), then the dead node's frontier.
-  auto publish_then_adopt = [self, dead, to_adopt = std::move(to_adopt)] {
+  // survivors re-send their outbound logs), then the dead nodes' frontiers.
+  // An owner lost meanwhile (or any refusal) starts the hand-over again
+  // with it among the dead: done marks and admissions may be repeated.
+  auto publish_then_adopt = [self, batch,
+                             to_adopt = std::move(to_adopt)](bool again) {
+    auto& s = self->state;
+    if (!s.deaths.empty() || (again && ++s.handover_failures < 3)) {
+      log_line("a node was lost or did not answer during the hand-over: "
+               "handing over again");
+      next_handover(self);
+      return;
+    }
+    if (again) {
+      // A live owner refused three times: go on, and say so.
+      s.result.problems.push_back(
+          "a live node did not take the done marks of lost nodes three "
+          "times: their pages may be crawled twice");
+      log_line(s.result.problems.back());
+    }
+    s.handover_failures = 0;
     publish_view(self);
-    adopt(self, to_adopt, [self, dead] {
-      self->state.members[dead].handed_over = true;
+    adopt(self, to_adopt, [self, batch] {
+      for (const auto& dead : batch)
+        self->state.members[dead].handed_over = true;
       save_record(self);
       next_handover(self);
     });
   };
   if (by_owner.empty()) {
-    publish_then_adopt();
+    publish_then_adopt(false);
     return;
   }
+  auto waiting = std::make_shared<std::size_t>(by_owner.size());
+  auto failed = std::make_shared<bool>(false);
   for (auto& [owner, urls] : by_owner) {
     self->request(st.members[owner].handle, handover_timeout,
                   handover_atom::value, std::move(urls))
         .then(
-            [waiting, publish_then_adopt](ok_atom) {
+            [waiting, failed, publish_then_adopt](ok_atom) {
               if (--*waiting == 0)
-                publish_then_adopt();
+                publish_then_adopt(*failed);
             },
-            [self, owner, waiting, publish_then_adopt](caf::error& err) {
-              self->state.result.problems.push_back(
-                  "node " + owner +
-                  " did not take over URLs: " + self->system().render(err));
+            [self, owner, waiting, failed,
+             publish_then_adopt](caf::error& err) {
+              log_line("node " + owner + " did not take over URLs: " +
+                       self->system().render(err));
+              *failed = true;
               if (--*waiting == 0)
-                publish_then_adopt();
+                publish_then_adopt(*failed);
             });
   }
 }
