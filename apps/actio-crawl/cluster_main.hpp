@@ -6,6 +6,7 @@
 
 #include <actio/crawl/crawler/crawl_options.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -24,6 +25,10 @@ struct cluster_cli {
   std::string node_name;
   /// Print combined progress lines (coordinator).
   bool progress = false;
+  /// `--coordinator-wait`: how long a worker that lost the coordinator
+  /// waits for it to come back, and how long a restarted coordinator
+  /// waits for the crawl's nodes to rejoin.
+  std::chrono::seconds coordinator_wait{300};
 };
 
 /// Runs the coordinator: publishes it on `cli.listen`, crawls as a node,

@@ -27,6 +27,7 @@ struct parsed_flags {
   bool no_progress = false;
   bool add_seeds = false;
   std::string html_parser = "scanner";
+  long coordinator_wait_s = 300;
 };
 
 void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
@@ -44,7 +45,8 @@ void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
                  "At most N pages (output lines) in the whole crawl: pages "
                  "written by earlier runs with the same --state count, so a "
                  "resumed run fetches at most N minus those. Not stored: "
-                 "each run gives its own (none: no limit)")
+                 "each run gives its own (none: no limit). Multi-node: the "
+                 "coordinator's, for the union of every node's output")
       ->check(whole_number<std::size_t>(1));
   app.add_option("--depth", f.depth,
                  "Follow links at most D hops from a start URL (start URLs are "
@@ -137,12 +139,24 @@ void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
   app.add_option("--join", cl.cluster.join,
                  "Multi-node crawl: join the coordinator at HOST:PORT as a "
                  "worker node; needs --state, --out and --actio-remote "
-                 "(as --listen); takes the crawl's URLs and domains from the "
-                 "coordinator");
+                 "(as --listen); takes the crawl's URLs, domains, depth, "
+                 "politeness and fetch settings (--delay, --per-host, "
+                 "timeouts, --retries, --backoff, --user-agent, robots, "
+                 "--max-bytes, --html-parser, --depth-wait) from the "
+                 "coordinator and refuses them: only --concurrency is its "
+                 "own");
   app.add_option("--nodes", cl.cluster.nodes,
                  "Multi-node crawl: nodes (the coordinator included) that must "
                  "join before the crawl starts")
       ->check(whole_number<std::size_t>(1, 1000));
+  app.add_option("--coordinator-wait", f.coordinator_wait_s,
+                 "Multi-node crawl: seconds a worker that lost the "
+                 "coordinator waits for it to come back on the --join "
+                 "address (then it exits 1, its state saved), and seconds a "
+                 "coordinator restarted on its --state waits for the crawl's "
+                 "nodes to rejoin (then their hosts are handed over)")
+      ->capture_default_str()
+      ->check(whole_number<long>(0, 86'400));
   app.add_option("--node-name", cl.cluster.node_name,
                  "Multi-node crawl: this node's unique name (default: "
                  "coordinator, or node-PID)");
@@ -150,6 +164,14 @@ void declare_options(CLI::App& app, command_line& cl, parsed_flags& f) {
                "No live progress line (it is shown only when stderr is a "
                "terminal)");
 }
+
+/// The settings a worker takes from the coordinator (`crawl_settings`), so
+/// that every owner of a host applies the same rules.
+constexpr const char* coordinator_flags[] = {
+    "--delay",         "--per-host",    "--timeout",    "--connect-timeout",
+    "--retries",       "--backoff",     "--user-agent", "--no-robots",
+    "--max-bytes",     "--html-parser", "--depth-wait", "--allow-domain",
+    "--allow-private", "--depth",       "--max-pages"};
 
 /// Why the parsed command line cannot run, or nullopt.
 std::optional<std::string> problem_with(const CLI::App& app,
@@ -167,12 +189,20 @@ std::optional<std::string> problem_with(const CLI::App& app,
       return "--join takes no URL: the coordinator has them";
     if (!cl.cluster.join.empty() && app.count("--nodes") != 0)
       return "--nodes is the coordinator's (--listen) option";
-    if (cl.max_pages != 0)
-      return "--max-pages is not supported in a multi-node crawl";
+    if (!cl.cluster.join.empty())
+      for (const char* flag : coordinator_flags)
+        if (app.count(flag) != 0)
+          return std::string(flag) +
+                 " is the coordinator's (--listen): every node of a "
+                 "multi-node crawl crawls with the coordinator's scope, "
+                 "politeness and fetch settings; a worker (--join) sets only "
+                 "its own --concurrency";
     if (f.add_seeds)
       return "--add-seeds is not supported in a multi-node crawl";
-  } else if (app.count("--nodes") != 0 || app.count("--node-name") != 0) {
-    return "--nodes and --node-name need --listen or --join";
+  } else if (app.count("--nodes") != 0 || app.count("--node-name") != 0 ||
+             app.count("--coordinator-wait") != 0) {
+    return "--nodes, --node-name and --coordinator-wait need --listen or "
+           "--join";
   }
   for (const auto& u : cl.urls)
     if (auto c = crawl::canonicalize(u); !c)
@@ -231,5 +261,6 @@ std::variant<command_line, int> parse_command_line(int argc, char** argv) {
   cl.demo_pages_given = app.count("--demo-pages") != 0;
   cl.demo_port_given = app.count("--demo-port") != 0;
   cl.progress = !f.no_progress;
+  cl.cluster.coordinator_wait = std::chrono::seconds{f.coordinator_wait_s};
   return cl;
 }

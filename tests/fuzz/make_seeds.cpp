@@ -103,6 +103,10 @@ void cluster_messages() {
   seed("cluster_messages", '\1' + encode_settings(s));
   s.max_depth.reset();
   seed("cluster_messages", '\1' + encode_settings(s));
+  s.delay_ms = 0;
+  s.per_host = 8;
+  s.html_parser = "libxml2";
+  seed("cluster_messages", '\1' + encode_settings(s));
   node_status n;
   n.idle = true;
   n.sent = {{"w1", 5}, {"w2", 0}};

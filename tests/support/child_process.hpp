@@ -84,6 +84,20 @@ public:
     return true;
   }
 
+  /// Waits up to `limit` until the captured stderr holds `text`; true if
+  /// it does.
+  bool wait_for_error_output(const std::string& text,
+                             std::chrono::milliseconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (err_.find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() >= end)
+        return false;
+      if (!pump(10))
+        poll(nullptr, 0, 10); // stdout closed: do not spin
+    }
+    return true;
+  }
+
   void signal(int sig) {
     if (pid_ > 0 && !exited_)
       kill(pid_, sig);

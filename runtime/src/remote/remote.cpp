@@ -122,7 +122,8 @@ endpoint parse_endpoint(std::string_view text) {
 }
 
 std::uint16_t publish(runtime& rt, const caf::actor& whom,
-                      const std::string& host, std::uint16_t port) {
+                      const std::string& host, std::uint16_t port,
+                      bool reuse_address) {
   auto& core = detail::core_of(rt);
   auto mm = middleman_of(core);
   if (host.empty() &&
@@ -138,7 +139,7 @@ std::uint16_t publish(runtime& rt, const caf::actor& whom,
   caf::error failure;
   self->request(mm, middleman_reply_limit, caf::publish_atom::value, port,
                 caf::actor_cast<caf::strong_actor_ptr>(whom),
-                sys.message_types(whom), host, false)
+                sys.message_types(whom), host, reuse_address)
       .receive([&](std::uint16_t actual) { bound = actual; },
                [&](caf::error& err) { failure = std::move(err); });
   if (failure)

@@ -14,11 +14,17 @@
 #include "crawl/crawler/crawler_fixture.hpp"
 #include "support/child_process.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace actio::test {
 
@@ -83,12 +89,21 @@ public:
 
   std::size_t servers() const { return servers_.size(); }
 
+  /// The most requests one host of one server had in flight at once.
+  std::size_t max_in_flight_per_host() const {
+    std::size_t most = 0;
+    for (const auto& s : servers_)
+      for (const auto& [host, stats] : s->all_stats())
+        most = std::max(most, stats.max_in_flight);
+    return most;
+  }
+
 private:
   std::vector<std::unique_ptr<crawl::demo_server>> servers_;
 };
 
 /// Arguments every node gets: its files, its name, loopback-only remote
-/// actors, a small polite crawl.
+/// actors, four fetches in flight (a worker's only crawl setting).
 inline std::vector<std::string> node_args(const std::string& binary,
                                           const crawl_temp_dir& dir,
                                           const std::string& name) {
@@ -101,17 +116,35 @@ inline std::vector<std::string> node_args(const std::string& binary,
           name,
           "--concurrency",
           "4",
-          "--per-host",
-          "2",
-          "--delay",
-          "0",
-          "--backoff",
-          "10",
-          "--depth-wait",
-          "0",
           "--no-progress",
           "--actio-remote=insecure",
           "--actio-threads=2"};
+}
+
+/// The politeness and fetch settings the coordinator gives every node: a
+/// small polite crawl without delays.
+inline std::vector<std::string> crawl_settings_args() {
+  return {"--per-host", "2",  "--delay",      "0",
+          "--backoff",  "10", "--depth-wait", "0"};
+}
+
+/// A port of 127.0.0.1 free right now (bound and released), for a
+/// coordinator that must be restarted on the same address.
+inline std::uint16_t free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  std::uint16_t port = 0;
+  // NOLINTNEXTLINE: the sockets API takes sockaddr*.
+  auto* any = reinterpret_cast<sockaddr*>(&addr);
+  if (::bind(fd, any, sizeof addr) == 0 && ::getsockname(fd, any, &len) == 0)
+    port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
 }
 
 /// Every output line of every node, and which nodes wrote each host.

@@ -23,6 +23,61 @@ TEST_CASE("a URL batch survives encoding with its depths and order",
   CHECK(decode_batch(encode_batch({})).empty());
 }
 
+TEST_CASE("the crawl settings survive encoding with every politeness and "
+          "fetch setting",
+          "[crawl_cluster]") {
+  crawl_settings s;
+  s.allowed_domains = {"site.localhost"};
+  s.allow_private = true;
+  s.obey_robots = false;
+  s.max_depth = 7;
+  s.user_agent = "tester/2";
+  s.per_host = 3;
+  s.delay_ms = 250;
+  s.max_crawl_delay_ms = 4000;
+  s.max_attempts = 5;
+  s.backoff_ms = 40;
+  s.depth_wait_ms = 0;
+  s.timeout_ms = 1500;
+  s.connect_timeout_ms = 700;
+  s.max_page_bytes = 12345;
+  s.max_redirects = 2;
+  s.html_parser = "libxml2";
+  auto back = decode_settings(encode_settings(s));
+  CHECK(back.allowed_domains == s.allowed_domains);
+  CHECK(back.allow_private);
+  CHECK_FALSE(back.obey_robots);
+  CHECK(back.max_depth == 7u);
+  CHECK(back.user_agent == "tester/2");
+  CHECK(back.per_host == 3);
+  CHECK(back.delay_ms == 250);
+  CHECK(back.max_crawl_delay_ms == 4000);
+  CHECK(back.max_attempts == 5);
+  CHECK(back.backoff_ms == 40);
+  CHECK(back.depth_wait_ms == 0);
+  CHECK(back.timeout_ms == 1500);
+  CHECK(back.connect_timeout_ms == 700);
+  CHECK(back.max_page_bytes == 12345);
+  CHECK(back.max_redirects == 2);
+  CHECK(back.html_parser == "libxml2");
+  auto with = [&](const std::string& from, const std::string& to) {
+    auto text = encode_settings(s);
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+  };
+  for (const auto& bad :
+       {with("\"per_host\":3", "\"per_host\":0"),
+        with("\"per_host\":3", "\"per_host\":-3"),
+        with("\"timeout_ms\":1500", "\"timeout_ms\":0"),
+        with("\"delay_ms\":250", "\"delay_ms\":1e30"),
+        with("\"delay_ms\":250", "\"delay_ms\":99999999999999"),
+        with("\"libxml2\"", "\"gumbo\""), with("\"max_attempts\":5,", "")}) {
+    INFO(bad);
+    CHECK_THROWS_AS(decode_settings(bad), std::invalid_argument);
+  }
+}
+
 TEST_CASE("malformed batches, settings, statuses and statistics from a "
           "peer are refused with invalid_argument",
           "[crawl_cluster]") {

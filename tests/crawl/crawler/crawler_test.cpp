@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/crawl/crawler/crawler.hpp"
 
+#include "actio/crawl/crawler/crawl_router.hpp"
 #include "actio/crawl/crawler/report.hpp"
 #include "actio/crawl/demo/demo_check.hpp"
 #include "actio/metrics/runtime_metrics.hpp"
 #include "crawl/crawler/crawler_fixture.hpp"
+#include "support/eventually.hpp"
 #include "support/metric_sample.hpp"
 #include "support/time_limit.hpp"
 
@@ -189,6 +191,50 @@ TEST_CASE("a page limit stops admitting URLs at exactly that many pages",
   INFO(check.to_string());
   CHECK(check.ok());
   CHECK(check.found == 50);
+}
+
+namespace {
+
+/// A router of a one-node cluster: every host is this node's, and the
+/// crawl ends only when told (`crawler::finish`).
+class own_everything final : public actio::crawl::crawl_router {
+public:
+  bool owns(std::string_view) const override { return true; }
+  void route(std::string, std::uint32_t) override {}
+};
+
+} // namespace
+
+TEST_CASE("a page limit set while crawling admits the waiting URLs up to it "
+          "and never takes back what was admitted",
+          "[crawler]") {
+  time_limit limit{30s, "page limit set while crawling"};
+  demo_fixture demo;
+  auto o = demo.options();
+  o.max_pages = 0;
+  o.router = std::make_shared<own_everything>();
+  actio::runtime rt{actio::test::test_runtime_options()};
+  crawler c{rt, o};
+  auto done = c.run();
+  using actio::test::eventually;
+  REQUIRE(eventually([&] { return c.progress().waiting_for_room == 1; }, 10s));
+  CHECK(c.progress().pages == 0);
+  CHECK(rt.run_until_complete(c.set_page_limit(12)) == 12);
+  REQUIRE(eventually(
+      [&] {
+        auto p = c.progress();
+        return p.pages == 12 && p.idle;
+      },
+      20s));
+  CHECK(c.progress().waiting_for_room > 0);
+  CHECK(rt.run_until_complete(c.set_page_limit(3)) == 12);
+  c.finish();
+  auto stats = rt.run_until_complete(done);
+  CHECK(stats.pages == 12);
+  auto check = check_demo_crawl(stats.records, demo.expected(), true);
+  INFO(check.to_string());
+  CHECK(check.found == 12);
+  CHECK(check.duplicates == 0);
 }
 
 TEST_CASE("fetches to one host never exceed the per-host limit while the "

@@ -33,6 +33,7 @@ using tick_atom = caf::atom_constant<caf::atom("cc_tick")>;
 using completed_atom = caf::atom_constant<caf::atom("cc_compl")>;
 using finished_atom = caf::atom_constant<caf::atom("cc_fin")>;
 using watch_atom = caf::atom_constant<caf::atom("cc_watch")>;
+using limited_atom = caf::atom_constant<caf::atom("cc_limited")>;
 
 constexpr std::size_t batch_urls = 256;
 constexpr auto batch_interval = std::chrono::milliseconds(50);
@@ -51,6 +52,8 @@ struct node_core {
   crawler* crawl = nullptr;
   future<crawl_stats> done;
   caf::actor coordinator;
+  /// The node's destructor ran: nothing reaches the crawler any more.
+  bool detached = false;
   bool lost = false;
   bool finishing = false;
   bool coordinator_gone = false;
@@ -66,15 +69,19 @@ struct node_core {
   std::map<std::string, std::uint64_t> received;
 
   /// Sends the buffer of `owner` (in batches); URLs for an owner without an
-  /// actor (dead, not in the view yet) are dropped: the log has them.
+  /// actor yet (a resumed crawl's view before the coordinator sent it)
+  /// wait in the buffer; those of an owner no longer in the view are
+  /// dropped: the log has them.
   void send_locked(const std::string& owner) {
     auto it = buffers.find(owner);
     if (it == buffers.end() || it->second.empty())
       return;
+    auto dest = nodes.find(owner);
+    if (dest != nodes.end() && !dest->second)
+      return;
     auto urls = std::move(it->second);
     it->second.clear();
-    auto dest = nodes.find(owner);
-    if (dest == nodes.end() || !dest->second)
+    if (dest == nodes.end())
       return;
     for (std::size_t i = 0; i < urls.size(); i += batch_urls) {
       std::vector<frontier_entry> part(
@@ -130,8 +137,21 @@ private:
   std::shared_ptr<detail::node_core> core_;
 };
 
+/// A message that came before the crawler was attached (a node joins
+/// before its crawler runs), handled once it is.
+struct deferred {
+  /// route_atom (from, urls), adopt_atom (urls, rp) or handover_atom (done,
+  /// rp).
+  caf::atom_value kind;
+  std::string from;
+  std::vector<frontier_entry> urls;
+  std::vector<std::string> done;
+  std::optional<caf::response_promise> rp;
+};
+
 struct agent_state {
   std::shared_ptr<detail::node_core> c;
+  std::vector<deferred> early;
   std::map<std::uint64_t, caf::response_promise> waiting;
   std::uint64_t next_key = 0;
   std::optional<caf::response_promise> finish_reply;
@@ -140,9 +160,10 @@ struct agent_state {
 using agent = caf::stateful_actor<agent_state>;
 
 /// Answers `rp` with ok once `f` completes (on this actor).
-void ack_when_done(agent* self, const future<none>& f) {
+void ack_when_done(agent* self, const future<none>& f,
+                   caf::response_promise rp) {
   auto key = self->state.next_key++;
-  self->state.waiting.emplace(key, self->make_response_promise());
+  self->state.waiting.emplace(key, std::move(rp));
   f.add_done_callback(
       [](const future<none>&, caf::actor me, std::uint64_t k) {
         caf::anon_send(me, completed_atom::value, k);
@@ -174,6 +195,35 @@ void apply_view(detail::node_core& c, const std::vector<std::string>& names,
   c.send_all_locked();
 }
 
+/// Admits URLs routed here by `from`, counting them once admitted; kept
+/// for later before the crawler is attached.
+void route_in(agent* self, const std::string& from,
+              std::vector<frontier_entry> urls) {
+  auto& c = *self->state.c;
+  auto n = urls.size();
+  future<none> admitted;
+  {
+    std::lock_guard<std::mutex> guard{c.mtx};
+    if (c.detached)
+      return;
+    if (c.crawl == nullptr) {
+      self->state.early.push_back(
+          deferred{route_atom::value, from, std::move(urls), {}, {}});
+      return;
+    }
+    admitted = c.crawl->inject(std::move(urls));
+  }
+  // Outside the lock: the callback takes it, and runs right here if the
+  // crawler was quick.
+  admitted.add_done_callback(
+      [](const future<none>&, std::shared_ptr<detail::node_core> core,
+         std::string who, std::size_t count) {
+        std::lock_guard<std::mutex> g{core->mtx};
+        core->received[who] += count;
+      },
+      self->state.c, from, n);
+}
+
 caf::behavior node_agent(agent* self,
                          std::shared_ptr<detail::node_core> shared) {
   self->state.c = std::move(shared);
@@ -201,13 +251,33 @@ caf::behavior node_agent(agent* self,
       },
       [self](watch_atom, const caf::actor& coordinator) {
         self->monitor(coordinator);
+        // The crawler is attached now: what came before goes to it, in
+        // order.
+        auto early = std::move(self->state.early);
+        self->state.early.clear();
+        auto& c = *self->state.c;
+        for (auto& d : early) {
+          if (d.kind == route_atom::value) {
+            route_in(self, d.from, std::move(d.urls));
+            continue;
+          }
+          std::lock_guard<std::mutex> guard{c.mtx};
+          if (c.crawl == nullptr) {
+            d.rp->deliver(
+                caf::make_error(caf::sec::invalid_argument, "no crawler"));
+            continue;
+          }
+          auto f = d.kind == adopt_atom::value
+                       ? c.crawl->inject(std::move(d.urls))
+                       : c.crawl->mark_done(std::move(d.done));
+          ack_when_done(self, f, std::move(*d.rp));
+        }
       },
       [self](view_atom, const std::vector<std::string>& names,
              const std::vector<caf::actor>& handles, std::uint64_t epoch) {
         apply_view(*self->state.c, names, handles, epoch);
       },
       [self](route_atom, const std::string& from, const std::string& batch) {
-        auto& c = *self->state.c;
         std::vector<frontier_entry> urls;
         try {
           urls = decode_batch(batch);
@@ -216,23 +286,7 @@ caf::behavior node_agent(agent* self,
                        from.c_str(), e.what());
           return;
         }
-        auto n = urls.size();
-        future<none> admitted;
-        {
-          std::lock_guard<std::mutex> guard{c.mtx};
-          if (c.crawl == nullptr)
-            return;
-          admitted = c.crawl->inject(std::move(urls));
-        }
-        // Outside the lock: the callback takes it, and runs right here if
-        // the crawler was quick.
-        admitted.add_done_callback(
-            [](const future<none>&, std::shared_ptr<detail::node_core> core,
-               std::string who, std::size_t count) {
-              std::lock_guard<std::mutex> g{core->mtx};
-              core->received[who] += count;
-            },
-            self->state.c, from, n);
+        route_in(self, from, std::move(urls));
       },
       [self](adopt_atom, const std::string& batch) -> caf::result<ok_atom> {
         auto& c = *self->state.c;
@@ -243,19 +297,64 @@ caf::behavior node_agent(agent* self,
           return caf::make_error(caf::sec::invalid_argument, e.what());
         }
         std::lock_guard<std::mutex> guard{c.mtx};
-        if (c.crawl == nullptr)
+        if (c.detached)
           return caf::make_error(caf::sec::invalid_argument, "no crawler");
-        ack_when_done(self, c.crawl->inject(std::move(urls)));
+        if (c.crawl == nullptr)
+          self->state.early.push_back(deferred{adopt_atom::value,
+                                               {},
+                                               std::move(urls),
+                                               {},
+                                               self->make_response_promise()});
+        else
+          ack_when_done(self, c.crawl->inject(std::move(urls)),
+                        self->make_response_promise());
         return caf::delegated<ok_atom>();
       },
       [self](handover_atom,
              std::vector<std::string>& urls) -> caf::result<ok_atom> {
         auto& c = *self->state.c;
         std::lock_guard<std::mutex> guard{c.mtx};
-        if (c.crawl == nullptr)
+        if (c.detached)
           return caf::make_error(caf::sec::invalid_argument, "no crawler");
-        ack_when_done(self, c.crawl->mark_done(std::move(urls)));
+        if (c.crawl == nullptr)
+          self->state.early.push_back(deferred{handover_atom::value,
+                                               {},
+                                               {},
+                                               std::move(urls),
+                                               self->make_response_promise()});
+        else
+          ack_when_done(self, c.crawl->mark_done(std::move(urls)),
+                        self->make_response_promise());
         return caf::delegated<ok_atom>();
+      },
+      [self](limit_atom, std::uint64_t limit) -> caf::result<std::uint64_t> {
+        auto& c = *self->state.c;
+        future<std::size_t> set;
+        {
+          std::lock_guard<std::mutex> guard{c.mtx};
+          if (c.crawl == nullptr)
+            return caf::make_error(caf::sec::invalid_argument, "no crawler");
+          set = c.crawl->set_page_limit(static_cast<std::size_t>(limit));
+        }
+        auto key = self->state.next_key++;
+        self->state.waiting.emplace(key, self->make_response_promise());
+        set.add_done_callback(
+            [](const future<std::size_t>& f, caf::actor me, std::uint64_t k) {
+              // A broken promise: the crawler is gone; report no room
+              // given back.
+              auto now = f.exception() ? UINT64_MAX
+                                       : static_cast<std::uint64_t>(f.result());
+              caf::anon_send(me, limited_atom::value, k, now);
+            },
+            caf::actor_cast<caf::actor>(self), key);
+        return caf::delegated<std::uint64_t>();
+      },
+      [self](limited_atom, std::uint64_t key, std::uint64_t limit) {
+        auto it = self->state.waiting.find(key);
+        if (it == self->state.waiting.end())
+          return;
+        it->second.deliver(limit);
+        self->state.waiting.erase(it);
       },
       [self](completed_atom, std::uint64_t key) {
         auto it = self->state.waiting.find(key);
@@ -281,6 +380,8 @@ caf::behavior node_agent(agent* self,
         s.received = c.received;
         s.pages = p.pages;
         s.errors = p.errors;
+        s.admitted = p.admitted;
+        s.waiting = p.waiting_for_room;
         return encode_status(s);
       },
       [self](finish_atom) -> caf::result<std::string> {
@@ -326,6 +427,7 @@ cluster_node::~cluster_node() {
   {
     std::lock_guard<std::mutex> guard{core_->mtx};
     core_->crawl = nullptr;
+    core_->detached = true;
     self = std::move(core_->self);
   }
   caf::anon_send_exit(self, caf::exit_reason::user_shutdown);
@@ -355,6 +457,15 @@ void cluster_node::attach(crawler& c, future<crawl_stats> done,
     self = core_->self;
   }
   caf::anon_send(self, watch_atom::value, coordinator);
+}
+
+void cluster_node::expect_view(const std::vector<std::string>& names) {
+  std::lock_guard<std::mutex> guard{core_->mtx};
+  if (core_->partition || names.empty())
+    return;
+  core_->partition.emplace(names);
+  for (const auto& n : names)
+    core_->nodes[n] = caf::actor{};
 }
 
 bool cluster_node::lost_coordinator() const {

@@ -97,6 +97,19 @@ std::string encode_settings(const crawl_settings& s) {
   if (s.max_depth)
     j["max_depth"] = *s.max_depth;
   j["user_agent"] = s.user_agent;
+  j["per_host"] = s.per_host;
+  j["delay_ms"] = s.delay_ms;
+  j["max_crawl_delay_ms"] = s.max_crawl_delay_ms;
+  j["max_attempts"] = s.max_attempts;
+  j["backoff_ms"] = s.backoff_ms;
+  j["depth_wait_ms"] = s.depth_wait_ms;
+  j["timeout_ms"] = s.timeout_ms;
+  j["connect_timeout_ms"] = s.connect_timeout_ms;
+  j["max_page_bytes"] = s.max_page_bytes;
+  j["max_redirects"] = s.max_redirects;
+  j["html_parser"] = s.html_parser;
+  if (s.max_pages)
+    j["max_pages"] = *s.max_pages;
   return j.dump();
 }
 
@@ -111,6 +124,39 @@ crawl_settings decode_settings(const std::string& text) {
       s.max_depth = static_cast<std::uint32_t>(
           count(j, "max_depth", "crawl settings", UINT32_MAX));
     s.user_agent = j.at("user_agent").get<std::string>();
+    const char* what = "crawl settings";
+    s.per_host = static_cast<std::uint32_t>(count(j, "per_host", what, 1024));
+    s.delay_ms = count(j, "delay_ms", what);
+    s.max_crawl_delay_ms = count(j, "max_crawl_delay_ms", what);
+    s.max_attempts =
+        static_cast<std::uint32_t>(count(j, "max_attempts", what, 101));
+    s.backoff_ms = count(j, "backoff_ms", what);
+    s.depth_wait_ms = count(j, "depth_wait_ms", what);
+    s.timeout_ms = count(j, "timeout_ms", what);
+    s.connect_timeout_ms = count(j, "connect_timeout_ms", what);
+    s.max_page_bytes = count(j, "max_page_bytes", what);
+    s.max_redirects =
+        static_cast<std::uint32_t>(count(j, "max_redirects", what, 1000));
+    s.html_parser = j.at("html_parser").get<std::string>();
+    if (j.contains("max_pages"))
+      s.max_pages = count(j, "max_pages", what);
+    if (s.per_host == 0 || s.max_attempts == 0 || s.timeout_ms == 0 ||
+        s.connect_timeout_ms == 0 || s.max_page_bytes == 0)
+      throw std::invalid_argument(
+          "malformed crawl settings: a limit that must be positive is 0");
+    // The names `parse_html_parser` knows (links.cpp is not linked here:
+    // the fuzz target compiles this file alone).
+    if (s.html_parser != "scanner" && s.html_parser != "libxml2")
+      throw std::invalid_argument("malformed crawl settings: unknown parser '" +
+                                  s.html_parser + "'");
+    // Milliseconds beyond a year are no setting a peer could mean, and
+    // would overflow std::chrono::milliseconds' arithmetic.
+    constexpr std::uint64_t year_ms = 366ull * 24 * 3600 * 1000;
+    for (auto ms : {s.delay_ms, s.max_crawl_delay_ms, s.backoff_ms,
+                    s.depth_wait_ms, s.timeout_ms, s.connect_timeout_ms})
+      if (ms > year_ms)
+        throw std::invalid_argument(
+            "malformed crawl settings: a duration above a year");
     return s;
   });
 }
@@ -122,6 +168,8 @@ std::string encode_status(const node_status& s) {
   j["received"] = s.received;
   j["pages"] = s.pages;
   j["errors"] = s.errors;
+  j["admitted"] = s.admitted;
+  j["waiting"] = s.waiting;
   return j.dump();
 }
 
@@ -131,6 +179,8 @@ node_status decode_status(const std::string& text) {
     node_status s;
     s.idle = j.at("idle").get<bool>();
     s.sent = counts(j, "sent", "node status");
+    s.admitted = count(j, "admitted", "node status");
+    s.waiting = count(j, "waiting", "node status");
     s.received = counts(j, "received", "node status");
     s.pages = count(j, "pages", "node status");
     s.errors = count(j, "errors", "node status");

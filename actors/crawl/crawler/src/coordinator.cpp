@@ -85,8 +85,9 @@ void coordinator::start(actio::detail::closure_actor weak_self) {
     known_.reserve(loaded_.seen_hashes.size());
     for (auto h : loaded_.seen_hashes)
       known_.insert(h);
+    // URLs another node finished (handed over) were never admitted here.
     for (const auto& d : loaded_.done)
-      if (d.verdict != "robots")
+      if (d.verdict != "robots" && d.verdict != "handed_over")
         ++admitted_;
     // The crawl as it continues now (seeds added, for instance).
     if (auto* store = output_.store())
@@ -94,10 +95,21 @@ void coordinator::start(actio::detail::closure_actor weak_self) {
           crawl_metadata{opts_.seeds, stored_options_json(opts_),
                          std::string("actio-crawl ") + actio::version()});
     auto pending = std::move(loaded_.pending);
+    auto routed = std::move(loaded_.routed);
     loaded_ = {};
     for (const auto& e : pending)
       admit(e.url, e.depth, true, nullptr, e.attempts);
     pending.clear();
+    // A resumed node of a cluster sends its outbound log again: what it
+    // routed before may have died in flight or in a node that stopped
+    // before saving it (receivers drop what they have seen).
+    if (opts_.router)
+      for (const auto& e : routed) {
+        if (opts_.router->owns(e.url))
+          admit(e.url, e.depth, false, "routed");
+        else if (routed_.insert(state_store::url_hash(e.url)))
+          opts_.router->route(e.url, e.depth);
+      }
     for (const auto& s : opts_.seeds)
       admit(s, 0, false, "seed");
     if (auto* store = output_.store())
@@ -435,6 +447,14 @@ void coordinator::finish_now() {
   guarded([&] { finish(false); });
 }
 
+std::size_t coordinator::set_page_limit(std::size_t limit) {
+  guarded([&] {
+    opts_.max_pages = std::max<std::size_t>(limit, admitted_);
+    settle();
+  });
+  return opts_.max_pages;
+}
+
 // Progress and the end -------------------------------------------------------
 
 bool coordinator::idle() const {
@@ -447,6 +467,7 @@ void coordinator::publish() {
                           depth_.held_pages() + output_.ready());
   progress_->in_flight.store(frontier_.in_flight());
   progress_->admitted.store(admitted_);
+  progress_->waiting_for_room.store(over_limit_.size());
   progress_->idle.store(idle());
   if (metrics_)
     metrics_->publish(frontier_.queued(), frontier_.in_flight(),

@@ -45,6 +45,7 @@ struct shared_progress {
   std::atomic<std::uint64_t> queued{0};
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<std::uint64_t> admitted{0};
+  std::atomic<std::uint64_t> waiting_for_room{0};
   std::atomic<std::uint64_t> resumed{0};
   std::atomic<std::int64_t> start_ns{0};
   std::atomic<bool> idle{false};
@@ -110,6 +111,10 @@ public:
 
   /// The cluster found the crawl complete: flush, complete `done`.
   void finish_now();
+
+  /// Sets `max_pages` to `limit`, or to the URLs admitted if more
+  /// (`crawler::set_page_limit`); returns the limit in force.
+  std::size_t set_page_limit(std::size_t limit);
 
 private:
   template <class Fn>

@@ -310,6 +310,21 @@ future<none> crawler::mark_done(std::vector<std::string> urls) {
       });
 }
 
+future<std::size_t> crawler::set_page_limit(std::size_t limit) {
+  auto& m = *impl_;
+  promise<std::size_t> p;
+  auto f = p.get_future();
+  if (!m.started) {
+    p.set_value(m.opts.max_pages);
+    return f;
+  }
+  m.coordinator_actor.post(
+      [c = m.coordinator, limit, p = std::move(p)]() mutable {
+        p.set_value(c->set_page_limit(limit));
+      });
+  return f;
+}
+
 void crawler::finish() {
   auto& m = *impl_;
   if (m.started)
@@ -324,6 +339,7 @@ crawl_progress crawler::progress() const {
   out.queued = p.queued.load();
   out.in_flight = p.in_flight.load();
   out.admitted = p.admitted.load();
+  out.waiting_for_room = p.waiting_for_room.load();
   out.resumed = p.resumed.load();
   out.idle = p.idle.load();
   auto start = p.start_ns.load();

@@ -38,9 +38,14 @@ endpoint parse_endpoint(std::string_view text);
 /// task. Throws `remote_error` if remote actors are off, if the runtime is
 /// in insecure mode and `host` is not a loopback address, or if binding
 /// fails (the message says why, e.g. the port is in use). In `tls` mode
-/// every connection on the port is TLS with client certificates.
+/// every connection on the port is TLS with client certificates. With
+/// `reuse_address` the socket gets SO_REUSEADDR, so that a process
+/// restarted after a crash binds its port again at once although the
+/// connections of the dead one linger in TIME_WAIT (a port another socket
+/// listens on is still refused).
 std::uint16_t publish(runtime& rt, const caf::actor& whom,
-                      const std::string& host, std::uint16_t port);
+                      const std::string& host, std::uint16_t port,
+                      bool reuse_address = false);
 
 /// Stops accepting connections on `port` for `whom`; connections made
 /// before stay open. Blocks like `publish`. Throws `remote_error` if remote

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actio/crawl/cluster/cluster_protocol.hpp"
+#include "actio/crawl/cluster/cluster_record.hpp"
 #include "actio/crawl/crawler/crawl_stats.hpp"
 #include "actio/future.hpp"
 
@@ -10,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,10 +31,21 @@ struct coordinator_config {
   caf::actor local_node;
   std::string local_state;
   std::string local_out;
+  /// A page limit for the whole crawl (`crawl_settings::max_pages`),
+  /// handed out to the nodes as they need it.
+  std::optional<std::uint64_t> max_pages;
   /// Print a combined progress line on stderr about once a second.
   bool show_progress = false;
   /// How often the nodes are asked for their status.
   std::chrono::milliseconds poll_interval{100};
+  /// Where the membership is recorded (`cluster_record`, beside the local
+  /// state file); empty: nowhere.
+  std::string record_path;
+  /// A restarted coordinator: the record it left. Its nodes rejoin under
+  /// their names and files; those not back within `rejoin_wait` (and those
+  /// lost before) are handed over from their files.
+  std::optional<cluster_record> resume;
+  std::chrono::milliseconds rejoin_wait{std::chrono::minutes(5)};
 };
 
 /// What a multi-node crawl did, once it is complete.
@@ -63,6 +76,13 @@ struct cluster_result {
 /// is idle and the routed URLs sent equal those received; then every node
 /// is told to finish and `done` is completed, exactly once, on the
 /// coordinator's actor, which then quits.
+///
+/// With `record_path` every change of membership and view is recorded
+/// before it is acted on, so that a coordinator restarted after a crash
+/// (`resume`) rejoins its nodes, sends them the last view again, redoes
+/// every hand-over not recorded finished (each step may be repeated:
+/// done marks and admissions are idempotent), admits the seeds again and
+/// goes on; the record is removed once the crawl is complete.
 caf::actor spawn_cluster_coordinator(caf::actor_system& sys,
                                      coordinator_config config,
                                      promise<cluster_result> done);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace actio {
 class runtime;
@@ -32,7 +33,9 @@ struct node_core;
 /// of every host that node owned are sent again to the hosts' new owners
 /// (receivers drop what they have seen). The node's actor monitors the
 /// coordinator: when it is lost before the crawl finished, the crawler is
-/// stopped (its state saved) and `lost_coordinator` turns true.
+/// stopped (its state saved) and `lost_coordinator` turns true; the
+/// program may then make a new node and crawler on the same files and
+/// join a restarted coordinator (docs/crawler.md, "Multi-node crawl").
 class cluster_node {
 public:
   /// Spawns the node's actor on `rt`; `name` is unique in the crawl.
@@ -55,10 +58,18 @@ public:
   caf::actor handle() const;
 
   /// Connects the node to its running crawler (`done` is `run`'s future)
-  /// and to the coordinator, which it monitors from now on. Call once,
-  /// before joining; `c` must outlive this node.
+  /// and to the coordinator, which it monitors from now on. Call once; `c`
+  /// must outlive this node. URLs, done marks and seeds that reach the
+  /// node before (it may join first) are kept and given to the crawler
+  /// then, in order; their requests are answered once it took them.
   void attach(crawler& c, future<crawl_stats> done,
               const caf::actor& coordinator);
+
+  /// Resumed crawl: the nodes of the view the coordinator is about to send
+  /// (its join answer), so that the crawler routes by the right owners
+  /// before that view arrives; URLs for them wait in their buffers until
+  /// it does. Call before the crawler runs; ignored once a view is known.
+  void expect_view(const std::vector<std::string>& names);
 
   /// True once the coordinator was lost (its process or connection gone)
   /// before it finished the crawl. Thread-safe.

@@ -26,8 +26,11 @@ namespace actio::crawl {
 using config_atom = caf::atom_constant<caf::atom("cc_config")>;
 
 /// `(join_atom, name, node actor, state path, output path)` →
-/// `std::string` ("joined"): join the crawl; refused with an error once
-/// the crawl has started or when the name is taken.
+/// `std::vector<std::string>`: join the crawl. The answer is empty for a
+/// new crawl; a restarted coordinator takes back the nodes of its crawl
+/// (same name and files) and answers with the view it is about to send
+/// (`cluster_node::expect_view`). Refused with an error when the crawl has
+/// started (or, restarted, for a node not of it) or the name is taken.
 using join_atom = caf::atom_constant<caf::atom("cc_join")>;
 
 /// `(view_atom, std::vector<std::string> names, std::vector<caf::actor>
@@ -54,16 +57,41 @@ using status_atom = caf::atom_constant<caf::atom("cc_status")>;
 /// node's `crawl_stats` as JSON once its crawler has written everything.
 using finish_atom = caf::atom_constant<caf::atom("cc_finish")>;
 
+/// `(limit_atom, std::uint64_t limit)` → `std::uint64_t`: a crawl with a
+/// global page limit: the node's crawler may admit `limit` URLs in all
+/// (`crawler::set_page_limit`: never fewer than it admitted); answered with
+/// the limit in force.
+using limit_atom = caf::atom_constant<caf::atom("cc_limit")>;
+
 /// Reply of `handover_atom` and `adopt_atom`.
 using ok_atom = caf::atom_constant<caf::atom("cc_ok")>;
 
-/// What every node of a crawl shares, decided by the coordinator.
+/// What every node of a crawl shares, decided by the coordinator: the
+/// scope, and the politeness and fetch settings, so that every owner of a
+/// host applies the same rules (a worker sets only its `concurrency`).
+/// Durations are in milliseconds; the fields mirror `crawl_options`.
 struct crawl_settings {
   std::vector<std::string> allowed_domains;
   bool allow_private = false;
   bool obey_robots = true;
   std::optional<std::uint32_t> max_depth;
   std::string user_agent;
+  std::uint32_t per_host = 2;
+  std::uint64_t delay_ms = 1000;
+  std::uint64_t max_crawl_delay_ms = 30'000;
+  std::uint32_t max_attempts = 3;
+  std::uint64_t backoff_ms = 1000;
+  std::uint64_t depth_wait_ms = 2000;
+  std::uint64_t timeout_ms = 30'000;
+  std::uint64_t connect_timeout_ms = 10'000;
+  std::uint64_t max_page_bytes = 10u << 20;
+  std::uint32_t max_redirects = 5;
+  /// `to_string(html_parser)`: "scanner" or "libxml2".
+  std::string html_parser = "scanner";
+  /// A page limit for the whole crawl (the union of the outputs): each
+  /// node starts with none to spend and gets them from the coordinator
+  /// (`limit_atom`).
+  std::optional<std::uint64_t> max_pages;
 };
 
 /// A node's answer to `status_atom`.
@@ -76,6 +104,10 @@ struct node_status {
   /// Output lines written this run, and of those errors.
   std::uint64_t pages = 0;
   std::uint64_t errors = 0;
+  /// URLs its crawler admitted (earlier runs included), and URLs waiting
+  /// for room under its page limit.
+  std::uint64_t admitted = 0;
+  std::uint64_t waiting = 0;
 };
 
 /// JSON text of a URL batch, and back (throws `std::invalid_argument` on

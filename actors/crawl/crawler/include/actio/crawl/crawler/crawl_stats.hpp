@@ -24,6 +24,8 @@ struct crawl_progress {
   std::uint64_t in_flight = 0;
   /// URLs admitted over the whole crawl (earlier runs included).
   std::uint64_t admitted = 0;
+  /// URLs known but beyond `crawl_options::max_pages`, waiting for room.
+  std::uint64_t waiting_for_room = 0;
   /// Lines already in the output from earlier runs.
   std::uint64_t resumed = 0;
   /// Seconds since `crawler::run`.

@@ -78,6 +78,14 @@ public:
   /// "handed_over". Thread-safe; completes like `inject`.
   future<none> mark_done(std::vector<std::string> urls);
 
+  /// Multi-node crawl with a global page limit: sets this node's
+  /// `max_pages` to `limit`, or to the URLs it has admitted if that is
+  /// more (a limit never takes back what was admitted), and admits URLs
+  /// waiting for room up to it. Thread-safe. The future completes (on the
+  /// coordinator's actor) with the limit in force; when `run` was not
+  /// called or the crawl is over, with the limit unchanged.
+  future<std::size_t> set_page_limit(std::size_t limit);
+
   /// Multi-node crawl: ends a crawl that the cluster found complete:
   /// finished pages are written and marked done and `run`'s future
   /// completes (not `interrupted`). Thread-safe, idempotent.
