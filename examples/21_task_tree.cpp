@@ -9,18 +9,24 @@
 // slow fetch holds. Halfway, a timer prints the task tree. Then a careless
 // task calls a blocking function instead of awaiting, and actio names it.
 // Run it with --actio-dump-signal=SIGUSR1 and `kill -USR1 <pid>` to get
-// the same tree at any moment.
+// the same tree at any moment, or with --actio-metrics=127.0.0.1:9464 and
+// `actio-ps 127.0.0.1:9464`; --slow-fetch-ms=N makes the slow fetch last
+// N ms (200 by default) to leave time for that.
 #include <actio/actio.hpp>
 #include <actio/sync/lock.hpp>
 #include <actio/sync/queue.hpp>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 
 using namespace std::chrono_literals;
 
 namespace {
+
+actio::duration slow_fetch = 200ms;
 
 actio::task<std::string> fetch(std::string url, actio::duration latency) {
   co_await actio::sleep(latency);
@@ -34,7 +40,7 @@ actio::task<int> worker(actio::queue<std::string> urls, actio::lock cache) {
     if (url.empty())
       co_return pages;
     auto held = co_await cache.scoped();
-    auto body = co_await fetch(url, url == "/slow" ? 200ms : 20ms);
+    auto body = co_await fetch(url, url == "/slow" ? slow_fetch : 20ms);
     pages += body.empty() ? 0 : 1;
   }
 }
@@ -66,6 +72,9 @@ int main(int argc, char** argv) {
   actio::runtime_options options;
   options.slow_step = 100ms;
   options.read_command_line(argc, argv);
+  for (int i = 1; i < argc; ++i)
+    if (std::strncmp(argv[i], "--slow-fetch-ms=", 16) == 0)
+      slow_fetch = std::chrono::milliseconds(std::atoi(argv[i] + 16));
   actio::runtime rt{options};
   rt.call_later(100ms, [&rt] {
     std::printf("-- the task tree at 0.1 s --\n%s", rt.dump_tasks().c_str());

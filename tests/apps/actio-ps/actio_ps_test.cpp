@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // actio-ps run as a child process against test servers serving /tasks.
+#include "support/child_process.hpp"
 #include "support/http_test_server.hpp"
 #include "support/run_program.hpp"
 
@@ -129,3 +130,36 @@ TEST_CASE("actio-ps --watch redraws every interval until interrupted",
   CHECK(frames >= 3);
   CHECK(r.out.find("└─ fetch b [3]") != std::string::npos);
 }
+
+#ifdef ACTIO_EXAMPLE_21
+TEST_CASE("actio-ps prints the task tree of a running example",
+          "[actio-ps][task_dump]") {
+  // A port that was free a moment ago, for the example's endpoint.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  auto address = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  actio::test::child_process example{
+      {ACTIO_EXAMPLE_21, "--actio-metrics=" + address, "--actio-slow-step=0",
+       "--slow-fetch-ms=60000"}};
+  // The tree is printed by the example itself at 0.1 s; from then on the
+  // slow fetch holds worker a (or b) for a minute.
+  REQUIRE(example.wait_for_output("-- the task tree at 0.1 s --", 30s));
+  auto r = run_program({binary, address}, 30s);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find(address + ": 3 tasks") != std::string::npos);
+  CHECK(r.out.find("coordinator [") != std::string::npos);
+  CHECK(r.out.find("awaiting gather, 2 pending") != std::string::npos);
+  CHECK(r.out.find("worker a [") != std::string::npos);
+  CHECK(r.out.find("worker b [") != std::string::npos);
+  CHECK(r.out.find("awaiting sleep, due in ") != std::string::npos);
+  CHECK(r.out.find("awaiting lock 0x") != std::string::npos);
+  example.signal(SIGKILL);
+}
+#endif
