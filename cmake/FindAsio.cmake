@@ -23,5 +23,13 @@ if(Asio_FOUND AND NOT TARGET Asio::asio)
     INTERFACE_INCLUDE_DIRECTORIES "${ASIO_INCLUDE_DIR}"
     INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE;ASIO_NO_DEPRECATED"
     INTERFACE_LINK_LIBRARIES Threads::Threads)
+  # asio 1.22 enables co_await under clang only for <experimental/coroutine>
+  # (libc++), not for libstdc++'s <coroutine> that clang 14+ compiles in
+  # C++20; asio's own <coroutine> code path is the one g++ takes.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang"
+     AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 14)
+    set_property(TARGET Asio::asio APPEND PROPERTY
+      INTERFACE_COMPILE_DEFINITIONS ASIO_HAS_CO_AWAIT=1)
+  endif()
 endif()
 mark_as_advanced(ASIO_INCLUDE_DIR)

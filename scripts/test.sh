@@ -3,7 +3,9 @@
 # Every test of actio on a fresh Debian bookworm: installs what is missing,
 # builds Release with warnings as errors and runs all tests (ctest), builds
 # again with AddressSanitizer + UndefinedBehaviorSanitizer and runs them
-# again, then checks the formatting. Exits non-zero on the first failure.
+# again, runs each libFuzzer target for a short time (scripts/fuzz.sh,
+# clang-14), then checks the formatting. Exits non-zero on the first
+# failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -31,6 +33,13 @@ cmake -S . -B build/test-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build build/test-asan -j"$jobs"
 echo "== ASan + UBSan tests"
 (cd build/test-asan && ctest --output-on-failure -j"$jobs" --timeout 600)
+
+echo "== libFuzzer targets, 15 s each"
+# A crash, a sanitizer report or a broken property fails the step; the input
+# is kept in build/test-fuzz/artifacts/<target>/ (see docs/reliability.md).
+fuzz_start=$SECONDS
+FUZZ_BUILD_DIR=build/test-fuzz FUZZ_JOBS="$jobs" scripts/fuzz.sh all 15
+echo "== fuzz step: $((SECONDS - fuzz_start)) s"
 
 echo "== clang-format"
 files=$(git ls-files '*.cpp' '*.hpp' 2>/dev/null || find runtime actors examples tests bench -name '*.[ch]pp')

@@ -108,11 +108,13 @@ void closure_actor_impl::schedule_if_idle(caf::execution_unit* eu) {
 }
 
 bool closure_actor_impl::has_events() const noexcept {
+  // Only the atomic inboxes: head_ and ready_ belong to whichever worker
+  // runs the actor, and this is called once scheduled_ has been released
+  // (when both are empty), as another worker may already be running it.
   auto* in = inbox_.load(std::memory_order_seq_cst);
   auto* cl = closures_.load(std::memory_order_seq_cst);
   return (in != nullptr && in != closed_tag<caf::mailbox_element>()) ||
-         (cl != nullptr && cl != closed_tag<node>()) || head_ != nullptr ||
-         ready_ != nullptr;
+         (cl != nullptr && cl != closed_tag<node>());
 }
 
 void closure_actor_impl::post(unique_function<void()> fn) {
@@ -209,12 +211,14 @@ closure_actor_impl::resume(caf::execution_unit* eu,
       continue;
     }
     // Nothing left: go idle, unless an event came in meanwhile (its poster
-    // saw the actor scheduled and left it to us).
+    // saw the actor scheduled and left it to us). Once scheduled_ is false
+    // a poster may schedule the actor on another worker at once: nothing
+    // but atomics is touched here until this worker owns it again.
+    eu_ = nullptr;
     scheduled_.store(false, std::memory_order_seq_cst);
-    if (!has_events() || scheduled_.exchange(true, std::memory_order_seq_cst)) {
-      eu_ = nullptr;
+    if (!has_events() || scheduled_.exchange(true, std::memory_order_seq_cst))
       return resumable::awaiting_message;
-    }
+    eu_ = eu;
   }
 }
 

@@ -488,7 +488,7 @@ void free_block(void* p, std::size_t size) noexcept {
   else
     shared().orphan_frees.fetch_add(1, std::memory_order_relaxed);
   if (size > max_slab_block) {
-    ::operator delete(p, size);
+    ::operator delete(p); // unsized: clang < 19 lacks the sized one by default
     return;
   }
   auto* s = slab_of(p);

@@ -171,8 +171,11 @@ void task_actor::schedule(caf::execution_unit* eu) {
 }
 
 bool task_actor::has_events() const noexcept {
+  // Only atomics: head_ belongs to whichever worker runs the actor, and
+  // this is called once scheduled_ has been released (when head_ is empty),
+  // as another worker may already be running it.
   auto* in = inbox_.load(std::memory_order_seq_cst);
-  return (in != nullptr && in != closed_tag()) || head_ != nullptr ||
+  return (in != nullptr && in != closed_tag()) ||
          cancel_pending_.load(std::memory_order_seq_cst) ||
          deadline_pending_.load(std::memory_order_seq_cst) ||
          resume_token_.load(std::memory_order_seq_cst) != 0;
@@ -286,12 +289,14 @@ caf::resumable::resume_result task_actor::resume(caf::execution_unit* eu,
       continue;
     }
     // Nothing left: go idle, unless an event came in meanwhile (the poster
-    // saw us scheduled and left it to us).
+    // saw us scheduled and left it to us). Once scheduled_ is false a
+    // poster may schedule us on another worker at once: nothing but atomics
+    // is touched here until this worker owns the actor again.
+    eu_ = nullptr;
     scheduled_.store(false, std::memory_order_seq_cst);
-    if (!has_events() || scheduled_.exchange(true, std::memory_order_seq_cst)) {
-      eu_ = nullptr;
+    if (!has_events() || scheduled_.exchange(true, std::memory_order_seq_cst))
       return resumable::awaiting_message;
-    }
+    eu_ = eu;
   }
 }
 

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // Randomized schedules: small random programs over actio's API (tasks that
 // sleep, create children, gather them, wait_for them, run deadline scopes,
-// shield, cancel each other, use a queue, a semaphore and a lock, and ask a
-// CAF actor that dies part-way), each from a seed, checked after the run:
-// every future completes exactly once, nothing hangs, no task outlives the
-// run, a cancel that was accepted ends the task, and the lock and the
-// semaphore never admit too many holders. A failing seed is printed and
+// shield, cancel each other, use a queue, a semaphore and a lock, ask a CAF
+// actor that dies part-way and one that quits while it holds a request and,
+// on real threads, run blocking jobs on an executor pool and the default
+// executor), each from a seed, checked after the run: every future
+// completes exactly once, nothing hangs, no task outlives the run, a cancel
+// that was accepted ends the task (a job: it never ran), no job is left
+// running or queued, and the lock and the semaphore never admit too many
+// holders. A failing seed is printed and
 // reproduces with ACTIO_RANDOM_SEED=<seed>; ACTIO_RANDOM_SEEDS=<n> runs n.
 #include "actio/actio.hpp"
 #include "actio/caf/interop.hpp"
+#include "actio/sync/executor_pool.hpp"
 #include "actio/sync/lock.hpp"
 #include "actio/sync/queue.hpp"
 #include "actio/sync/semaphore.hpp"
@@ -19,17 +23,24 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -47,6 +58,8 @@ struct task_record {
   std::atomic<int> completions{0};
   std::atomic<bool> cancel_accepted{false};
   std::atomic<bool> body_finished{false};
+  bool is_job = false;                  // an executor job, not a task
+  std::atomic<bool> job_started{false}; // a job's function began to run
 };
 
 /// Answers ints with themselves, then ends after `lifetime` requests.
@@ -59,12 +72,49 @@ caf::behavior echo(caf::event_based_actor* self, int lifetime) {
   }};
 }
 
+struct holder_state {
+  std::deque<caf::response_promise> held;
+  int left = 0;
+};
+
+/// Holds each request until the next one arrives, then answers the held
+/// ones with the new int (so a request is always held), and after its
+/// `lifetime`-th request quits with that one unanswered: the request must
+/// still end (by the actor's end or its timeout), never hang.
+caf::behavior holder(caf::stateful_actor<holder_state>* self, int lifetime) {
+  self->state.left = lifetime;
+  return {[self](int x) {
+    auto rp = self->make_response_promise();
+    while (!self->state.held.empty()) {
+      self->state.held.front().deliver(x);
+      self->state.held.pop_front();
+    }
+    self->state.held.push_back(rp);
+    if (--self->state.left == 0)
+      self->quit();
+    return rp;
+  }};
+}
+
 /// The shared objects of one generated program.
 struct world {
-  world(actio::runtime& rt, std::uint64_t program_seed, actio::duration step)
+  world(actio::runtime& rt, std::uint64_t program_seed, actio::duration step,
+        bool on_threads)
       : unit(step), seed(program_seed), q(rt, 4), sem(rt, 2), lk(rt),
         echo_actor(
-            rt.system().spawn(echo, 1 + static_cast<int>(program_seed % 40))) {}
+            rt.system().spawn(echo, 1 + static_cast<int>(program_seed % 40))),
+        holder_actor(rt.system().spawn(
+            holder, 2 + static_cast<int>(program_seed % 13))) {
+    // Pools need threads; half the programs bound the job queue so that
+    // submissions also wait for room.
+    if (on_threads)
+      pool.emplace(rt, actio::executor_options{2, program_seed % 2 * 3});
+  }
+
+  // The held promises keep the holder referenced: it is ended explicitly.
+  ~world() { caf::anon_send_exit(holder_actor, caf::exit_reason::kill); }
+  world(const world&) = delete;
+  world& operator=(const world&) = delete;
 
   actio::duration unit; // one step of time: 1 ms virtual, less on threads
   std::uint64_t seed;
@@ -72,6 +122,9 @@ struct world {
   actio::semaphore sem;
   actio::lock lk;
   caf::actor echo_actor;
+  caf::actor holder_actor;
+  std::optional<actio::executor_pool> pool;
+  std::atomic<int> jobs_running{0};
   std::atomic<int> next_id{0};
   std::atomic<int> in_lock{0};
   std::atomic<int> in_semaphore{0};
@@ -85,6 +138,10 @@ struct world {
   }
 
   std::shared_ptr<task_record> spawn(int depth);
+
+  /// Submits a job sleeping `n` steps (throwing if `fail`) to the pool;
+  /// recorded like a task.
+  std::shared_ptr<task_record> submit_job(std::uint64_t n, bool fail);
 
   /// Cancels a task chosen by `pick`, never `caller` itself (a task that
   /// cancels itself may still end by throwing before its next await, as
@@ -122,6 +179,35 @@ std::shared_ptr<task_record> world::spawn(int depth) {
       [](const actio::future<int>& f, task_record* rec) {
         if (!f.cancelled())
           (void)f.exception(); // retrieved: nobody awaits every child
+        ++rec->completions;
+      },
+      r.get());
+  std::lock_guard<std::mutex> guard{mtx};
+  records.push_back(r);
+  return r;
+}
+
+/// The body of an executor job: blocks its worker `d`, counted while it
+/// runs.
+int job_body(world* w, task_record* rec, actio::duration d, bool fail, int id) {
+  rec->job_started = true;
+  ++w->jobs_running;
+  std::this_thread::sleep_for(d);
+  --w->jobs_running;
+  if (fail)
+    throw program_error();
+  return id;
+}
+
+std::shared_ptr<task_record> world::submit_job(std::uint64_t n, bool fail) {
+  auto r = std::make_shared<task_record>();
+  r->is_job = true;
+  auto id = next_id.fetch_add(1);
+  r->f = pool->submit(job_body, this, r.get(), steps(n), fail, id);
+  r->f.add_done_callback(
+      [](const actio::future<int>& f, task_record* rec) {
+        if (!f.cancelled())
+          (void)f.exception();
         ++rec->completions;
       },
       r.get());
@@ -171,7 +257,7 @@ actio::task<int> agent(world* w, std::shared_ptr<task_record> self, int id,
   auto ops = rng() % static_cast<std::uint64_t>(4 - depth) + 1;
   bool children_allowed = depth < 2;
   for (std::uint64_t i = 0; i < ops; ++i) {
-    switch (rng() % 12) {
+    switch (rng() % 15) {
     case 0:
       co_await actio::sleep(w->steps(rng() % 50));
       break;
@@ -246,6 +332,26 @@ actio::task<int> agent(world* w, std::shared_ptr<task_record> self, int id,
       if (children_allowed)
         co_await await_child(actio::shield(w->spawn(depth + 1)->f));
       break;
+    case 12:
+      if (w->pool)
+        co_await await_child(w->submit_job(rng() % 10, rng() % 4 == 0)->f);
+      break;
+    case 13:
+      if (w->pool) {
+        try {
+          co_await actio::wait_for(w->submit_job(rng() % 20, false)->f,
+                                   w->steps(rng() % 10));
+        } catch (const actio::timeout_error&) {
+        }
+      }
+      break;
+    case 14:
+      try {
+        (void)co_await actio::request<int>(w->holder_actor, w->steps(30), id);
+      } catch (const actio::timeout_error&) {
+      } catch (const actio::runtime_error&) { // it quit, holding ours or not
+      }
+      break;
     }
   }
   self->body_finished = true;
@@ -277,7 +383,7 @@ void check_program(actio::runtime& rt, std::uint64_t seed, actio::duration unit,
                    bool on_threads) {
   CAPTURE(seed);
   auto actors_before = rt.system().registry().running();
-  auto w = std::make_unique<world>(rt, seed, unit);
+  auto w = std::make_unique<world>(rt, seed, unit, on_threads);
   bool ended = rt.run_until_complete(
       rt.create_task(run_program, w.get(), unit * 100000));
   REQUIRE(ended);           // else a task hangs
@@ -301,17 +407,29 @@ void check_program(actio::runtime& rt, std::uint64_t seed, actio::duration unit,
       CAPTURE(outcome);
       CHECK((r->body_finished || (on_threads && outcome == "program_error")));
     }
+    if (r->is_job && r->cancel_accepted)
+      CHECK_FALSE(r->job_started); // a job cancelled in time never runs
   }
-  CHECK(rt.all_tasks().empty());
+  if (!w->pool) // a pool's own tasks end with the pool, below
+    CHECK(rt.all_tasks().empty());
   guard.unlock();
+  CHECK(w->jobs_running == 0);
+  if (w->pool) {
+    auto stats = rt.run_until_complete(w->pool->stats());
+    CHECK(stats.running == 0);
+    CHECK(stats.queued == 0);
+    CHECK(stats.waiting_room == 0);
+  }
   w.reset(); // the queue's, semaphore's, lock's and echo actors end
   actio::test::run_all(rt);
   // On threads an actor's end is seen a little later: wait for it.
+  auto grace = on_threads ? std::chrono::milliseconds{5000}
+                          : std::chrono::milliseconds{0};
+  CHECK(actio::test::eventually([&] { return rt.all_tasks().empty(); }, grace));
   CAPTURE(actors_before);
   CHECK(actio::test::eventually(
       [&] { return rt.system().registry().running() == actors_before; },
-      on_threads ? std::chrono::milliseconds{5000}
-                 : std::chrono::milliseconds{0}));
+      grace));
 }
 
 std::uint64_t env_or(const char* name, std::uint64_t fallback) {

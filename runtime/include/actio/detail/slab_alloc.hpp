@@ -57,9 +57,11 @@ struct slab_allocated {
     return ::operator new(size, align);
   }
 
-  static void operator delete(void* p, std::size_t size,
+  // The unsized global delete: clang before 19 declares the sized ones only
+  // with -fsized-deallocation, and the size is not needed to free.
+  static void operator delete(void* p, std::size_t,
                               std::align_val_t align) noexcept {
-    ::operator delete(p, size, align);
+    ::operator delete(p, align);
   }
 };
 
