@@ -52,6 +52,20 @@ const char* const tree_json = R"({"time": 75.5, "tasks": [
    "awaiting": "queue.get", "since": 130, "age": 131}],
  "deadlocks": [[2, 3]]})";
 
+/// "127.0.0.1:PORT" for a port that was free a moment ago: bound, not
+/// listened on, closed.
+std::string free_loopback_address() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+}
+
 } // namespace
 
 TEST_CASE("actio-ps prints the task tree indented like pstree, with ages",
@@ -97,16 +111,7 @@ TEST_CASE("actio-ps tells a server that is not actio's", "[actio-ps]") {
 }
 
 TEST_CASE("actio-ps reports an unreachable port", "[actio-ps]") {
-  // A port that was free a moment ago: bound, not listened on, closed.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-  socklen_t len = sizeof sa;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  ::close(fd);
-  auto address = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  auto address = free_loopback_address();
   auto r = run_program({binary, address}, 30s);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("cannot connect to " + address) != std::string::npos);
@@ -134,16 +139,7 @@ TEST_CASE("actio-ps --watch redraws every interval until interrupted",
 #ifdef ACTIO_EXAMPLE_21
 TEST_CASE("actio-ps prints the task tree of a running example",
           "[actio-ps][task_dump]") {
-  // A port that was free a moment ago, for the example's endpoint.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-  socklen_t len = sizeof sa;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  ::close(fd);
-  auto address = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  auto address = free_loopback_address();
   actio::test::child_process example{
       {ACTIO_EXAMPLE_21, "--actio-metrics=" + address, "--actio-slow-step=0",
        "--slow-fetch-ms=60000"}};
