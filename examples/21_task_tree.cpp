@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   actio::runtime rt{options};
   rt.call_later(100ms, [&rt] {
     std::printf("-- the task tree at 0.1 s --\n%s", rt.dump_tasks().c_str());
+    std::fflush(stdout);
   });
   auto pages =
       rt.run_until_complete(rt.create_task("coordinator", coordinator));

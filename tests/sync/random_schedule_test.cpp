@@ -414,17 +414,25 @@ void check_program(actio::runtime& rt, std::uint64_t seed, actio::duration unit,
     CHECK(rt.all_tasks().empty());
   guard.unlock();
   CHECK(w->jobs_running == 0);
+  // On threads an actor's end, and a worker's report to its pool after its
+  // job's future completed, are seen a little later: wait for them.
+  auto grace = on_threads ? std::chrono::milliseconds{5000}
+                          : std::chrono::milliseconds{0};
   if (w->pool) {
-    auto stats = rt.run_until_complete(w->pool->stats());
+    actio::executor_stats stats;
+    actio::test::eventually(
+        [&] {
+          stats = rt.run_until_complete(w->pool->stats());
+          return stats.running == 0 && stats.queued == 0 &&
+                 stats.waiting_room == 0;
+        },
+        grace);
     CHECK(stats.running == 0);
     CHECK(stats.queued == 0);
     CHECK(stats.waiting_room == 0);
   }
   w.reset(); // the queue's, semaphore's, lock's and echo actors end
   actio::test::run_all(rt);
-  // On threads an actor's end is seen a little later: wait for it.
-  auto grace = on_threads ? std::chrono::milliseconds{5000}
-                          : std::chrono::milliseconds{0};
   CHECK(actio::test::eventually([&] { return rt.all_tasks().empty(); }, grace));
   CAPTURE(actors_before);
   CHECK(actio::test::eventually(
