@@ -54,9 +54,10 @@ void runtime_core::start_metrics() {
       "Tasks ended, by how: succeeded (returned), failed (threw) or "
       "cancelled.";
   auto add_finished = [&](const char* outcome, sharded_counter& c) {
-    own_metrics.push_back(metrics.add_callback(
-        "actio_tasks_finished_total", finished, metric_type::counter,
-        {"outcome"}, {outcome}, [&c] { return static_cast<double>(c.read()); }));
+    own_metrics.push_back(
+        metrics.add_callback("actio_tasks_finished_total", finished,
+                             metric_type::counter, {"outcome"}, {outcome},
+                             [&c] { return static_cast<double>(c.read()); }));
   };
   add_finished("succeeded", tasks_succeeded);
   add_finished("failed", tasks_failed);
