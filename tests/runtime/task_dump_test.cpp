@@ -315,6 +315,7 @@ TEST_CASE("the slow-step and dump-signal options are read from the command "
     for (auto& a : args)
       argv.push_back(a.data());
     int argc = static_cast<int>(argv.size());
+    argv.push_back(nullptr); // argv[argc], as main's has
     actio::runtime_options o;
     o.read_command_line(argc, argv.data());
     return o;
