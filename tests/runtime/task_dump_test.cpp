@@ -336,3 +336,38 @@ TEST_CASE("the slow-step and dump-signal options are read from the command "
   CHECK_THROWS_AS(parse({"--actio-dump-signal=2"}), std::invalid_argument);
   CHECK_THROWS_AS(parse({"--actio-dump-signal=99999"}), std::invalid_argument);
 }
+
+TEST_CASE("dumps read on another thread while tasks start, park and end "
+          "stay well-formed under every scheduler policy",
+          "[task_dump][threads]") {
+  auto policy = ACTIO_EVERY_SCHEDULER_POLICY();
+  CAPTURE(policy);
+  auto churn = []() -> actio::task<void> {
+    for (int round = 0; round < 100; ++round) {
+      std::vector<actio::future<actio::none>> kids;
+      for (int i = 0; i < 8; ++i)
+        kids.push_back(actio::create_task("kid", nap, actio::duration{100us}));
+      co_await actio::gather(kids);
+    }
+  };
+  for (int repeat = 0; repeat < 5; ++repeat) {
+    actio::runtime rt{actio::test::real_time(policy)};
+    auto f = rt.create_task("churn", churn);
+    int dumps = 0;
+    bool well_formed = true;
+    while (!f.done()) {
+      auto dump = dump_json(rt);
+      for (const auto& t : dump["tasks"]) {
+        auto state = t["state"].get<std::string>();
+        well_formed =
+            well_formed && !t["name"].get<std::string>().empty() &&
+            (state == "running" || state == "ready" || state == "suspended");
+      }
+      ++dumps;
+    }
+    rt.run_until_complete(f);
+    CHECK(well_formed);
+    CHECK(dumps > 0);
+    CHECK(dump_json(rt)["tasks"].empty());
+  }
+}
