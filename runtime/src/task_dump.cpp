@@ -24,6 +24,12 @@ std::string seconds(std::int64_t ns) {
   return buf;
 }
 
+/// Seconds from `then_ns` to `now_ns`, never negative (the words of a task
+/// are read while it runs, and may be a tick ahead of the dump's clock).
+std::string seconds_since(std::int64_t then_ns, std::int64_t now_ns) {
+  return seconds(std::max<std::int64_t>(0, now_ns - then_ns));
+}
+
 /// The last two components of a path: enough to find the line.
 std::string short_path(const char* file) {
   std::string_view path{file};
@@ -125,10 +131,8 @@ std::string render_json(const std::vector<task_row>& rows,
            (r.parent != 0 ? std::to_string(r.parent) : std::string{"null"}) +
            ", \"state\": " + json_string(r.state) +
            ", \"awaiting\": " + json_string(describe_wait(r, index, now_ns)) +
-           ", \"since\": " +
-           seconds(std::max<std::int64_t>(0, now_ns - r.since_ns)) +
-           ", \"age\": " +
-           seconds(std::max<std::int64_t>(0, now_ns - r.created_ns)) +
+           ", \"since\": " + seconds_since(r.since_ns, now_ns) +
+           ", \"age\": " + seconds_since(r.created_ns, now_ns) +
            ", \"wait_kind\": " + json_string(r.wait_kind ? r.wait_kind : "") +
            ", \"site\": " + json_string(site_of(r, false)) + "}";
   }
@@ -147,14 +151,13 @@ void render_subtree(std::string& out, const task_row& r, int depth,
                     const row_index& index, std::int64_t now_ns) {
   out.append(static_cast<std::size_t>(depth) * 2, ' ');
   out += "#" + std::to_string(r.id) + " '" + r.name + "' " + r.state + " " +
-         seconds(std::max<std::int64_t>(0, now_ns - r.since_ns)) + " s";
+         seconds_since(r.since_ns, now_ns) + " s";
   auto wait = describe_wait(r, index, now_ns);
   if (!wait.empty())
     out += ": " + wait;
   if (auto site = site_of(r, true); !site.empty())
     out += " at " + site;
-  out += " (age " + seconds(std::max<std::int64_t>(0, now_ns - r.created_ns)) +
-         " s)\n";
+  out += " (age " + seconds_since(r.created_ns, now_ns) + " s)\n";
   auto [b, e] = kids.equal_range(r.id);
   for (auto i = b; i != e; ++i)
     render_subtree(out, *i->second, depth + 1, kids, index, now_ns);
