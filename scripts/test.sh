@@ -10,15 +10,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
 jobs=$(nproc)
+# Each step's heading says how long the run has taken so far (CI's budget).
+step() { echo "== $1 (at $((SECONDS / 60)) min $((SECONDS % 60)) s)"; }
 
-echo "== Release build, warnings as errors"
+step "Release build, warnings as errors"
 cmake -S . -B build/test-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DACTIO_WERROR=ON -DACTIO_BUILD_BENCH=OFF >/dev/null
 cmake --build build/test-release -j"$jobs"
-echo "== Release tests"
+step "Release tests"
 (cd build/test-release && ctest --output-on-failure -j"$jobs" --timeout 300)
 
-echo "== ASan + UBSan build"
+step "ASan + UBSan build"
 # Warnings are errors in the Release build above; here they are only shown
 # (flow-based warnings such as -Wmaybe-uninitialized differ under the
 # sanitizers' instrumentation, and this build is for the run-time checks).
@@ -31,17 +33,17 @@ cmake -S . -B build/test-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DACTIO_WERROR=OFF -DACTIO_BUILD_BENCH=OFF \
   -DACTIO_SANITIZE=address,undefined >/dev/null
 cmake --build build/test-asan -j"$jobs"
-echo "== ASan + UBSan tests"
+step "ASan + UBSan tests"
 (cd build/test-asan && ctest --output-on-failure -j"$jobs" --timeout 600)
 
-echo "== libFuzzer targets, 15 s each"
+step "libFuzzer targets, 15 s each"
 # A crash, a sanitizer report or a broken property fails the step; the input
 # is kept in build/test-fuzz/artifacts/<target>/ (see docs/reliability.md).
 fuzz_start=$SECONDS
 FUZZ_BUILD_DIR=build/test-fuzz FUZZ_JOBS="$jobs" scripts/fuzz.sh all 15
 echo "== fuzz step: $((SECONDS - fuzz_start)) s"
 
-echo "== clang-format"
+step "clang-format"
 files=$(git ls-files '*.cpp' '*.hpp' 2>/dev/null || find runtime actors examples tests bench -name '*.[ch]pp')
 clang-format --dry-run --Werror $files
-echo "== all tests passed"
+step "all tests passed"

@@ -71,6 +71,8 @@ task_snapshot parse_tasks(const std::string& body) {
     info.name = text(t, "name", "a task");
     info.state = text(t, "state", "a task");
     info.awaiting = text(t, "awaiting", "a task");
+    if (t.contains("coroutine")) // not sent by processes before it existed
+      info.coroutine = text(t, "coroutine", "a task");
     info.since = number(t, "since", "a task");
     info.age = number(t, "age", "a task");
     snap.tasks.push_back(std::move(info));
@@ -123,8 +125,10 @@ std::string render_tree(const task_snapshot& snap) {
   std::set<std::int64_t> shown; // guards against parent cycles
   auto line = [&](const task_info& t) {
     out += t.name.empty() ? "(unnamed)" : t.name;
-    out +=
-        " [" + std::to_string(t.id) + "] " + t.state + " " + format_age(t.age);
+    out += " [" + std::to_string(t.id) + "] ";
+    if (!t.coroutine.empty())
+      out += t.coroutine + " ";
+    out += t.state + " " + format_age(t.age);
     if (!t.awaiting.empty())
       out += ", awaiting " + t.awaiting + " for " + format_age(t.since);
     else

@@ -24,8 +24,9 @@ struct task_info {
   std::optional<std::int64_t> parent;
   std::string state; // running, ready or suspended
   std::string awaiting;
-  double since = 0; // seconds in this state
-  double age = 0;   // seconds since created
+  std::string coroutine; // what the task runs; empty if not known or not sent
+  double since = 0;      // seconds in this state
+  double age = 0;        // seconds since created
 };
 
 /// The whole document.

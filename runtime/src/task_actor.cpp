@@ -312,6 +312,17 @@ void task_actor::start() {
   try {
     context_scope scope{&ctx};
     h = driver_->start();
+#if ACTIO_TASK_TREE
+    // The coroutine the driver just made (or re-announced, for a coroutine
+    // object made elsewhere: spawn_coroutine) is the last frame here.
+    const auto& made = last_frame;
+    if (made.begin == reinterpret_cast<std::uintptr_t>(h.address()) &&
+        made.origin.function != nullptr) {
+      ctx.coro_line.store(made.origin.line, std::memory_order_relaxed);
+      ctx.coro_file.store(made.origin.file, std::memory_order_relaxed);
+      ctx.coro_function.store(made.origin.function, std::memory_order_relaxed);
+    }
+#endif
   } catch (...) {
     driver_->fail(std::current_exception());
     drop_driver();
@@ -397,6 +408,9 @@ task_row row_of(task_driver_base& d) {
   default:
     row.state = "ready";
   }
+  row.coro_function = ctx.coro_function.load(std::memory_order_relaxed);
+  row.coro_file = ctx.coro_file.load(std::memory_order_relaxed);
+  row.coro_line = ctx.coro_line.load(std::memory_order_relaxed);
   return row;
 }
 

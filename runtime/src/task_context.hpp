@@ -56,6 +56,11 @@ public:
   /// The `co_await` it is parked at.
   std::atomic<const char*> site_file{nullptr};
   std::atomic<unsigned> site_line{0};
+  /// The coroutine the task runs (its function's name, file and line; null
+  /// if it is not known): set once, when the task makes its first frame.
+  std::atomic<unsigned> coro_line{0};
+  std::atomic<const char*> coro_function{nullptr};
+  std::atomic<const char*> coro_file{nullptr};
   /// The task that created it (0: none), and when; set before launch.
   std::uint64_t parent = 0;
   std::int64_t created_at = 0;

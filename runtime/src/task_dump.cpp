@@ -117,6 +117,25 @@ std::string site_of(const task_row& r, bool shorten) {
          std::to_string(r.site_line);
 }
 
+/// The coroutine a task runs: its function's name, or for a lambda (whose
+/// function is its call operator) where it is defined.
+std::string coroutine_of(const task_row& r, bool shorten) {
+  if (r.coro_function == nullptr)
+    return {};
+  std::string_view fn{r.coro_function};
+  if (fn != "operator()" || r.coro_file == nullptr)
+    return std::string{fn} + "()";
+  return "operator() at " +
+         (shorten ? short_path(r.coro_file) : std::string{r.coro_file}) + ":" +
+         std::to_string(r.coro_line);
+}
+
+std::string coroutine_site_of(const task_row& r) {
+  if (r.coro_file == nullptr)
+    return {};
+  return std::string{r.coro_file} + ":" + std::to_string(r.coro_line);
+}
+
 std::string render_json(const std::vector<task_row>& rows,
                         const row_index& index,
                         const std::vector<std::vector<std::uint64_t>>& cycles,
@@ -134,7 +153,9 @@ std::string render_json(const std::vector<task_row>& rows,
            ", \"since\": " + seconds_since(r.since_ns, now_ns) +
            ", \"age\": " + seconds_since(r.created_ns, now_ns) +
            ", \"wait_kind\": " + json_string(r.wait_kind ? r.wait_kind : "") +
-           ", \"site\": " + json_string(site_of(r, false)) + "}";
+           ", \"site\": " + json_string(site_of(r, false)) +
+           ", \"coroutine\": " + json_string(coroutine_of(r, false)) +
+           ", \"coroutine_site\": " + json_string(coroutine_site_of(r)) + "}";
   }
   out += "],\n\"deadlocks\": [";
   for (std::size_t i = 0; i < cycles.size(); ++i) {
@@ -150,8 +171,10 @@ void render_subtree(std::string& out, const task_row& r, int depth,
                     const std::multimap<std::uint64_t, const task_row*>& kids,
                     const row_index& index, std::int64_t now_ns) {
   out.append(static_cast<std::size_t>(depth) * 2, ' ');
-  out += "#" + std::to_string(r.id) + " '" + r.name + "' " + r.state + " " +
-         seconds_since(r.since_ns, now_ns) + " s";
+  out += "#" + std::to_string(r.id) + " '" + r.name + "' ";
+  if (auto coro = coroutine_of(r, true); !coro.empty())
+    out += coro + " ";
+  out += std::string{r.state} + " " + seconds_since(r.since_ns, now_ns) + " s";
   auto wait = describe_wait(r, index, now_ns);
   if (!wait.empty())
     out += ": " + wait;

@@ -25,6 +25,10 @@ struct task_row {
   std::int64_t created_ns = 0;
   const char* site_file = nullptr;
   unsigned site_line = 0;
+  /// The coroutine the task runs; null if not known.
+  const char* coro_function = nullptr;
+  const char* coro_file = nullptr;
+  unsigned coro_line = 0;
 };
 
 /// Reads the row of the task `d` drives (task_actor.cpp); called under the

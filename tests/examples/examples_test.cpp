@@ -513,17 +513,22 @@ TEST_CASE("example 21: the task tree at 0.1 s shows who awaits the gather, "
   CHECK(out[0] == "-- the task tree at 0.1 s --");
   CHECK(out[1] == "3 live tasks at 0.100 s");
   CHECK(std::regex_match(
-      out[2], std::regex{R"(#\d+ 'coordinator' suspended 0\.100 s: gather, 2 )"
-                         R"(pending at examples/21_task_tree\.cpp:\d+ )"
-                         R"(\(age 0\.100 s\))"}));
+      out[2],
+      std::regex{
+          R"(#\d+ 'coordinator' coordinator\(\) suspended 0\.100 s: gather, 2 )"
+          R"(pending at examples/21_task_tree\.cpp:\d+ )"
+          R"(\(age 0\.100 s\))"}));
   CHECK(std::regex_match(
-      out[3], std::regex{R"(  #\d+ 'worker a' suspended 0\.100 s: sleep, due )"
-                         R"(in 0\.100 s at examples/21_task_tree\.cpp:\d+ )"
-                         R"(\(age 0\.100 s\))"}));
+      out[3],
+      std::regex{
+          R"(  #\d+ 'worker a' worker\(\) suspended 0\.100 s: sleep, due )"
+          R"(in 0\.100 s at examples/21_task_tree\.cpp:\d+ )"
+          R"(\(age 0\.100 s\))"}));
   CHECK(std::regex_match(
-      out[4], std::regex{R"(  #\d+ 'worker b' suspended 0\.100 s: lock )"
-                         R"(0x[0-9a-f]+ at examples/21_task_tree\.cpp:\d+ )"
-                         R"(\(age 0\.100 s\))"}));
+      out[4],
+      std::regex{R"(  #\d+ 'worker b' worker\(\) suspended 0\.100 s: lock )"
+                 R"(0x[0-9a-f]+ at examples/21_task_tree\.cpp:\d+ )"
+                 R"(\(age 0\.100 s\))"}));
   CHECK(out[5] == "-- 3 pages fetched --");
   CHECK(std::regex_search(
       r.err, std::regex{R"(actio: slow step: task 'careless' \(id \d+\) held )"

@@ -31,6 +31,7 @@ using json = nlohmann::json;
 
 namespace {
 
+constexpr unsigned nap_line = __LINE__ + 1;
 actio::task<void> nap(actio::duration d) {
   co_await actio::sleep(d);
 }
@@ -55,6 +56,18 @@ json task_named(const json& dump, const std::string& name) {
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() &&
          s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+/// Whether `site` is a line of this file from `first` to `last`: a
+/// coroutine's site is its first line with clang, its closing brace's with
+/// GCC.
+bool site_within(const std::string& site, unsigned first, unsigned last) {
+  auto colon = site.rfind(':');
+  if (colon == std::string::npos ||
+      !ends_with(site.substr(0, colon), "task_dump_test.cpp"))
+    return false;
+  auto line = std::stoul(site.substr(colon + 1));
+  return line >= first && line <= last;
 }
 
 /// Holds its thread for `d` without yielding it.
@@ -111,6 +124,7 @@ TEST_CASE("the dump shows each live task's name, state, wait, await site and "
   actio::promise<int> never;
   auto never_f = never.get_future();
   unsigned gather_line = 0;
+  unsigned main_line = __LINE__ + 2;
   auto main =
       rt.create_task("main", [never_f, &gather_line]() -> actio::task<void> {
         auto a = actio::create_task("sleeper a", nap, actio::duration{10s});
@@ -132,6 +146,8 @@ TEST_CASE("the dump shows each live task's name, state, wait, await site and "
   CHECK(m["awaiting"] == "gather, 3 pending");
   CHECK(ends_with(m["site"],
                   "task_dump_test.cpp:" + std::to_string(gather_line)));
+  CHECK(m["coroutine"].get<std::string>().rfind("operator() at ", 0) == 0);
+  CHECK(site_within(m["coroutine_site"], main_line, gather_line + 1));
   auto a = task_named(dump, "sleeper a");
   CHECK(a["parent"] == m["id"]);
   CHECK(a["state"] == "suspended");
@@ -139,9 +155,12 @@ TEST_CASE("the dump shows each live task's name, state, wait, await site and "
   auto b = task_named(dump, "sleeper b");
   CHECK(b["parent"] == m["id"]);
   CHECK(b["awaiting"].get<std::string>().rfind("sleep, due in 19.99", 0) == 0);
+  CHECK(a["coroutine"] == "nap()");
+  CHECK(b["coroutine"] == "nap()");
   auto w = task_named(dump, "waiter");
   CHECK(w["parent"] == m["id"]);
   CHECK(w["awaiting"] == "future");
+  CHECK(w["coroutine"] == "wait_for_value()");
   CHECK(w["age"].get<double>() >= 0.001);
   CHECK(w["since"].get<double>() >= 0.001);
 
@@ -150,16 +169,49 @@ TEST_CASE("the dump shows each live task's name, state, wait, await site and "
   INFO(text);
   CHECK(text.rfind("4 live tasks at ", 0) == 0);
   auto id = [](const json& t) { return std::to_string(t["id"].get<long>()); };
-  CHECK(text.find("\n#" + id(m) + " 'main' suspended ") != std::string::npos);
-  CHECK(text.find("\n  #" + id(a) + " 'sleeper a' suspended ") !=
+  CHECK(text.find("\n#" + id(m) + " 'main' operator() at ") !=
         std::string::npos);
-  CHECK(text.find("\n  #" + id(w) + " 'waiter' suspended 0.001 s: future") !=
+  CHECK(text.find("\n  #" + id(a) + " 'sleeper a' nap() suspended ") !=
+        std::string::npos);
+  CHECK(text.find("\n  #" + id(w) +
+                  " 'waiter' wait_for_value() suspended 0.001 s: future") !=
         std::string::npos);
 
   never.set_value(1);
   rt.run_until_complete(main);
   CHECK(dump_json(rt)["tasks"].empty());
   CHECK(rt.dump_tasks().rfind("0 live tasks at ", 0) == 0);
+}
+
+TEST_CASE("the dump names the coroutine a task was made from, also from a "
+          "coroutine object, and none when it cannot know",
+          "[task_dump]") {
+  actio::runtime rt{virtual_time()};
+  actio::promise<int> never;
+  // create_task(f(x)): the object's frame is the last one made here.
+  auto direct = rt.create_task("direct", nap(actio::duration{10s}));
+  // An object made, then another frame made before it is handed over: the
+  // runtime no longer knows which coroutine it is, and says nothing.
+  auto early = wait_for_value(never.get_future());
+  auto later = nap(actio::duration{10s});
+  auto unknown = rt.create_task("unknown", std::move(early));
+  auto other = rt.create_task("other", std::move(later));
+  actio::test::run_all(rt);
+
+  auto dump = dump_json(rt);
+  INFO(dump.dump(2));
+  CHECK(task_named(dump, "direct")["coroutine"] == "nap()");
+  CHECK(site_within(task_named(dump, "direct")["coroutine_site"], nap_line,
+                    nap_line + 2));
+  CHECK(task_named(dump, "unknown")["coroutine"] == "");
+  CHECK(task_named(dump, "unknown")["coroutine_site"] == "");
+  CHECK(task_named(dump, "other")["coroutine"] == "nap()");
+  auto text = rt.dump_tasks();
+  INFO(text);
+  CHECK(text.find(" 'unknown' suspended ") != std::string::npos);
+
+  never.set_value(1);
+  rt.run_until_complete(actio::gather(direct, unknown, other));
 }
 
 TEST_CASE("a task awaiting a task shows that task; a circle of awaits is a "
@@ -278,12 +330,14 @@ TEST_CASE("with a dump signal set, the dump is printed to stderr when the "
   auto parked =
       rt.create_task("parked on a promise", wait_for_value, never.get_future());
   REQUIRE(eventually([&] {
-    return rt.dump_tasks().find("'parked on a promise' suspended") !=
+    return rt.dump_tasks().find(
+               "'parked on a promise' wait_for_value() suspended") !=
            std::string::npos;
   }));
   ::raise(SIGUSR2);
   REQUIRE(eventually([&] {
-    return err.text().find("'parked on a promise' suspended") !=
+    return err.text().find(
+               "'parked on a promise' wait_for_value() suspended") !=
            std::string::npos;
   }));
   CHECK(err.text().find("1 live task at ") != std::string::npos);

@@ -40,11 +40,30 @@ constexpr bool is_lambda_closure() noexcept {
   return depth == 0;
 }
 
-/// Where the coroutine frame allocated last on this thread lies; read by
-/// the promise's constructor, which runs right after the allocation.
+/// Which coroutine a frame is for: its function's name and where it is
+/// defined (a lambda's function is "operator()"). `here()` as a default
+/// argument of the frame's `operator new` gives the coroutine itself, since
+/// the coroutine's body is the caller of its own allocation.
+struct coroutine_origin {
+  const char* function = nullptr;
+  const char* file = nullptr;
+  unsigned line = 0;
+
+  static coroutine_origin here(const char* function = __builtin_FUNCTION(),
+                               const char* file = __builtin_FILE(),
+                               unsigned line = __builtin_LINE()) noexcept {
+    return {function, file, line};
+  }
+};
+
+/// Where the coroutine frame allocated last on this thread lies, and which
+/// coroutine it is for; read by the promise's constructor, which runs right
+/// after the allocation, and by a task's actor after it made its first
+/// frame (the task dump names the coroutine a task runs).
 struct frame_bounds {
   std::uintptr_t begin = 0;
   std::size_t size = 0;
+  coroutine_origin origin;
 };
 
 inline thread_local frame_bounds last_frame;
@@ -67,11 +86,23 @@ public:
     }
   }
 
-  static void* operator new(std::size_t size) {
+#if ACTIO_TASK_TREE
+  /// The coroutine's own frame; `origin` is never passed explicitly (no
+  /// parameter type of a coroutine converts to it).
+  static void*
+  operator new(std::size_t size,
+               coroutine_origin origin = coroutine_origin::here()) {
     void* p = allocate_block(size);
-    last_frame = {reinterpret_cast<std::uintptr_t>(p), size};
+    last_frame = {reinterpret_cast<std::uintptr_t>(p), size, origin};
     return p;
   }
+#else
+  static void* operator new(std::size_t size) {
+    void* p = allocate_block(size);
+    last_frame = {reinterpret_cast<std::uintptr_t>(p), size, {}};
+    return p;
+  }
+#endif
 
   static void operator delete(void* p, std::size_t size) noexcept {
     free_block(p, size);
@@ -79,7 +110,9 @@ public:
 
   /// Whether this coroutine is a capturing lambda's call: its captures
   /// live in the lambda object, which the frame only refers to.
-  bool borrows_closure() const noexcept { return borrows_closure_; }
+  bool borrows_closure() const noexcept {
+    return borrows_closure_;
+  }
 
   /// Every `co_await` in the coroutine passes here first: records where
   /// it is (for the slow-step report) and hands the awaitable on as it is.

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <netinet/in.h>
+#include <regex>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,18 +40,20 @@ std::string address_of(const http_test_server& server) {
   return "127.0.0.1:" + std::to_string(server.port());
 }
 
-const char* const tree_json = R"({"time": 75.5, "tasks": [
+const char* const tree_json = R"json({"time": 75.5, "tasks": [
   {"id": 1, "name": "main", "parent": null, "state": "suspended",
    "awaiting": "gather", "since": 70.0, "age": 75.0},
   {"id": 2, "name": "fetch a", "parent": 1, "state": "running",
-   "awaiting": "", "since": 0.25, "age": 3.5},
+   "awaiting": "", "since": 0.25, "age": 3.5, "coroutine": "fetch()"
+},
   {"id": 3, "name": "fetch b", "parent": 1, "state": "suspended",
-   "awaiting": "sleep", "since": 1.5, "age": 4000},
+   "awaiting": "sleep", "since": 1.5, "age": 4000, "coroutine": ""},
   {"id": 4, "name": "retry", "parent": 3, "state": "ready",
    "awaiting": "", "since": 0.001, "age": 0.002},
   {"id": 9, "name": "orphan", "parent": 7, "state": "suspended",
    "awaiting": "queue.get", "since": 130, "age": 131}],
- "deadlocks": [[2, 3]]})";
+ "deadlocks": [[2, 3]]
+})json";
 
 /// "127.0.0.1:PORT" for a port that was free a moment ago: bound, not
 /// listened on, closed.
@@ -77,7 +80,8 @@ TEST_CASE("actio-ps prints the task tree indented like pstree, with ages",
   CHECK(r.out == address_of(server) +
                      ": 5 tasks, runtime clock 1m15s\n"
                      "main [1] suspended 1m15s, awaiting gather for 1m10s\n"
-                     "├─ fetch a [2] running 3.5s, running for 250ms\n"
+                     "├─ fetch a [2] fetch() running 3.5s, running for "
+                     "250ms\n"
                      "└─ fetch b [3] suspended 1h06m, awaiting sleep for "
                      "1.5s\n"
                      "   └─ retry [4] ready 2ms, ready for 1ms\n"
@@ -150,9 +154,10 @@ TEST_CASE("actio-ps prints the task tree of a running example",
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find(address + ": 3 tasks") != std::string::npos);
-  CHECK(r.out.find("coordinator [") != std::string::npos);
+  CHECK(std::regex_search(r.out, std::regex{R"(coordinator \[\d+\] )"
+                                            R"(coordinator\(\) suspended)"}));
   CHECK(r.out.find("awaiting gather, 2 pending") != std::string::npos);
-  CHECK(r.out.find("worker a [") != std::string::npos);
+  CHECK(std::regex_search(r.out, std::regex{R"(worker a \[\d+\] worker\(\))"}));
   CHECK(r.out.find("worker b [") != std::string::npos);
   CHECK(r.out.find("awaiting sleep, due in ") != std::string::npos);
   CHECK(r.out.find("awaiting lock 0x") != std::string::npos);

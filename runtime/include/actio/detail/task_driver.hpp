@@ -305,9 +305,19 @@ auto spawn_coroutine(runtime_core& rt, task<T>&& coro,
   if (use == closure_use::must_own && coro.valid() &&
       coro.handle().promise().borrows_closure())
     refuse_borrowed_closure();
-  return spawn_named(rt, std::move(name),
-                     [c = std::make_shared<task<T>>(std::move(
-                          coro))]() mutable { return std::move(*c); });
+  // Which coroutine it is, if its frame is the last one made on this
+  // thread (`create_task(f(x))`); announced again on the task's actor.
+  frame_bounds made{};
+  if (coro.valid() && last_frame.begin == reinterpret_cast<std::uintptr_t>(
+                                              coro.handle().address()))
+    made = last_frame;
+  return spawn_named(
+      rt, std::move(name),
+      [c = std::make_shared<task<T>>(std::move(coro)), made]() mutable {
+        if (made.begin != 0)
+          last_frame = made;
+        return std::move(*c);
+      });
 }
 
 /// `create_task(name, ...)`: a coroutine object or a function and its
