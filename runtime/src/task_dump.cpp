@@ -71,7 +71,8 @@ std::string describe_wait(const task_row& r, const row_index& rows,
     return "request to actor " + std::to_string(r.wait_id);
   if (is(kind, "mailbox space"))
     return "room in a bounded mailbox";
-  if (is(kind, "socket read") || is(kind, "socket drain")) {
+  if (is(kind, "socket read") || is(kind, "socket drain") ||
+      is(kind, "socket connect")) {
     auto peer = peer_label(r.wait_id);
     return std::string{kind} + " " + (peer.empty() ? "(closed)" : peer);
   }

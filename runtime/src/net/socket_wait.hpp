@@ -11,11 +11,12 @@
 #include <utility>
 
 // What the task dump says of a task parked on a socket: "socket read
-// 127.0.0.1:4242". The dump reads a parked task's wait label on any thread
-// while the socket may be closing, so the label holds no pointer to the
-// stream: it carries the number of a peer label, and the dump looks the
-// peer up here (an ended stream's number finds nothing). Private to the
-// runtime.
+// 127.0.0.1:4242" (a stream's read), "socket drain ..." (its drain),
+// "socket connect ..." (open_connection). The dump reads a parked task's wait
+// label on any thread while the socket may be closing, so the label holds no
+// pointer to the stream: it carries the number of a peer label, and the dump
+// looks the peer up here (an ended stream's number finds nothing). Private to
+// the runtime.
 namespace actio::detail {
 
 /// Gives `peer` a fresh, nonzero number for wait labels. Any thread.

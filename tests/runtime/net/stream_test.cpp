@@ -14,6 +14,11 @@
 #include <string>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace std::chrono_literals;
 using actio::test::eventually;
 using actio::test::real_time;
@@ -300,6 +305,49 @@ TEST_CASE("the task dump names a parked socket read or drain and its peer",
   REQUIRE(eventually([&] { return reader.done() && writer.done(); }));
   CHECK(reader.cancelled());
   CHECK(writer.cancelled());
+}
+
+TEST_CASE("the task dump names a parked open_connection and its address",
+          "[stream][task_dump]") {
+  time_limit limit{10s, "socket connect label"};
+  // A listener that never accepts, with a backlog of 0: one connection
+  // fills its queue, and the kernel drops the next one's SYNs, so that
+  // connect waits.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  auto* sa = reinterpret_cast<sockaddr*>(&addr);
+  REQUIRE(::bind(fd, sa, len) == 0);
+  REQUIRE(::listen(fd, 0) == 0);
+  REQUIRE(::getsockname(fd, sa, &len) == 0);
+  auto port = ntohs(addr.sin_port);
+  {
+    actio::runtime rt{real_time()};
+    auto queued =
+        rt.run_until_complete(actio::open_connection("127.0.0.1", port));
+    auto dial = rt.create_task("dial", [port]() -> actio::task<> {
+      co_await actio::open_connection("127.0.0.1", port);
+    });
+    auto want = "socket connect 127.0.0.1:" + std::to_string(port);
+    std::string last;
+    auto awaiting = [&] {
+      last = rt.dump_tasks(actio::task_dump_format::json);
+      auto dump = nlohmann::json::parse(last);
+      for (const auto& t : dump["tasks"])
+        if (t["name"] == "dial")
+          return t["awaiting"].get<std::string>();
+      return std::string{};
+    };
+    if (!eventually([&] { return awaiting() == want; }, 5s))
+      FAIL(last);
+    CHECK(rt.dump_tasks().find("'dial' suspended") != std::string::npos);
+    dial.cancel();
+    REQUIRE(eventually([&] { return dial.done(); }));
+  }
+  ::close(fd);
 }
 
 TEST_CASE("network calls under virtual time are a clear error", "[stream]") {
