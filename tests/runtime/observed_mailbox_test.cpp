@@ -5,6 +5,7 @@
 #include "actio/runtime.hpp"
 
 #include "support/eventually.hpp"
+#include "support/every_policy.hpp"
 #include "support/metric_sample.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
@@ -33,10 +34,11 @@ struct tally {
 } // namespace
 
 TEST_CASE("an observed actor's exported mailbox size grows while it is "
-          "blocked and drains to zero",
+          "blocked and drains to zero under every scheduler policy",
           "[observed_mailbox][metrics]") {
+  auto policy = ACTIO_EVERY_SCHEDULER_POLICY();
   actio::test::time_limit limit{10s, "observed mailbox"};
-  actio::runtime rt{actio::test::real_time()};
+  actio::runtime rt{actio::test::real_time(policy)};
   auto& registry = actio::metrics(rt);
   std::promise<void> entered;
   std::promise<void> release;
