@@ -3,7 +3,7 @@
 # Builds actio's libFuzzer targets (tests/fuzz, clang-14 with ASan + UBSan)
 # and runs them. Usage: scripts/fuzz.sh [target] [seconds]
 #   target   robots, url, cluster_messages, jsonl_repair, state_store,
-#            http_request, or "all" (the default)
+#            http_request, links, stream_reads, or "all" (the default)
 #   seconds  how long each target runs (default 30)
 # The corpus each run grows is kept in <build>/corpus/<target> and reused
 # by the next run; the seeds are written afresh by the project's own
@@ -17,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-all}
 seconds=${2:-30}
-all=(robots url cluster_messages jsonl_repair state_store http_request)
+all=(robots url cluster_messages jsonl_repair state_store http_request links
+  stream_reads)
 if [ "$target" = all ]; then
   targets=("${all[@]}")
 elif printf '%s\n' "${all[@]}" | grep -qx -- "$target"; then

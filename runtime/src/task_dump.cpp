@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "task_dump.hpp"
 
+#include "net/socket_wait.hpp"
 #include "runtime_core.hpp"
 
 #include <algorithm>
@@ -70,6 +71,11 @@ std::string describe_wait(const task_row& r, const row_index& rows,
     return "request to actor " + std::to_string(r.wait_id);
   if (is(kind, "mailbox space"))
     return "room in a bounded mailbox";
+  if (is(kind, "socket read") || is(kind, "socket drain") ||
+      is(kind, "socket connect")) {
+    auto peer = peer_label(r.wait_id);
+    return std::string{kind} + " " + (peer.empty() ? "(closed)" : peer);
+  }
   if (r.wait_id == 0)
     return kind;
   char buf[32];

@@ -7,11 +7,13 @@
 #include "actio/crawl/cluster/cluster_protocol.hpp"
 #include "actio/crawl/store/jsonl_sink.hpp"
 #include "actio/crawl/store/state_store.hpp"
+#include "crawl/core/html_generator.hpp"
 
 #include "fuzz_file.hpp"
 
 #include <cstdio>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -204,6 +206,64 @@ void http_request() {
         "Expect: ", "100-continue", ";ext=", "0\r\n\r\n", "ffffffffffffffff"});
 }
 
+void links() {
+  // Pages of any bytes (first byte even: its bits pick the content type and
+  // limits): the differential tests' generated pages and the departures'
+  // examples.
+  for (std::uint32_t s = 1; s <= 24; ++s) {
+    actio::crawl::test::html_generator gen{s};
+    seed("links",
+         std::string(1, static_cast<char>((s % 8) * 2)) + gen.document());
+  }
+  const char* departures[] = {
+      "<!--> <a href=/a> -->",
+      "<title><a href=/in></title><a href=/out>",
+      "<script/><a href=/in></script><a href=/out>",
+      "<script><!--<script></script><a href=/in></script>--></script>",
+      "<a href=\"/cut",
+      "<a/href=/s>",
+      "<!foo <a href=/in> ><a href=/out></ x <a href=/in> >",
+      "<svg><![CDATA[ > <a href=/in> ]]><style><a href=/svg></style></svg>",
+      "<a href=\"/a&AMP;b&eacute&#0;&#xD800;&#x80;\">",
+      "<a href=\"/\xFF\xFE\">",
+      "<meta charset=koi8-r><title>\xF0</title><base href=//o.example/d/>"
+      "<meta name=robots content=noindex,nofollow><a href=x>",
+      "<iframe src=/f></iframe><frame src=/g><link rel=next href=/n>"};
+  for (const char* d : departures)
+    seed("links", std::string(1, '\0') + d);
+  // Generated pages steered by bytes (first byte odd).
+  std::mt19937 rng(19);
+  for (int i = 0; i < 16; ++i) {
+    std::string steer(1, '\1');
+    for (int n = 0; n < 64 * (i + 1); ++n)
+      steer += static_cast<char>(rng());
+    seed("links", steer);
+  }
+  dict("links", {"<a ",         "href=",    "<area ",    "<link ",
+                 "rel=",        "nofollow", "<base ",    "<title>",
+                 "</title>",    "<script>", "</script>", "<style>",
+                 "<!--",        "-->",      "<![CDATA[", "]]>",
+                 "<svg>",       "<math>",   "<meta ",    "charset=",
+                 "name=robots", "content=", "noindex",   "&amp;",
+                 "&#x",         "<iframe ", "src=",      "<textarea>",
+                 "<plaintext>", "</",       "/>"});
+}
+
+void stream_reads() {
+  // Bytes the fuzzer reads as: with read_some or not, the reads, the chunk
+  // sizes, then the stream's content.
+  std::mt19937 rng(7);
+  const char* contents[] = {"GET / HTTP/1.1\r\nHost: h\r\n\r\nbody",
+                            "line one\nline two\n\nlast", "", "a\r\nb\r\n\r\n"};
+  for (const char* c : contents)
+    for (int i = 0; i < 4; ++i) {
+      std::string head;
+      for (int n = 0; n < 48; ++n)
+        head += static_cast<char>(rng());
+      seed("stream_reads", head + c);
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -218,5 +278,7 @@ int main(int argc, char** argv) {
   jsonl_repair();
   state_store_files();
   http_request();
+  links();
+  stream_reads();
   return 0;
 }

@@ -247,6 +247,35 @@ TEST_CASE("a task awaiting a task shows that task; a circle of awaits is a "
   CHECK(rt.dump_tasks().find("deadlock: task ") != std::string::npos);
 }
 
+TEST_CASE("a task whose awaited task has ended but who has not yet resumed "
+          "is ready and shows that task as ended",
+          "[task_dump]") {
+  actio::runtime rt{virtual_time()};
+  auto child = rt.create_task("child", nap, actio::duration{1s});
+  auto parent = rt.create_task(
+      "parent",
+      [](actio::future<actio::none> c) -> actio::task<void> { co_await c; },
+      child);
+  actio::test::run_all(rt); // the parent parks on the child
+  auto cid = task_named(dump_json(rt), "child")["id"].get<long>();
+  // Runs on the child's actor as the child ends: the parent's resumption is
+  // queued to its own actor, which cannot run before this returns.
+  json dump;
+  std::string text;
+  child.add_done_callback([&](const actio::future<actio::none>&) {
+    dump = dump_json(rt);
+    text = rt.dump_tasks();
+  });
+  rt.run_until_complete(parent);
+  INFO(dump.dump(2));
+  auto ended = "task " + std::to_string(cid) + " (ended)";
+  // Its resumption is queued: ready, and still showing what it awaited.
+  CHECK(task_named(dump, "parent")["awaiting"] == ended);
+  CHECK(task_named(dump, "parent")["state"] == "ready");
+  CHECK(text.find("'parent' ready") != std::string::npos);
+  CHECK(text.find(": " + ended) != std::string::npos);
+}
+
 TEST_CASE("a step that busy-waits 300 ms is reported with its name and await "
           "sites; a sleeping task and a quick one are not",
           "[task_dump][slow_step]") {

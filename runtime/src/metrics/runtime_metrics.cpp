@@ -4,6 +4,7 @@
 #include "actio/detail/status_page.hpp"
 #include "actio/runtime.hpp"
 
+#include "remote/remote_config.hpp"
 #include "runtime_core.hpp"
 #include "scheduler/handoff_scheduler.hpp"
 #include "task_dump.hpp"
@@ -72,6 +73,7 @@ void runtime_core::start_metrics() {
         auto launched = tasks_launched.read();
         return static_cast<double>(launched > ended ? launched - ended : 0);
       }));
+  start_remote_metrics(*this);
   pages->add("/tasks", "application/json",
              [this] { return dump_tasks(*this, task_dump_format::json); });
   pages->add("/tasks.txt", "text/plain; charset=utf-8",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/net/stream.hpp"
 
+#include "net/socket_wait.hpp"
 #include "net/stream_actor.hpp"
 #include "net/transport.hpp"
 #include "runtime_core.hpp"
@@ -22,11 +23,11 @@ class connect_attempt : public net_object,
                         public std::enable_shared_from_this<connect_attempt> {
 public:
   connect_attempt(runtime_core& rt, std::string host, std::uint16_t port,
-                  connect_options options,
-                  std::shared_ptr<promise<stream>> result)
+                  connect_options options, peer_label_owner label,
+                  std::shared_ptr<socket_promise<stream>> result)
       : rt_(rt), io_(rt.io), resolver_(*io_), timer_(*io_),
         host_(std::move(host)), port_(port), options_(std::move(options)),
-        where_(host_ + ":" + std::to_string(port_)),
+        where_(host_ + ":" + std::to_string(port_)), label_(std::move(label)),
         result_(std::move(result)) {}
 
   void start() {
@@ -137,7 +138,8 @@ private:
   std::uint16_t port_;
   connect_options options_;
   std::string where_;
-  std::shared_ptr<promise<stream>> result_;
+  peer_label_owner label_; // names `where_` in the task dump
+  std::shared_ptr<socket_promise<stream>> result_;
   const char* stage_ = "";
   bool timed_out_ = false;
   bool finished_ = false;
@@ -153,10 +155,12 @@ future<stream> open_connection(std::string host, std::uint16_t port,
                                connect_options options) {
   auto& rt = detail::ambient_runtime();
   detail::require_real_time(rt, "open_connection");
-  auto p = std::make_shared<promise<stream>>();
+  detail::peer_label_owner label{host + ":" + std::to_string(port)};
+  auto p = std::make_shared<detail::socket_promise<stream>>("socket connect",
+                                                            label.id());
   auto f = p->get_future();
   auto attempt = std::make_shared<detail::connect_attempt>(
-      rt, std::move(host), port, std::move(options), p);
+      rt, std::move(host), port, std::move(options), std::move(label), p);
   detail::register_net_object(rt, attempt);
   asio::post(*rt.io, [attempt] { attempt->start(); });
   return f;

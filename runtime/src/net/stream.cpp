@@ -98,61 +98,31 @@ void pump_reads(stream_state& st) {
     }
     std::optional<std::string> out;
     std::exception_ptr err;
-    auto take = [&](std::size_t n) {
-      out = st.rbuf.substr(0, n);
-      st.rbuf.erase(0, n);
-    };
-    switch (r.kind) {
-    case read_request::line: {
-      auto pos = st.rbuf.find('\n');
-      if (pos != std::string::npos)
-        take(pos + 1);
-      else if (st.eof)
-        take(st.rbuf.size());
+    auto step = serve_read(st.rbuf, st.eof, r.kind, r.n, r.delim);
+    switch (step.status) {
+    case read_step::wait:
       break;
-    }
-    case read_request::until: {
-      auto pos = st.rbuf.find(r.delim);
-      if (pos != std::string::npos) {
-        take(pos + r.delim.size());
-      } else if (st.rbuf.size() > r.n) {
-        err = std::make_exception_ptr(
-            net_error(net_errc::limit_overrun,
-                      "read_until on " + st.peer + ": no delimiter within " +
-                          std::to_string(r.n) + " bytes"));
-      } else if (st.eof) {
-        auto partial = std::move(st.rbuf);
-        st.rbuf.clear();
-        err = std::make_exception_ptr(incomplete_read_error(
-            std::move(partial),
-            "read_until on " + st.peer + ": EOF before the delimiter"));
-      }
+    case read_step::value:
+      out = std::move(step.data);
       break;
-    }
-    case read_request::exactly:
-      if (st.rbuf.size() >= r.n) {
-        take(r.n);
-      } else if (st.eof) {
-        auto partial = std::move(st.rbuf);
-        st.rbuf.clear();
-        // The message first: the call below moves `partial` away.
-        auto what = "read_exactly on " + st.peer + ": EOF after " +
-                    std::to_string(partial.size()) + " of " +
+    case read_step::limit_overrun:
+      err = std::make_exception_ptr(
+          net_error(net_errc::limit_overrun,
+                    "read_until on " + st.peer + ": more than " +
+                        std::to_string(r.n) + " bytes before the delimiter"));
+      break;
+    case read_step::incomplete: {
+      // The message first: the call below moves the partial data away.
+      auto what =
+          r.kind == read_kind::until
+              ? "read_until on " + st.peer + ": EOF before the delimiter"
+              : "read_exactly on " + st.peer + ": EOF after " +
+                    std::to_string(step.data.size()) + " of " +
                     std::to_string(r.n) + " bytes";
-        err = std::make_exception_ptr(
-            incomplete_read_error(std::move(partial), std::move(what)));
-      }
+      err = std::make_exception_ptr(
+          incomplete_read_error(std::move(step.data), std::move(what)));
       break;
-    case read_request::some:
-      if (!st.rbuf.empty())
-        take(std::min(r.n, st.rbuf.size()));
-      else if (st.eof)
-        out = std::string{};
-      break;
-    case read_request::all:
-      if (st.eof)
-        take(st.rbuf.size());
-      break;
+    }
     }
     if (!out && !err && st.read_error)
       err = st.read_error;
@@ -304,6 +274,8 @@ std::shared_ptr<stream_handle> spawn_stream(runtime_core& rt,
                    "server accepting.")
       .with()
       .inc();
+  detail::peer_label_owner label{h->peer};
+  h->label_id = label.id();
   auto open = rt.metrics
                   .add_gauge("actio_streams_open",
                              "Streams open now (their actor is alive).")
@@ -311,13 +283,15 @@ std::shared_ptr<stream_handle> spawn_stream(runtime_core& rt,
   auto* raw = caf::actor_cast<stream_actor_t*>(h->actor);
   h->state = &raw->state;
   h->run([io = rt.io, conn = std::move(conn), closer, peer = h->peer,
-          open = std::move(open)](stream_state& st) mutable {
+          open = std::move(open),
+          label = std::move(label)](stream_state& st) mutable {
     st.open = std::move(open);
     st.open.inc();
     st.io = std::move(io);
     st.conn = std::move(conn);
     st.closer = std::move(closer);
     st.peer = std::move(peer);
+    st.label = std::move(label);
   });
   return h;
 }
@@ -330,9 +304,8 @@ namespace {
 
 future<std::string>
 enqueue_read(const std::shared_ptr<detail::stream_handle>& h,
-             detail::read_request::kind_t kind, std::size_t n,
-             std::string delim = {}) {
-  promise<std::string> p;
+             detail::read_kind kind, std::size_t n, std::string delim = {}) {
+  detail::socket_promise<std::string> p{"socket read", h->label_id};
   auto f = p.get_future();
   h->run([kind, n, delim = std::move(delim),
           p = std::move(p)](detail::stream_state& st) mutable {
@@ -346,23 +319,23 @@ enqueue_read(const std::shared_ptr<detail::stream_handle>& h,
 } // namespace
 
 future<std::string> stream::read_line() {
-  return enqueue_read(h_, detail::read_request::line, 0);
+  return enqueue_read(h_, detail::read_kind::line, 0);
 }
 
 future<std::string> stream::read_until(std::string delim, std::size_t limit) {
-  return enqueue_read(h_, detail::read_request::until, limit, std::move(delim));
+  return enqueue_read(h_, detail::read_kind::until, limit, std::move(delim));
 }
 
 future<std::string> stream::read_exactly(std::size_t n) {
-  return enqueue_read(h_, detail::read_request::exactly, n);
+  return enqueue_read(h_, detail::read_kind::exactly, n);
 }
 
 future<std::string> stream::read_some(std::size_t max) {
-  return enqueue_read(h_, detail::read_request::some, max == 0 ? 1 : max);
+  return enqueue_read(h_, detail::read_kind::some, max == 0 ? 1 : max);
 }
 
 future<std::string> stream::read_all() {
-  return enqueue_read(h_, detail::read_request::all, 0);
+  return enqueue_read(h_, detail::read_kind::all, 0);
 }
 
 void stream::write(std::string data) {
@@ -379,7 +352,7 @@ future<none> stream::drain() {
 }
 
 future<none> stream::drain(std::size_t high_water) {
-  promise<none> p;
+  detail::socket_promise<none> p{"socket drain", h_->label_id};
   auto f = p.get_future();
   h_->run([p = std::move(p), high_water](detail::stream_state& st) mutable {
     st.drains.push_back(detail::drain_request{std::move(p), high_water});

@@ -6,6 +6,8 @@
 #include "actio/metrics/gauge.hpp"
 #include "actio/unique_function.hpp"
 #include "net/net_object.hpp"
+#include "net/read_buffer.hpp"
+#include "net/socket_wait.hpp"
 #include "net/transport.hpp"
 
 #include <caf/actor.hpp>
@@ -25,17 +27,17 @@
 namespace actio::detail {
 
 struct read_request {
-  enum kind_t { line, until, exactly, some, all } kind;
+  read_kind kind;
   std::size_t n = 0;
   std::string delim;
-  promise<std::string> done;
+  socket_promise<std::string> done; // labelled "socket read"
 };
 
 class transport_closer;
 
 /// A `drain` waiting until at most `limit` bytes are unsent.
 struct drain_request {
-  promise<none> done;
+  socket_promise<none> done; // labelled "socket drain"
   std::size_t limit = 0;
 };
 
@@ -47,6 +49,9 @@ struct stream_state {
   std::shared_ptr<transport_closer> closer;
   caf::weak_actor_ptr self_weak;
   std::string peer;
+  /// The peer's number in the task dump's wait labels, forgotten when the
+  /// state goes.
+  peer_label_owner label;
   /// `actio_streams_open` of the stream's runtime, lowered when the state
   /// goes.
   gauge open;
@@ -86,6 +91,8 @@ public:
   caf::actor actor;
   stream_state* state = nullptr;
   std::string peer;
+  /// `state->label`'s number, for the futures of reads and drains.
+  std::uint64_t label_id = 0;
 
   /// Closes the stream (the actor may live on briefly for messages already
   /// queued).

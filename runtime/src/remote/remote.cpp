@@ -6,6 +6,7 @@
 #include "remote/remote_config.hpp"
 #include "runtime_core.hpp"
 
+#include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
@@ -13,10 +14,15 @@
 #include <caf/io/middleman_actor.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
 
 #include <charconv>
+#include <chrono>
+#include <map>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 
 namespace actio {
 
@@ -86,7 +92,110 @@ caf::behavior connector(caf::event_based_actor* self,
   }};
 }
 
+// -- metrics
+// ------------------------------------------------------------------- CAF 0.17
+// has no middleman hooks (caf/io/hook.hpp is gone): what this file sees is each
+// `remote_actor` connect and each `publish`; the proxies it hands out are
+// watched to tell when a node is lost. A request's round trip is seen only by
+// `send_request` (task_actor.cpp), not here.
+
+using watch_atom = caf::atom_constant<caf::atom("a_rwatch")>;
+
+/// The name of a runtime's node watcher in its actor system's registry.
+constexpr caf::atom_value node_watcher_name = caf::atom("a_rnodes");
+
+struct node_watch_state {
+  gauge nodes;
+  /// The proxies handed out by `remote_actor`, by node.
+  std::map<caf::node_id, std::set<caf::actor_addr>> watched;
+};
+
+/// Counts the nodes that `remote_actor` reached and whose actors are still
+/// reachable: a node counts from its first proxy until its last watched
+/// proxy goes (CAF kills every proxy of a node whose connection is lost).
+caf::behavior node_watcher(caf::stateful_actor<node_watch_state>* self,
+                           gauge nodes) {
+  self->state.nodes = std::move(nodes);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& watched = self->state.watched;
+    auto i = watched.find(msg.source.node());
+    if (i == watched.end() || i->second.erase(msg.source) == 0)
+      return;
+    if (i->second.empty()) {
+      watched.erase(i);
+      self->state.nodes.dec();
+    }
+  });
+  return {[self](watch_atom, const caf::actor& proxy) {
+    auto& proxies = self->state.watched[proxy.node()];
+    if (proxies.empty())
+      self->state.nodes.inc();
+    if (proxies.insert(proxy.address()).second)
+      self->monitor(proxy);
+  }};
+}
+
+gauge_family& nodes_family(detail::runtime_core& rt) {
+  return rt.metrics.add_gauge(
+      "actio_remote_nodes",
+      "Remote nodes reached with remote_actor whose actors are still "
+      "reachable (a node goes when the connection to it is lost).");
+}
+
+counter_family& connects_family(detail::runtime_core& rt) {
+  return rt.metrics.add_counter(
+      "actio_remote_connects_total",
+      "remote_actor calls, by outcome: connected, failed (refused, nothing "
+      "published, TLS refused) or timeout.",
+      {"outcome"});
+}
+
+histogram_family& connect_seconds_family(detail::runtime_core& rt) {
+  return rt.metrics.add_histogram(
+      "actio_remote_connect_seconds",
+      "Time remote_actor took to reach the remote actor (connect, handshake "
+      "and lookup), successful calls only.",
+      {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10});
+}
+
+gauge_family& published_family(detail::runtime_core& rt) {
+  return rt.metrics.add_gauge(
+      "actio_remote_published",
+      "Actors published (publish) and not unpublished.");
+}
+
+/// Counts one `remote_actor` call that ended with `outcome` after `took`.
+void count_connect(detail::runtime_core& rt, const char* outcome,
+                   std::chrono::steady_clock::duration took) {
+  connects_family(rt).with({outcome}).inc();
+  if (std::string_view{outcome} == "connected")
+    connect_seconds_family(rt).with().observe(
+        std::chrono::duration<double>(took).count());
+}
+
 } // namespace
+
+namespace detail {
+
+void start_remote_metrics(runtime_core& rt) {
+  if (rt.options.remote.mode == remote_mode::off)
+    return;
+  nodes_family(rt);
+  auto& connects = connects_family(rt);
+  for (const char* outcome : {"connected", "failed", "timeout"})
+    connects.with({outcome});
+  connect_seconds_family(rt);
+  published_family(rt).with();
+  auto watcher =
+      rt.system->spawn<caf::hidden>(node_watcher, nodes_family(rt).with());
+  rt.system->registry().put(node_watcher_name, watcher);
+  on_close(rt, [sys = rt.system.get(), watcher] {
+    sys->registry().erase(node_watcher_name);
+    caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+  });
+}
+
+} // namespace detail
 
 endpoint parse_endpoint(std::string_view text) {
   auto bad = [&](const char* why) {
@@ -145,6 +254,7 @@ std::uint16_t publish(runtime& rt, const caf::actor& whom,
   if (failure)
     throw remote_error("cannot publish on " + where(host, port) + ": " +
                        sys.render(failure));
+  published_family(core).with().inc();
   return bound;
 }
 
@@ -162,6 +272,7 @@ void unpublish(runtime& rt, const caf::actor& whom, std::uint16_t port) {
   if (failure)
     throw remote_error("cannot unpublish port " + std::to_string(port) + ": " +
                        sys.render(failure));
+  published_family(core).with().dec();
 }
 
 task<caf::actor> remote_actor(std::string host, std::uint16_t port,
@@ -171,17 +282,28 @@ task<caf::actor> remote_actor(std::string host, std::uint16_t port,
   check_host(core, host, "connect to");
   auto limit = std::chrono::duration_cast<caf::timespan>(timeout);
   auto c = core.system->spawn<caf::hidden>(connector, mm, limit);
+  auto start = std::chrono::steady_clock::now();
+  auto took = [start] { return std::chrono::steady_clock::now() - start; };
+  caf::actor found;
   try {
-    co_return co_await request<caf::actor>(c, timeout, connect_atom::value,
-                                           host, port);
+    found = co_await request<caf::actor>(c, timeout, connect_atom::value, host,
+                                         port);
   } catch (const timeout_error&) {
+    count_connect(core, "timeout", took());
     throw timeout_error("connecting to " + where(host, port) + " timed out");
   } catch (const remote_error&) {
+    count_connect(core, "failed", took());
     throw;
   } catch (const actio::runtime_error& e) {
+    count_connect(core, "failed", took());
     throw remote_error("cannot reach the actor at " + where(host, port) + ": " +
                        e.what());
   }
+  count_connect(core, "connected", took());
+  if (auto watcher = core.system->registry().get(node_watcher_name))
+    caf::anon_send(caf::actor_cast<caf::actor>(watcher), watch_atom::value,
+                   found);
+  co_return found;
 }
 
 } // namespace actio

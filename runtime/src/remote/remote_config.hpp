@@ -24,6 +24,13 @@ void validate_remote_options(const runtime_options& options);
 void configure_remote(caf::actor_system_config& config,
                       const remote_options& remote);
 
+class runtime_core;
+
+/// Registers the remote metrics of `rt` (`actio_remote_*`) and starts the
+/// watcher behind `actio_remote_nodes`, if remote mode is on; called once
+/// from `runtime_core::start_metrics`, on the constructing thread.
+void start_remote_metrics(runtime_core& rt);
+
 /// Whether `host` is a loopback address: 127.0.0.0/8, ::1 or "localhost".
 bool is_loopback_host(const std::string& host);
 

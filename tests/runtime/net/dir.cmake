@@ -6,3 +6,6 @@ target_link_libraries(${TEST_TARGET} PRIVATE OpenSSL::SSL OpenSSL::Crypto)
 # tls_context_cache_test.cpp looks at the runtime's private TLS context cache.
 target_include_directories(${TEST_TARGET} PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
 target_link_libraries(${TEST_TARGET} PRIVATE Asio::asio)
+# stream_test.cpp reads the task dump's JSON form back.
+find_package(nlohmann_json 3 REQUIRED)
+target_link_libraries(${TEST_TARGET} PRIVATE nlohmann_json::nlohmann_json)

@@ -2,16 +2,25 @@
 #include "actio/net/stream.hpp"
 
 #include "actio/actio.hpp"
+#include "actio/task_dump.hpp"
+#include "support/eventually.hpp"
 #include "support/time_limit.hpp"
 #include "support/virtual_runtime.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <string>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace std::chrono_literals;
+using actio::test::eventually;
 using actio::test::real_time;
 using actio::test::time_limit;
 
@@ -250,6 +259,95 @@ TEST_CASE("closing a server cancels its handlers, closing the runtime with "
   }
   CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count() < 1.5);
+}
+
+TEST_CASE("the task dump names a parked socket read or drain and its peer",
+          "[stream][task_dump]") {
+  time_limit limit{10s, "socket wait labels"};
+  actio::runtime rt{real_time()};
+  // The handler neither reads nor writes: the client's read waits, and its
+  // drain waits once the kernel's buffers are full.
+  auto srv = serve(
+      rt, [](actio::stream) -> actio::task<> { co_await actio::sleep(1h); });
+  auto port = srv.port();
+  auto reader = rt.create_task("reader", [port]() -> actio::task<std::string> {
+    auto s = co_await actio::open_connection("127.0.0.1", port);
+    co_return co_await s.read_line();
+  });
+  auto writer = rt.create_task("writer", [port]() -> actio::task<> {
+    auto s = co_await actio::open_connection("127.0.0.1", port);
+    s.write(std::string(32 << 20, 'x'));
+    co_await s.drain();
+  });
+  auto peer = "127.0.0.1:" + std::to_string(port);
+  std::string last; // the last dump read, for a failure message
+  auto awaiting = [&](const std::string& name) {
+    last = rt.dump_tasks(actio::task_dump_format::json);
+    auto dump = nlohmann::json::parse(last);
+    for (const auto& t : dump["tasks"])
+      if (t["name"] == name)
+        return t["awaiting"].get<std::string>();
+    return std::string{"(no task '" + name + "')"};
+  };
+  if (!eventually([&] { return awaiting("reader") == "socket read " + peer; },
+                  5s))
+    FAIL("reader: " << last);
+  if (!eventually([&] { return awaiting("writer") == "socket drain " + peer; },
+                  5s))
+    FAIL("writer: " << last);
+  auto text = rt.dump_tasks();
+  CHECK_THAT(text, Catch::Contains("'reader' suspended") &&
+                       Catch::Contains(": socket read " + peer + " at ") &&
+                       Catch::Contains(": socket drain " + peer + " at "));
+  reader.cancel();
+  writer.cancel();
+  rt.run_until_complete(srv.close());
+  REQUIRE(eventually([&] { return reader.done() && writer.done(); }));
+  CHECK(reader.cancelled());
+  CHECK(writer.cancelled());
+}
+
+TEST_CASE("the task dump names a parked open_connection and its address",
+          "[stream][task_dump]") {
+  time_limit limit{10s, "socket connect label"};
+  // A listener that never accepts, with a backlog of 0: one connection
+  // fills its queue, and the kernel drops the next one's SYNs, so that
+  // connect waits.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  auto* sa = reinterpret_cast<sockaddr*>(&addr);
+  REQUIRE(::bind(fd, sa, len) == 0);
+  REQUIRE(::listen(fd, 0) == 0);
+  REQUIRE(::getsockname(fd, sa, &len) == 0);
+  auto port = ntohs(addr.sin_port);
+  {
+    actio::runtime rt{real_time()};
+    auto queued =
+        rt.run_until_complete(actio::open_connection("127.0.0.1", port));
+    auto dial = rt.create_task("dial", [port]() -> actio::task<> {
+      co_await actio::open_connection("127.0.0.1", port);
+    });
+    auto want = "socket connect 127.0.0.1:" + std::to_string(port);
+    std::string last;
+    auto awaiting = [&] {
+      last = rt.dump_tasks(actio::task_dump_format::json);
+      auto dump = nlohmann::json::parse(last);
+      for (const auto& t : dump["tasks"])
+        if (t["name"] == "dial")
+          return t["awaiting"].get<std::string>();
+      return std::string{};
+    };
+    if (!eventually([&] { return awaiting() == want; }, 5s))
+      FAIL(last);
+    CHECK(rt.dump_tasks().find("'dial' suspended") != std::string::npos);
+    dial.cancel();
+    REQUIRE(eventually([&] { return dial.done(); }));
+  }
+  ::close(fd);
 }
 
 TEST_CASE("network calls under virtual time are a clear error", "[stream]") {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "actio/remote/remote_actor.hpp"
 
+#include "actio/metrics/runtime_metrics.hpp"
 #include "runtime/remote/forked_peer.hpp"
 #include "runtime/remote/remote_fixture.hpp"
 #include "support/eventually.hpp"
+#include "support/metric_sample.hpp"
 #include "support/time_limit.hpp"
 
 #include <caf/send.hpp>
@@ -231,4 +233,48 @@ TEST_CASE("TLS peers whose certificates are not signed by the other's CA "
   actio::runtime good{tls_test_options(ca.issue("good"))};
   CHECK(good.run_until_complete(good.create_task(ask, port, 1)) == 2);
   caf::anon_send_exit(a, caf::exit_reason::kill);
+}
+
+TEST_CASE("the remote metrics count connects, published actors and the nodes "
+          "whose actors are reachable",
+          "[remote][metrics]") {
+  time_limit limit{60s, "remote metrics"};
+  actio::runtime server{remote_test_options(remote_mode::insecure_loopback)};
+  actio::runtime client{remote_test_options(remote_mode::insecure_loopback)};
+  auto sample = [](actio::runtime& rt, const std::string& series) {
+    return actio::test::metric_sample(actio::metrics(rt).render(), series)
+        .value_or(-1);
+  };
+  const std::string connected =
+      "actio_remote_connects_total{outcome=\"connected\"}";
+  const std::string failed = "actio_remote_connects_total{outcome=\"failed\"}";
+  CHECK(sample(client, "actio_remote_nodes") == 0);
+  CHECK(sample(client, connected) == 0);
+  auto a = server.system().spawn(actio::test::adder);
+  auto port = actio::publish(server, a, "127.0.0.1", 0);
+  CHECK(sample(server, "actio_remote_published") == 1);
+  CHECK(client.run_until_complete(client.create_task(ask, port, 1)) == 2);
+  CHECK(client.run_until_complete(client.create_task(ask, port, 2)) == 3);
+  CHECK(sample(client, connected) == 2);
+  CHECK(sample(client, "actio_remote_connect_seconds_count") == 2);
+  // Two handles to one node: the node counts once.
+  REQUIRE(actio::test::eventually(
+      [&] { return sample(client, "actio_remote_nodes") == 1; }));
+  auto closed_port = [] {
+    actio::runtime probe{remote_test_options(remote_mode::insecure_loopback)};
+    auto b = probe.system().spawn(actio::test::adder);
+    auto p = actio::publish(probe, b, "127.0.0.1", 0);
+    actio::unpublish(probe, b, p);
+    caf::anon_send_exit(b, caf::exit_reason::kill);
+    return p;
+  }();
+  CHECK(starts_with(outcome(client, client.create_task(ask, closed_port, 1)),
+                    "remote_error: "));
+  CHECK(sample(client, failed) == 1);
+  CHECK(sample(client, connected) == 2);
+  actio::unpublish(server, a, port);
+  CHECK(sample(server, "actio_remote_published") == 0);
+  caf::anon_send_exit(a, caf::exit_reason::kill);
+  CHECK(actio::test::eventually(
+      [&] { return sample(client, "actio_remote_nodes") == 0; }));
 }
