@@ -396,14 +396,15 @@ TEST_CASE("canonicalisation speed (informational)", "[.bench][url]") {
 }
 
 TEST_CASE("plain path links resolve exactly as through curl", "[url]") {
-  // A trailing '#' makes a reference take curl's path (the fragment is
-  // dropped), so both results must be equal.
   std::mt19937 rng{11};
   const std::string alphabet = "ab/./Z09-_";
   for (const char* base :
        {"http://h.example/", "http://h.example/dir/page.html",
-        "https://h.example:8443/a/b/?q=1/2", "http://h.example/a/b/c/"}) {
+        "https://h.example:8443/a/b/?q=1/2", "http://h.example/a/b/c/",
+        "http://h.example//x"}) {
     url_resolver r{base};
+    url_resolver oracle{base, default_canonicalize_options(),
+                        url_parser::libcurl};
     REQUIRE(r.valid());
     for (int i = 0; i < 3000; ++i) {
       std::string href;
@@ -411,7 +412,7 @@ TEST_CASE("plain path links resolve exactly as through curl", "[url]") {
       for (std::size_t k = 0; k < len; ++k)
         href.push_back(alphabet[rng() % alphabet.size()]);
       auto fast = r.resolve(href);
-      auto slow = r.resolve(href + "#");
+      auto slow = oracle.resolve(href);
       INFO(base << " + " << href);
       REQUIRE(fast.has_value() == slow.has_value());
       if (fast)
