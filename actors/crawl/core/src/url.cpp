@@ -637,12 +637,32 @@ url_result resolve(std::string_view base, std::string_view href,
   return url_resolver{base, opts, parser}.resolve(href);
 }
 
-std::string_view host_of(std::string_view url) noexcept {
+namespace {
+
+/// Where the authority that starts at `from` ends: the first '/', '?' or
+/// '#', or the end (a loop: find_first_of calls memchr per byte).
+std::size_t authority_end(std::string_view url, std::size_t from) noexcept {
+  for (auto i = from; i < url.size(); ++i) {
+    char c = url[i];
+    if (c == '/' || c == '?' || c == '#')
+      return i;
+  }
+  return url.size();
+}
+
+/// Where the authority of `url` starts (after "://"), or npos.
+std::size_t authority_begin(std::string_view url) noexcept {
   auto sep = url.find("://");
-  if (sep == std::string_view::npos)
+  return sep == std::string_view::npos ? sep : sep + 3;
+}
+
+} // namespace
+
+std::string_view host_of(std::string_view url) noexcept {
+  auto begin = authority_begin(url);
+  if (begin == std::string_view::npos)
     return {};
-  auto auth = url.substr(sep + 3);
-  auth = auth.substr(0, auth.find_first_of("/?#"));
+  auto auth = url.substr(begin, authority_end(url, begin) - begin);
   if (!auth.empty() && auth.front() == '[') {
     auto close = auth.find(']');
     return close == std::string_view::npos ? auth : auth.substr(0, close + 1);
@@ -651,11 +671,10 @@ std::string_view host_of(std::string_view url) noexcept {
 }
 
 std::string_view origin_of(std::string_view url) noexcept {
-  auto sep = url.find("://");
-  if (sep == std::string_view::npos)
+  auto begin = authority_begin(url);
+  if (begin == std::string_view::npos)
     return {};
-  auto end = url.find_first_of("/?#", sep + 3);
-  return url.substr(0, end);
+  return url.substr(0, authority_end(url, begin));
 }
 
 std::string_view path_of(std::string_view url) noexcept {
