@@ -565,9 +565,13 @@ void url_resolver::merge_like_libcurl(std::string& merged,
     // '/' before its last segment, then drops one leading "./" and one
     // segment per leading "../" but never the path's first '/', and joins
     // with a '/' unless the reference starts with '/' or '?' or the base
-    // was cut back to that first '/'. RFC 3986 differs where "../" climbs
-    // above the root ("http://h/" + "..//x" is "http://h//x" there, and
-    // "http://h/x" here, because "/x" joins "http://h" without a '/').
+    // was cut back to that first '/'. RFC 3986 and WHATWG differ in two
+    // rare cases, kept as libcurl has them so that canonical URLs stay what
+    // they were: "../" climbing above the root before an empty segment
+    // ("http://h/" + "..//x" is "http://h//x" there, "http://h/x" here:
+    // "/x" joins "http://h" without a '/') and a base path whose last '/'
+    // is its second byte ("http://h//" + "x" is "http://h//x" there,
+    // "http://h/x" here).
     auto work = ref.front() == '?' ? path_end_ : dir_end_ - 1;
     auto first_slash = origin_end_ + 1; // just after the path's first '/'
     bool has_first = work > origin_end_;
