@@ -312,15 +312,8 @@ enum class own_outcome { done, ask_libcurl };
 /// quads, ports of up to five digits. Anything else is left to libcurl.
 own_outcome own_canonical(std::string_view s, const canonicalize_options& opts,
                           url_result& out) {
-  auto sep = s.find("://");
-  auto scheme = s.substr(0, sep);
-  auto auth_begin = sep + 3;
-  auto auth_end = s.find_first_of("/?", auth_begin);
-  if (auth_end == std::string_view::npos)
-    auth_end = s.size();
-  auto authority = s.substr(auth_begin, auth_end - auth_begin);
-  auto colon = authority.find(':');
-  auto host = authority.substr(0, colon);
+  auto parts = split_url(s);
+  auto host = parts.host;
   if (host.empty())
     return own_outcome::ask_libcurl;
   char prev = '.';
@@ -332,22 +325,20 @@ own_outcome own_canonical(std::string_view s, const canonicalize_options& opts,
   if (prev == '.' || (is_digit(host.front()) && !dotted_quad(host)))
     return own_outcome::ask_libcurl;
   unsigned port = 0;
-  if (colon != std::string_view::npos) {
-    auto digits = authority.substr(colon + 1);
-    if (digits.size() > 5)
+  auto digits = parts.port;
+  if (digits.size() > 5)
+    return own_outcome::ask_libcurl;
+  for (char c : digits) {
+    if (!is_digit(c))
       return own_outcome::ask_libcurl;
-    for (char c : digits) {
-      if (!is_digit(c))
-        return own_outcome::ask_libcurl;
-      port = port * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (!digits.empty() && (port == 0 || port > 65535))
-      return own_outcome::ask_libcurl;
+    port = port * 10 + static_cast<unsigned>(c - '0');
   }
-  unsigned default_port = scheme.size() == 5 ? 443 : 80;
+  if (!digits.empty() && (port == 0 || port > 65535))
+    return own_outcome::ask_libcurl;
+  unsigned default_port = parts.scheme.size() == 5 ? 443 : 80;
   std::string res;
   res.reserve(s.size() + 1);
-  res.append(scheme);
+  res.append(parts.scheme);
   res.append("://");
   for (char c : host)
     res.push_back(ascii_lower(c));
@@ -355,11 +346,8 @@ own_outcome own_canonical(std::string_view s, const canonicalize_options& opts,
     res.push_back(':');
     res.append(std::to_string(port));
   }
-  auto rest = s.substr(auth_end);
-  auto q = rest.find('?');
-  append_path(res, rest.substr(0, q));
-  if (q != std::string_view::npos)
-    append_query(rest.substr(q + 1), res, opts);
+  append_path(res, parts.path);
+  append_query(parts.query, res, opts); // an empty query adds nothing
   if (res.size() > opts.max_length)
     out = url_error{"URL longer than " + std::to_string(opts.max_length) +
                     " bytes"};
@@ -445,15 +433,10 @@ url_resolver::url_resolver(std::string_view base,
 void url_resolver::split_base() noexcept {
   if (!base_)
     return;
-  std::string_view b = base_.value();
-  origin_end_ = origin_of(b).size();
-  path_end_ = b.find('?', origin_end_);
-  if (path_end_ == std::string_view::npos)
-    path_end_ = b.size();
-  auto slash = b.substr(0, path_end_).rfind('/');
-  dir_end_ = slash == std::string_view::npos || slash < origin_end_
-                 ? origin_end_
-                 : slash + 1;
+  auto parts = split_url(base_.value());
+  origin_end_ = parts.origin.size();
+  path_end_ = origin_end_ + parts.path.size();
+  dir_end_ = origin_end_ + parts.directory().size();
 }
 
 url_resolver::~url_resolver() {
@@ -679,6 +662,42 @@ std::string_view origin_of(std::string_view url) noexcept {
   if (begin == std::string_view::npos)
     return {};
   return url.substr(0, authority_end(url, begin));
+}
+
+url_parts split_url(std::string_view url) noexcept {
+  url_parts p;
+  auto begin = authority_begin(url);
+  if (begin == std::string_view::npos)
+    return p;
+  p.scheme = url.substr(0, begin - 3);
+  auto end = authority_end(url, begin);
+  p.origin = url.substr(0, end);
+  auto authority = url.substr(begin, end - begin);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    p.userinfo = authority.substr(0, at);
+    authority.remove_prefix(at + 1);
+  }
+  std::size_t host_end = 0;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    host_end = close == std::string_view::npos ? authority.size() : close + 1;
+  } else {
+    host_end = std::min(authority.find(':'), authority.size());
+  }
+  p.host = authority.substr(0, host_end);
+  if (host_end < authority.size() && authority[host_end] == ':')
+    p.port = authority.substr(host_end + 1);
+  auto rest = url.substr(end);
+  auto hash = rest.find('#');
+  if (hash != std::string_view::npos) {
+    p.fragment = rest.substr(hash + 1);
+    rest = rest.substr(0, hash);
+  }
+  auto q = rest.find('?');
+  p.path = rest.substr(0, q);
+  if (q != std::string_view::npos)
+    p.query = rest.substr(q + 1);
+  return p;
 }
 
 std::string_view path_of(std::string_view url) noexcept {

@@ -124,6 +124,35 @@ private:
   mutable Curl_URL* base_handle_ = nullptr;
 };
 
+/// An absolute URL split once: views into the one string it was split
+/// from (which must outlive them), so that scheme, host, port, path and
+/// query are read without searching the string again. Absent parts are
+/// empty; a canonical URL never has user-info or a fragment.
+struct url_parts {
+  std::string_view scheme;   ///< "https"
+  std::string_view userinfo; ///< "u:p", without the '@'
+  std::string_view host;     ///< "example.com"; "[::1]" keeps its brackets
+  std::string_view port;     ///< "8080", without the ':'
+  std::string_view origin;   ///< "scheme://[userinfo@]host[:port]"
+  std::string_view path;     ///< "/a/b", maybe empty
+  std::string_view query;    ///< "q=1", without the '?'
+  std::string_view fragment; ///< "f", without the '#'
+
+  /// The path up to and including its last '/' (empty when the path is).
+  std::string_view directory() const noexcept {
+    auto slash = path.rfind('/');
+    return slash == std::string_view::npos ? path.substr(0, 0)
+                                           : path.substr(0, slash + 1);
+  }
+};
+
+/// Splits `url` at its "scheme://", the end of its authority (the first
+/// '/', '?' or '#' after it), the last '@' and the port's ':' in the
+/// authority, then '?' and '#'; every part is empty when `url` has no
+/// "scheme://". Checks nothing else: canonicalise first to know the URL is
+/// valid. Pure, allocation-free.
+url_parts split_url(std::string_view url) noexcept;
+
 /// The host of a canonical URL (IPv6 literals keep their brackets); empty
 /// when `url` has no `scheme://`.
 std::string_view host_of(std::string_view url) noexcept;
