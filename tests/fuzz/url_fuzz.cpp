@@ -2,8 +2,9 @@
 // URL canonicalisation and resolution: any bytes give a value or an error,
 // never an exception or a crash; a canonical URL is its own canonical form
 // (canonical(canonical(u)) == canonical(u)), within the length limit;
-// resolving a link gives a canonical URL, and `url_resolver` agrees with
-// `resolve`.
+// resolving a link gives a canonical URL, `url_resolver` agrees with
+// `resolve`, and actio's own parser agrees with libcurl's URL API (the
+// oracle, `url_parser::libcurl`), errors included.
 #include "actio/crawl/core/url.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -50,6 +51,19 @@ void check_canonical(const url_result& r, std::string_view from,
   (void)is_private_or_loopback_host(host);
 }
 
+std::string describe(const url_result& r) {
+  return r.has_value() ? r.value() : "error: " + r.error().message;
+}
+
+/// Requires actio's result and libcurl's to be equal.
+void check_oracle(const url_result& own, const url_result& oracle,
+                  std::string_view input) {
+  if (describe(own) != describe(oracle))
+    fail("actio's URL parser and libcurl's disagree",
+         std::string{input} + "\n  actio:   " + describe(own),
+         describe(oracle));
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
@@ -64,7 +78,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   auto href = in.ConsumeRemainingBytesAsString();
 
   auto whole = base + href;
-  check_canonical(canonicalize(whole, opts), whole, opts);
+  auto whole_canonical = canonicalize(whole, opts);
+  check_canonical(whole_canonical, whole, opts);
+  check_oracle(whole_canonical, canonicalize(whole, opts, url_parser::libcurl),
+               whole);
   (void)host_of(whole);
   (void)origin_of(whole);
   (void)path_of(whole);
@@ -81,6 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
       fail("url_resolver and resolve disagree",
            r.has_value() ? r.value() : r.error().message,
            r2.has_value() ? r2.value() : r2.error().message);
+    check_oracle(r, resolve(b, href, opts, url_parser::libcurl),
+                 std::string{b} + " + " + href);
   }
   return 0;
 }

@@ -7,13 +7,58 @@
 
 #include <algorithm>
 #include <climits>
-#include <unordered_map>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace actio::crawl::detail {
 
 namespace {
 
 using actio::detail::iequals;
+
+/// The first kept link of each URL hash on a page: open addressing in a
+/// buffer each thread reuses from page to page, so that finding the
+/// duplicates allocates nothing per link (an unordered_map did, per link).
+class link_index {
+public:
+  /// Empties the index for a page of up to `links` links.
+  void reset(std::size_t links) {
+    std::size_t cap = 16;
+    while (cap < links * 2)
+      cap *= 2;
+    slots_.assign(cap, slot{});
+    mask_ = cap - 1;
+  }
+
+  /// The index kept for `hash`, and false; or records `index` for it and
+  /// returns it with true.
+  std::pair<std::size_t, bool> emplace(std::uint64_t hash, std::size_t index) {
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      auto& s = slots_[i];
+      if (s.index_plus_one == 0) {
+        s = slot{hash, index + 1};
+        return {index, true};
+      }
+      if (s.hash == hash)
+        return {s.index_plus_one - 1, false};
+    }
+  }
+
+  /// Gives the memory of a huge page's index back.
+  void release_if_large() {
+    if (slots_.size() > 4096)
+      std::vector<slot>{}.swap(slots_);
+  }
+
+private:
+  struct slot {
+    std::uint64_t hash = 0;
+    std::size_t index_plus_one = 0;
+  };
+  std::vector<slot> slots_;
+  std::size_t mask_ = 0;
+};
 
 /// Calls `fn` for each token of `s` split at whitespace and commas.
 template <class Fn>
@@ -126,26 +171,27 @@ page_links finish_links(found_links& st, std::string_view page_url,
   out.truncated = st.truncated;
   out.dropped = st.dropped;
 
+  // One resolver for the page, and a second only for a <base href>: the
+  // page's canonical URL is not canonicalised again.
   url_resolver page{page_url, opts.canonical};
-  std::string base_storage;
+  std::optional<url_resolver> declared;
   if (st.has_base) {
     if (auto b = page.resolve(st.base_href))
-      base_storage = std::move(b).value();
+      declared.emplace(b.value(), opts.canonical);
   }
-  if (base_storage.empty() && page.valid())
-    base_storage = page.base().value();
+  const url_resolver& base = declared ? *declared : page;
+  std::string base_storage = base.valid() ? base.base().value() : std::string{};
   if (st.nofollow) {
     out.base = std::move(base_storage);
     return out;
   }
-  url_resolver base{base_storage, opts.canonical};
   if (!base.valid()) {
     out.dropped += st.hrefs.size();
     return out;
   }
   out.links.reserve(st.hrefs.size());
-  std::unordered_map<std::uint64_t, std::size_t> index;
-  index.reserve(st.hrefs.size());
+  thread_local link_index index;
+  index.reset(st.hrefs.size());
   for (auto [off, len] : st.hrefs) {
     auto r = base.resolve(std::string_view{st.arena}.substr(off, len));
     if (!r) {
@@ -153,13 +199,14 @@ page_links finish_links(found_links& st, std::string_view page_url,
       continue;
     }
     auto h = url_hash(r.value());
-    auto [it, fresh] = index.emplace(h, out.links.size());
-    if (!fresh && (out.links[it->second] == r.value() ||
+    auto [first, fresh] = index.emplace(h, out.links.size());
+    if (!fresh && (out.links[first] == r.value() ||
                    std::find(out.links.begin(), out.links.end(), r.value()) !=
                        out.links.end()))
       continue;
     out.links.push_back(std::move(r).value());
   }
+  index.release_if_large();
   out.base = std::move(base_storage);
   return out;
 }

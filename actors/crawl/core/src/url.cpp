@@ -27,6 +27,8 @@ CURLU* thread_handle() {
   return holder.handle;
 }
 
+thread_local std::uint64_t curl_parses = 0;
+
 /// A string curl allocated, freed with curl_free.
 struct curl_string {
   char* ptr = nullptr;
@@ -225,6 +227,135 @@ url_result finish(std::string_view s, const canonicalize_options& opts) {
   return url_result{std::move(out)};
 }
 
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+
+/// Host bytes actio's own parser accepts; any other byte goes to libcurl.
+bool plain_host_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+         c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/// True for "a.b.c.d", four decimal numbers up to 255 without leading
+/// zeros: the only numeric host that libcurl leaves as it is.
+bool dotted_quad(std::string_view h) noexcept {
+  int parts = 0;
+  std::size_t i = 0;
+  while (true) {
+    std::size_t j = i;
+    unsigned v = 0;
+    while (j < h.size() && is_digit(h[j]) && j - i < 4)
+      v = v * 10 + static_cast<unsigned>(h[j++] - '0');
+    if (j == i || j - i > 3 || (h[i] == '0' && j - i > 1) || v > 255)
+      return false;
+    ++parts;
+    if (j == h.size())
+      return parts == 4;
+    if (h[j] != '.' || parts == 4)
+      return false;
+    i = j + 1;
+  }
+}
+
+/// Removes the last segment (and its '/') that `out` holds after `root`.
+void pop_segment(std::string& out, std::size_t root) noexcept {
+  auto slash = out.rfind('/');
+  out.resize(slash == std::string::npos || slash < root ? root : slash);
+}
+
+/// Appends `path` (empty or starting with '/') with its dot segments
+/// removed (RFC 3986 section 5.2.4).
+void append_path(std::string& out, std::string_view path) {
+  if (path.empty()) {
+    out.push_back('/');
+    return;
+  }
+  if (path.find("/.") == std::string_view::npos) {
+    out.append(path);
+    return;
+  }
+  auto root = out.size();
+  std::string_view in = path;
+  auto starts = [&in](std::string_view p) {
+    return in.substr(0, p.size()) == p;
+  };
+  while (!in.empty()) {
+    if (starts("/./")) {
+      in.remove_prefix(2);
+    } else if (in == "/.") {
+      in = "/";
+    } else if (starts("/../")) {
+      in.remove_prefix(3);
+      pop_segment(out, root);
+    } else if (in == "/..") {
+      in = "/";
+      pop_segment(out, root);
+    } else {
+      auto next = in.find('/', 1);
+      if (next == std::string_view::npos)
+        next = in.size();
+      out.append(in.substr(0, next));
+      in.remove_prefix(next);
+    }
+  }
+}
+
+/// What actio's own parser made of a URL: a result, or "ask libcurl".
+enum class own_outcome { done, ask_libcurl };
+
+/// Canonicalises `s`, a prepared absolute URL (lower-case "http://" or
+/// "https://", the authority without user-info and with the host's escapes
+/// decoded, path and query normalised, no fragment) exactly as libcurl's
+/// URL API followed by `finish` does, for the inputs where that is known:
+/// host names of letters, digits and "-._~" without empty labels, dotted
+/// quads, ports of up to five digits. Anything else is left to libcurl.
+own_outcome own_canonical(std::string_view s, const canonicalize_options& opts,
+                          url_result& out) {
+  auto parts = split_url(s);
+  auto host = parts.host;
+  if (host.empty())
+    return own_outcome::ask_libcurl;
+  char prev = '.';
+  for (char c : host) {
+    if (!plain_host_char(c) || (c == '.' && prev == '.'))
+      return own_outcome::ask_libcurl;
+    prev = c;
+  }
+  if (prev == '.' || (is_digit(host.front()) && !dotted_quad(host)))
+    return own_outcome::ask_libcurl;
+  unsigned port = 0;
+  auto digits = parts.port;
+  if (digits.size() > 5)
+    return own_outcome::ask_libcurl;
+  for (char c : digits) {
+    if (!is_digit(c))
+      return own_outcome::ask_libcurl;
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (!digits.empty() && (port == 0 || port > 65535))
+    return own_outcome::ask_libcurl;
+  unsigned default_port = parts.scheme.size() == 5 ? 443 : 80;
+  std::string res;
+  res.reserve(s.size() + 1);
+  res.append(parts.scheme);
+  res.append("://");
+  for (char c : host)
+    res.push_back(ascii_lower(c));
+  if (port != 0 && port != default_port) {
+    res.push_back(':');
+    res.append(std::to_string(port));
+  }
+  append_path(res, parts.path);
+  append_query(parts.query, res, opts); // an empty query adds nothing
+  if (res.size() > opts.max_length)
+    out = url_error{"URL longer than " + std::to_string(opts.max_length) +
+                    " bytes"};
+  else
+    out = url_result{std::move(res)};
+  return own_outcome::done;
+}
+
 url_result curl_error(CURLUcode rc) {
   return url_error{std::string{"invalid URL: "} + curl_url_strerror(rc)};
 }
@@ -233,6 +364,7 @@ url_result curl_error(CURLUcode rc) {
 /// `relative`) and returns the canonical result.
 url_result parse_with_curl(CURLU* h, const std::string& prepared,
                            const canonicalize_options& opts) {
+  ++curl_parses;
   if (auto rc = curl_url_set(h, CURLUPART_URL, prepared.c_str(), 0))
     return curl_error(rc);
   curl_string out;
@@ -242,7 +374,8 @@ url_result parse_with_curl(CURLU* h, const std::string& prepared,
 }
 
 url_result canonicalize_clean(std::string_view s,
-                              const canonicalize_options& opts) {
+                              const canonicalize_options& opts,
+                              url_parser parser) {
   auto scheme = scheme_of(s);
   if (scheme.empty())
     return url_error{"not an absolute URL (no scheme): '" +
@@ -266,6 +399,11 @@ url_result canonicalize_clean(std::string_view s,
   if (buf.size() > opts.max_length * 3)
     return url_error{"URL longer than " + std::to_string(opts.max_length) +
                      " bytes"};
+  if (parser == url_parser::actio) {
+    url_result out = url_error{};
+    if (own_canonical(buf, opts, out) == own_outcome::done)
+      return out;
+  }
   return parse_with_curl(thread_handle(), buf, opts);
 }
 
@@ -276,23 +414,29 @@ const canonicalize_options& default_canonicalize_options() {
   return opts;
 }
 
-url_result canonicalize(std::string_view url,
-                        const canonicalize_options& opts) {
+std::uint64_t libcurl_url_parses() noexcept {
+  return curl_parses;
+}
+
+url_result canonicalize(std::string_view url, const canonicalize_options& opts,
+                        url_parser parser) {
   thread_local std::string scratch;
-  return canonicalize_clean(clean(url, scratch), opts);
+  return canonicalize_clean(clean(url, scratch), opts, parser);
 }
 
 url_resolver::url_resolver(std::string_view base,
-                           const canonicalize_options& opts)
-    : base_(canonicalize(base, opts)), opts_(&opts) {
-  if (base_) {
-    base_handle_ = curl_url();
-    if (base_handle_ &&
-        curl_url_set(base_handle_, CURLUPART_URL, base_.value().c_str(), 0)) {
-      curl_url_cleanup(base_handle_);
-      base_handle_ = nullptr;
-    }
-  }
+                           const canonicalize_options& opts, url_parser parser)
+    : base_(canonicalize(base, opts, parser)), opts_(&opts), parser_(parser) {
+  split_base();
+}
+
+void url_resolver::split_base() noexcept {
+  if (!base_)
+    return;
+  auto parts = split_url(base_.value());
+  origin_end_ = parts.origin.size();
+  path_end_ = origin_end_ + parts.path.size();
+  dir_end_ = origin_end_ + parts.directory().size();
 }
 
 url_resolver::~url_resolver() {
@@ -324,19 +468,16 @@ bool plain_path_reference(std::string_view href) noexcept {
 } // namespace
 
 url_result url_resolver::resolve(std::string_view raw_href) const {
-  if (base_) {
+  if (base_ && parser_ == url_parser::actio) {
     auto href = raw_href;
     // The fast path: a plain absolute or relative path on the base's origin.
     if (plain_path_reference(href) && href.size() <= opts_->max_length) {
-      const auto& base = base_.value();
-      std::string_view prefix = origin_of(base);
-      if (href.front() != '/') {
-        auto path = path_of(base);
-        auto query = path.find('?');
-        auto dir = path.substr(0, query).rfind('/');
-        prefix = std::string_view{base}.substr(
-            0, prefix.size() + (dir == std::string_view::npos ? 0 : dir + 1));
-      }
+      // A base path whose only other '/' is its second byte ("//x") keeps
+      // one '/' only, as merge_like_libcurl explains.
+      auto end = href.front() == '/'           ? origin_end_
+                 : dir_end_ == origin_end_ + 2 ? origin_end_ + 1
+                                               : dir_end_;
+      std::string_view prefix = std::string_view{base_.value()}.substr(0, end);
       if (prefix.size() + href.size() <= opts_->max_length) {
         std::string out;
         out.reserve(prefix.size() + href.size());
@@ -346,10 +487,10 @@ url_result url_resolver::resolve(std::string_view raw_href) const {
       }
     }
   }
-  return resolve_with_curl(raw_href);
+  return resolve_slow(raw_href);
 }
 
-url_result url_resolver::resolve_with_curl(std::string_view raw_href) const {
+url_result url_resolver::resolve_slow(std::string_view raw_href) const {
   if (!base_)
     return base_;
   thread_local std::string scratch;
@@ -363,7 +504,7 @@ url_result url_resolver::resolve_with_curl(std::string_view raw_href) const {
                        "' (only http and https)"};
     auto after = href.substr(scheme.size() + 1);
     if (after.size() >= 2 && after[0] == '/' && after[1] == '/')
-      return canonicalize_clean(href, *opts_);
+      return canonicalize_clean(href, *opts_, parser_);
     if (!actio::detail::iequals(scheme, scheme_of(base_.value())))
       return url_error{"scheme-relative link to another scheme"};
     href = after;
@@ -391,28 +532,124 @@ url_result url_resolver::resolve_with_curl(std::string_view raw_href) const {
   if (buf.size() > opts_->max_length * 3)
     return url_error{"URL longer than " + std::to_string(opts_->max_length) +
                      " bytes"};
-  if (!base_handle_)
-    return url_error{"out of memory"};
+  return resolve_prepared(buf);
+}
+
+void url_resolver::merge_like_libcurl(std::string& merged,
+                                      std::string_view ref) const {
+  std::string_view b = base_.value();
+  merged.clear();
+  if (ref.substr(0, 2) == "//") {
+    merged.append(b.substr(0, b.find(':') + 1));
+  } else if (ref.front() == '/') {
+    merged.append(b.substr(0, origin_end_));
+  } else {
+    // libcurl keeps the base up to its query ('?' references) or up to the
+    // '/' before its last segment, then drops one leading "./" and one
+    // segment per leading "../" but never the path's first '/', and joins
+    // with a '/' unless the reference starts with '/' or '?' or the base
+    // was cut back to that first '/'. RFC 3986 and WHATWG differ in two
+    // rare cases, kept as libcurl has them so that canonical URLs stay what
+    // they were: "../" climbing above the root before an empty segment
+    // ("http://h/" + "..//x" is "http://h//x" there, "http://h/x" here:
+    // "/x" joins "http://h" without a '/') and a base path whose last '/'
+    // is its second byte ("http://h//" + "x" is "http://h//x" there,
+    // "http://h/x" here).
+    auto work = ref.front() == '?' ? path_end_ : dir_end_ - 1;
+    auto first_slash = origin_end_ + 1; // just after the path's first '/'
+    bool has_first = work > origin_end_;
+    if (ref.front() != '?') {
+      if (ref.substr(0, 2) == "./")
+        ref.remove_prefix(2);
+      int levels = 0;
+      while (ref.substr(0, 3) == "../") {
+        ++levels;
+        ref.remove_prefix(3);
+      }
+      while (has_first && levels-- > 0) {
+        auto slash = b.substr(0, work).rfind('/');
+        if (slash == std::string_view::npos || slash < first_slash) {
+          work = first_slash;
+          break;
+        }
+        work = slash;
+      }
+    }
+    merged.append(b.substr(0, work));
+    bool joined =
+        (!ref.empty() && (ref.front() == '/' || ref.front() == '?')) ||
+        (has_first && work == first_slash);
+    if (!joined)
+      merged.push_back('/');
+  }
+  merged.append(ref);
+}
+
+url_result url_resolver::resolve_prepared(std::string_view ref) const {
+  if (parser_ == url_parser::actio) {
+    // The reference is merged with the base as libcurl's URL API merges
+    // it (not quite RFC 3986 section 5.2.2: see merge_like_libcurl), then
+    // canonicalised like any other URL. A first segment with a colon is
+    // left to libcurl, which reads it as a scheme.
+    auto first_end = ref.find_first_of("/?");
+    if (ref.substr(0, first_end).find(':') == std::string_view::npos) {
+      thread_local std::string merged;
+      merge_like_libcurl(merged, ref);
+      url_result out = url_error{};
+      if (own_canonical(merged, *opts_, out) == own_outcome::done)
+        return out;
+    }
+  }
+  if (!base_handle_) {
+    base_handle_ = curl_url();
+    if (base_handle_ &&
+        curl_url_set(base_handle_, CURLUPART_URL, base_.value().c_str(), 0)) {
+      curl_url_cleanup(base_handle_);
+      base_handle_ = nullptr;
+    }
+    if (!base_handle_)
+      return url_error{"out of memory"};
+  }
   struct owned {
     CURLU* h;
     ~owned() { curl_url_cleanup(h); }
   } copy{curl_url_dup(base_handle_)};
   if (!copy.h)
     return url_error{"out of memory"};
-  return parse_with_curl(copy.h, buf, *opts_);
+  return parse_with_curl(copy.h, std::string{ref}, *opts_);
 }
 
 url_result resolve(std::string_view base, std::string_view href,
-                   const canonicalize_options& opts) {
-  return url_resolver{base, opts}.resolve(href);
+                   const canonicalize_options& opts, url_parser parser) {
+  return url_resolver{base, opts, parser}.resolve(href);
 }
 
-std::string_view host_of(std::string_view url) noexcept {
+namespace {
+
+/// Where the authority that starts at `from` ends: the first '/', '?' or
+/// '#', or the end (a loop: find_first_of calls memchr per byte).
+std::size_t authority_end(std::string_view url, std::size_t from) noexcept {
+  for (auto i = from; i < url.size(); ++i) {
+    char c = url[i];
+    if (c == '/' || c == '?' || c == '#')
+      return i;
+  }
+  return url.size();
+}
+
+/// Where the authority of `url` starts (after "://"), or npos.
+std::size_t authority_begin(std::string_view url) noexcept {
   auto sep = url.find("://");
-  if (sep == std::string_view::npos)
+  return sep == std::string_view::npos ? sep : sep + 3;
+}
+
+} // namespace
+
+std::string_view host_of(std::string_view url) noexcept {
+  auto begin = authority_begin(url);
+  if (begin == std::string_view::npos)
     return {};
-  auto auth = url.substr(sep + 3);
-  auth = auth.substr(0, auth.find_first_of("/?#"));
+  auto auth = url.substr(begin, authority_end(url, begin) - begin);
   if (!auth.empty() && auth.front() == '[') {
     auto close = auth.find(']');
     return close == std::string_view::npos ? auth : auth.substr(0, close + 1);
@@ -421,11 +658,46 @@ std::string_view host_of(std::string_view url) noexcept {
 }
 
 std::string_view origin_of(std::string_view url) noexcept {
-  auto sep = url.find("://");
-  if (sep == std::string_view::npos)
+  auto begin = authority_begin(url);
+  if (begin == std::string_view::npos)
     return {};
-  auto end = url.find_first_of("/?#", sep + 3);
-  return url.substr(0, end);
+  return url.substr(0, authority_end(url, begin));
+}
+
+url_parts split_url(std::string_view url) noexcept {
+  url_parts p;
+  auto begin = authority_begin(url);
+  if (begin == std::string_view::npos)
+    return p;
+  p.scheme = url.substr(0, begin - 3);
+  auto end = authority_end(url, begin);
+  p.origin = url.substr(0, end);
+  auto authority = url.substr(begin, end - begin);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    p.userinfo = authority.substr(0, at);
+    authority.remove_prefix(at + 1);
+  }
+  std::size_t host_end = 0;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    host_end = close == std::string_view::npos ? authority.size() : close + 1;
+  } else {
+    host_end = std::min(authority.find(':'), authority.size());
+  }
+  p.host = authority.substr(0, host_end);
+  if (host_end < authority.size() && authority[host_end] == ':')
+    p.port = authority.substr(host_end + 1);
+  auto rest = url.substr(end);
+  auto hash = rest.find('#');
+  if (hash != std::string_view::npos) {
+    p.fragment = rest.substr(hash + 1);
+    rest = rest.substr(0, hash);
+  }
+  auto q = rest.find('?');
+  p.path = rest.substr(0, q);
+  if (q != std::string_view::npos)
+    p.query = rest.substr(q + 1);
+  return p;
 }
 
 std::string_view path_of(std::string_view url) noexcept {

@@ -64,7 +64,7 @@ task<void> worker_loop(std::shared_ptr<const worker_env> env) {
     finished.reset();
     std::optional<detail::job> j;
     try {
-      j = co_await next;
+      j = co_await std::move(next);
     } catch (const cancelled_error&) {
       throw;
     } catch (...) {

@@ -128,7 +128,7 @@ task<chain_result> fetch_redirect_chain(http::client& http, std::string url,
   std::vector<std::string> visited{url};
   for (long hop = 0;; ++hop) {
     future<http::result> pending = http.get(url, request);
-    http::result fetched = co_await pending;
+    http::result fetched = co_await std::move(pending);
     hop_decision d = decide(fetched, url, visited, hop, max_redirects, filter);
     if (d.what == action::fail)
       co_return chain_result{std::move(*d.error), std::nullopt};
@@ -136,7 +136,7 @@ task<chain_result> fetch_redirect_chain(http::client& http, std::string url,
       co_return chain_result{std::move(fetched), std::move(d.refused)};
     if (robots) {
       future<robots_answer> verdict = robots(d.next);
-      robots_answer answer = co_await verdict;
+      robots_answer answer = co_await std::move(verdict);
       if (answer != robots_answer::allowed) {
         std::string why = "redirect to " + d.next +
                           " not followed: " + refusal_reason(answer);

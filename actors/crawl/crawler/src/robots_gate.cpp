@@ -26,8 +26,15 @@ robots_gate::robots_gate(host& h, std::string_view user_agent,
       max_attempts_(std::max<std::uint32_t>(1, max_attempts)),
       backoff_(backoff) {}
 
+auto robots_gate::entry(std::string_view origin)
+    -> std::pair<decltype(origins_)::iterator, bool> {
+  if (auto it = origins_.find(origin); it != origins_.end())
+    return {it, false};
+  return origins_.try_emplace(std::string(origin));
+}
+
 void robots_gate::enter(parked_url url) {
-  auto [it, inserted] = origins_.try_emplace(std::string(origin_of(url.url)));
+  auto [it, inserted] = entry(origin_of(url.url));
   auto& o = it->second;
   switch (inserted ? status::fetching : o.state) {
   case status::ready:
@@ -51,7 +58,7 @@ void robots_gate::enter(parked_url url) {
 }
 
 void robots_gate::check(const std::string& url, answer_fn answer) {
-  auto [it, inserted] = origins_.try_emplace(std::string(origin_of(url)));
+  auto [it, inserted] = entry(origin_of(url));
   auto& o = it->second;
   if (!inserted && (o.state == status::ready || o.state == status::failed)) {
     answer(verdict(o, url));
@@ -65,7 +72,7 @@ void robots_gate::check(const std::string& url, answer_fn answer) {
 }
 
 bool robots_gate::disallows(const std::string& url) const {
-  auto it = origins_.find(std::string(origin_of(url)));
+  auto it = origins_.find(origin_of(url));
   return it != origins_.end() && it->second.state == status::ready &&
          !it->second.policy->allowed(path_of(url));
 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -127,7 +128,20 @@ private:
   std::string token_;
   std::uint32_t max_attempts_;
   std::chrono::milliseconds backoff_;
-  std::unordered_map<std::string, origin_state> origins_;
+  /// Looks origins up by string_view: no string built per URL.
+  struct origin_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  /// The origin's entry, made when it is new (then `inserted` is true).
+  std::pair<std::unordered_map<std::string, origin_state, origin_hash,
+                               std::equal_to<>>::iterator,
+            bool>
+  entry(std::string_view origin);
+  std::unordered_map<std::string, origin_state, origin_hash, std::equal_to<>>
+      origins_;
   std::size_t parked_ = 0;
   std::size_t pending_ = 0;
 };

@@ -3,6 +3,7 @@
 
 #include "actio/outcome.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -43,6 +44,19 @@ struct canonicalize_options {
 /// The options `canonicalize` and `resolve` use when given none.
 const canonicalize_options& default_canonicalize_options();
 
+/// Which parser canonicalises and resolves: actio's own (the default), which
+/// hands the few inputs outside the subset it is known to agree on (IPv6
+/// literals, numeric hosts other than dotted quads, unusual ports and host
+/// characters, references whose first segment holds a colon) to libcurl's
+/// URL API, or libcurl's URL API alone: the oracle that tests and fuzzers
+/// compare actio's parser with. Both give the same results.
+enum class url_parser { actio, libcurl };
+
+/// How many URLs this thread has handed to libcurl's URL API so far (the
+/// `url_parser::actio` fallbacks and every `url_parser::libcurl` parse):
+/// lets tests check that ordinary links never reach libcurl.
+std::uint64_t libcurl_url_parses() noexcept;
+
 /// Returns the canonical form of an absolute http(s) URL, or why it has none.
 ///
 /// Canonical means: scheme and host lower-case, default port dropped,
@@ -52,10 +66,12 @@ const canonicalize_options& default_canonicalize_options();
 /// path read as `/`), surrounding whitespace trimmed, tracking parameters
 /// stripped, empty query dropped. Other schemes, relative URLs, non-ASCII
 /// host names (IDN) and malformed input yield an error, never an exception.
-/// Pure and thread-safe (each thread keeps its own curl URL handle).
+/// Pure and thread-safe (each thread keeps its own curl URL handle for the
+/// inputs that go to libcurl).
 url_result
 canonicalize(std::string_view url,
-             const canonicalize_options& opts = default_canonicalize_options());
+             const canonicalize_options& opts = default_canonicalize_options(),
+             url_parser parser = url_parser::actio);
 
 /// Resolves a link `href` found on the page `base` and canonicalises it.
 ///
@@ -66,7 +82,8 @@ canonicalize(std::string_view url,
 /// data, ...) yield an error.
 url_result
 resolve(std::string_view base, std::string_view href,
-        const canonicalize_options& opts = default_canonicalize_options());
+        const canonicalize_options& opts = default_canonicalize_options(),
+        url_parser parser = url_parser::actio);
 
 /// Resolves many links against one base; cheaper than `resolve` per link.
 /// Not shared between threads: one resolver per thread or per page.
@@ -76,8 +93,9 @@ public:
   /// `opts` must outlive the resolver.
   explicit url_resolver(
       std::string_view base,
-      const canonicalize_options& opts = default_canonicalize_options());
-  /// Frees the parsed base.
+      const canonicalize_options& opts = default_canonicalize_options(),
+      url_parser parser = url_parser::actio);
+  /// Frees the parsed base (and libcurl's copy of it, if one was made).
   ~url_resolver();
   url_resolver(const url_resolver&) = delete;
   url_resolver& operator=(const url_resolver&) = delete;
@@ -90,11 +108,50 @@ public:
   url_result resolve(std::string_view href) const;
 
 private:
-  url_result resolve_with_curl(std::string_view href) const;
+  void split_base() noexcept;
+  url_result resolve_slow(std::string_view href) const;
+  url_result resolve_prepared(std::string_view prepared) const;
+  void merge_like_libcurl(std::string& merged, std::string_view ref) const;
   url_result base_;
   const canonicalize_options* opts_;
-  Curl_URL* base_handle_ = nullptr;
+  url_parser parser_;
+  // Offsets into the canonical base: end of "scheme://host[:port]", end of
+  // the directory (after its last '/'), end of the path (before '?').
+  std::size_t origin_end_ = 0;
+  std::size_t dir_end_ = 0;
+  std::size_t path_end_ = 0;
+  // libcurl's parse of the base, made on the first fallback only.
+  mutable Curl_URL* base_handle_ = nullptr;
 };
+
+/// An absolute URL split once: views into the one string it was split
+/// from (which must outlive them), so that scheme, host, port, path and
+/// query are read without searching the string again. Absent parts are
+/// empty; a canonical URL never has user-info or a fragment.
+struct url_parts {
+  std::string_view scheme;   ///< "https"
+  std::string_view userinfo; ///< "u:p", without the '@'
+  std::string_view host;     ///< "example.com"; "[::1]" keeps its brackets
+  std::string_view port;     ///< "8080", without the ':'
+  std::string_view origin;   ///< "scheme://[userinfo@]host[:port]"
+  std::string_view path;     ///< "/a/b", maybe empty
+  std::string_view query;    ///< "q=1", without the '?'
+  std::string_view fragment; ///< "f", without the '#'
+
+  /// The path up to and including its last '/' (empty when the path is).
+  std::string_view directory() const noexcept {
+    auto slash = path.rfind('/');
+    return slash == std::string_view::npos ? path.substr(0, 0)
+                                           : path.substr(0, slash + 1);
+  }
+};
+
+/// Splits `url` at its "scheme://", the end of its authority (the first
+/// '/', '?' or '#' after it), the last '@' and the port's ':' in the
+/// authority, then '?' and '#'; every part is empty when `url` has no
+/// "scheme://". Checks nothing else: canonicalise first to know the URL is
+/// valid. Pure, allocation-free.
+url_parts split_url(std::string_view url) noexcept;
 
 /// The host of a canonical URL (IPv6 literals keep their brackets); empty
 /// when `url` has no `scheme://`.
