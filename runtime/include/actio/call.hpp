@@ -29,6 +29,9 @@ struct call_ops {
   void (*destroy)(void*) noexcept;
 };
 
+/// The operations for a callback of type `F` stored inside its timer node;
+/// `call` runs it on the loop actor (at most once, the node claimed first),
+/// `destroy` runs once, when it ran, was cancelled or the runtime closed.
 template <class F>
 inline constexpr call_ops call_ops_for{
     [](void* p) { static_cast<void>((*static_cast<F*>(p))()); },
