@@ -409,13 +409,13 @@ void wait_on(runtime_core& rt, state_base& st) {
     throw keyboard_interrupt();
 }
 
-timer_node* schedule_call(runtime_core& rt, time_point when,
-                          unique_function<void()> fn) {
-  if (rt.closing.load(std::memory_order_acquire))
-    throw actio::runtime_error("call_*: the runtime is closed");
-  auto* node = new timer_node;
+namespace {
+
+/// Fills in and schedules a callback node of the loop actor; the node's
+/// one reference goes to the caller.
+timer_node* schedule_loop_node(runtime_core& rt, timer_node* node,
+                               time_point when) {
   node->deadline = when;
-  node->fn = in_current_context(std::move(fn));
   node->kind = timer_node::callback;
   node->target = caf::actor_cast<caf::weak_actor_ptr>(rt.loop);
   if (when == time_point::min()) {
@@ -425,6 +425,43 @@ timer_node* schedule_call(runtime_core& rt, time_point when,
     rt.timers->schedule(node);
   }
   return node;
+}
+
+void refuse_if_closed(runtime_core& rt) {
+  if (rt.closing.load(std::memory_order_acquire))
+    throw actio::runtime_error("call_*: the runtime is closed");
+}
+
+} // namespace
+
+timer_node* schedule_call(runtime_core& rt, time_point when,
+                          unique_function<void()> fn) {
+  refuse_if_closed(rt);
+  auto* node = new timer_node;
+  node->fn = in_current_context(std::move(fn));
+  return schedule_loop_node(rt, node, when);
+}
+
+timer_node* make_call_node(runtime_core& rt, std::size_t bytes) {
+  refuse_if_closed(rt);
+  return timer_node::make_inline(bytes);
+}
+
+void* call_storage(timer_node* node) noexcept {
+  return node->storage();
+}
+
+void discard_call_node(timer_node* node) noexcept {
+  node->deref();
+}
+
+timer_node* schedule_call_node(runtime_core& rt, timer_node* node,
+                               time_point when, const call_ops& ops) {
+  auto& x = node->extra();
+  x.ops = &ops;
+  if (auto& values = current_context_values())
+    x.values = values;
+  return schedule_loop_node(rt, node, when);
 }
 
 } // namespace actio::detail

@@ -35,7 +35,12 @@
 // per class a current slab (allocated from by bump pointer and free list)
 // and a list of other slabs that have free blocks; a slab other than the
 // current one that becomes empty goes back to the shared cache (and to the
-// system beyond `cache_keep` slabs).
+// system beyond `cache_keep` slabs). Blocks freed on other threads wait on
+// the owner's per-class remote list; when its current slab is full, the
+// owner takes a class's list whole and hands its blocks out again as they
+// are (a timer node freed by the worker that fired it becomes the next
+// timer node), and gives every class's back to their slabs only before
+// taking a fresh slab, or at trim.
 //
 // Under AddressSanitizer slabs come from malloc (so that LeakSanitizer scans
 // what blocks point to) and free blocks are poisoned but for their link.
@@ -100,9 +105,14 @@ slab* slab_of(void* p) noexcept {
 }
 
 struct heap {
-  // Remote frees; on a line of its own, written by other threads.
-  alignas(64) std::atomic<free_node*> remote{nullptr};
+  // Remote frees, one list per class; on lines of their own, written by
+  // other threads.
+  alignas(64) std::atomic<free_node*> remote[class_count] = {};
   alignas(64) slab* current[class_count] = {};
+  // Remote frees taken back in one swap and handed out again as they are:
+  // still counted as used in their slabs, so reusing one costs no visit to
+  // its slab, and taking the list costs no walk through it.
+  free_node* recycled[class_count] = {};
   slab* partial[class_count] = {}; // other slabs with free blocks
   std::size_t slab_count = 0;
   // Written by the owning thread only; read by stats.
@@ -308,13 +318,38 @@ void give_back(heap& h, slab* s, free_node* node) noexcept {
   }
 }
 
+/// Gives every remotely freed and every recycled block back to its slab.
 void drain_remote(heap& h) noexcept {
-  auto* node = h.remote.exchange(nullptr, std::memory_order_acquire);
-  while (node != nullptr) {
-    auto* next = node->next;
-    give_back(h, slab_of(node), node);
-    node = next;
+  for (std::size_t c = 1; c < class_count; ++c) {
+    for (auto* node :
+         {std::exchange(h.recycled[c], nullptr),
+          h.remote[c].exchange(nullptr, std::memory_order_acquire)}) {
+      while (node != nullptr) {
+        auto* next = node->next;
+        give_back(h, slab_of(node), node);
+        node = next;
+      }
+    }
   }
+}
+
+/// A block of class `c` freed on another thread, taken back as it is, or
+/// null.
+void* take_recycled(heap& h, std::size_t c) noexcept {
+  auto* node = h.recycled[c];
+  if (node == nullptr) {
+    if (h.remote[c].load(std::memory_order_relaxed) == nullptr)
+      return nullptr;
+    node = h.remote[c].exchange(nullptr, std::memory_order_acquire);
+    if (node == nullptr)
+      return nullptr;
+  }
+  h.recycled[c] = node->next;
+  // The next one is cold (freed on another core): fetch it while the
+  // caller fills this one.
+  __builtin_prefetch(node->next);
+  ACTIO_UNPOISON(node, class_size(c));
+  return node;
 }
 
 void* take(slab* s) noexcept {
@@ -336,15 +371,21 @@ void* take(slab* s) noexcept {
 }
 
 void* heap_allocate_slow(heap& h, std::size_t c) {
-  drain_remote(h);
-  auto* cur = h.current[c];
-  if (cur != nullptr) {
-    if (auto* p = take(cur))
-      return p;
-  }
+  if (auto* p = take_recycled(h, c))
+    return p;
   // The current slab is full: it leaves (it rejoins the list when a block
   // comes back); the next one with free blocks takes its place.
   slab* next = h.partial[c];
+  if (next == nullptr) {
+    // Before taking a fresh slab, give back what other threads freed (of
+    // every class), which may refill or empty slabs.
+    drain_remote(h);
+    if (auto* cur = h.current[c]; cur != nullptr) {
+      if (auto* p = take(cur))
+        return p;
+    }
+    next = h.partial[c];
+  }
   if (next != nullptr) {
     unlink(h, next);
   } else {
@@ -500,7 +541,7 @@ void free_block(void* p, std::size_t size) noexcept {
   }
   ACTIO_POISON(reinterpret_cast<char*>(node) + sizeof(free_node),
                s->block_size - sizeof(free_node));
-  auto& remote = s->owner->remote;
+  auto& remote = s->owner->remote[s->cls];
   auto* head = remote.load(std::memory_order_relaxed);
   do {
     node->next = head;

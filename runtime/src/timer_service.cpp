@@ -13,6 +13,25 @@
 
 namespace actio::detail {
 
+timer_node* timer_node::make_inline(std::size_t bytes) {
+  static_assert(max_inline_call <= UINT16_MAX);
+  void* block = allocate_block(storage_offset() + bytes);
+  auto* node = ::new (block) timer_node;
+  ::new (static_cast<void*>(&node->extra())) inline_part;
+  node->inline_bytes = static_cast<std::uint16_t>(bytes);
+  return node;
+}
+
+void timer_node::destroy() noexcept {
+  if (inline_bytes == 0) {
+    delete this;
+    return;
+  }
+  auto bytes = storage_offset() + inline_bytes;
+  this->~timer_node();
+  free_block(this, bytes);
+}
+
 timer_service::timer_service(bool manual, now_fn now)
     : manual_(manual), now_(std::move(now)),
       slots_(static_cast<std::size_t>(wheel_ticks)),
@@ -69,19 +88,19 @@ void timer_service::absorb_ingress(time_point now) {
   ingress_count_.store(0, std::memory_order_relaxed);
   if (base_ < 0)
     base_ = std::max<std::int64_t>(tick_of(now), 0);
-  // the stack is newest first: restore registration order for equal
-  // deadlines
-  timer_node* ordered = nullptr;
-  while (head != nullptr) {
-    auto* next = head->next_in_ingress;
-    head->next_in_ingress = ordered;
-    ordered = head;
-    head = next;
+  // The stack is newest first: collect it in one walk (each node is cold,
+  // written by the registering thread), then place it oldest first so that
+  // equal deadlines keep registration order.
+  absorbing_.clear();
+  for (; head != nullptr; head = head->next_in_ingress)
+    absorbing_.push_back(entry{head->deadline, 0, head});
+  for (auto it = absorbing_.rbegin(); it != absorbing_.rend(); ++it) {
+    it->seq = seq_++;
+    place(*it);
   }
-  for (; ordered != nullptr; ordered = ordered->next_in_ingress) {
-    place(entry{ordered->deadline, seq_++, ordered});
-    ++absorbed_since_compact_;
-  }
+  absorbed_since_compact_ += absorbing_.size();
+  if (absorbing_.capacity() > 65536 && absorbing_.size() < 1024)
+    std::vector<entry>().swap(absorbing_); // a burst's buffer: give it back
 }
 
 void timer_service::place(const entry& e) {
@@ -243,6 +262,18 @@ void timer_service::drop_all() {
 
 namespace {
 
+constexpr std::size_t prefetch_ahead = 4;
+
+/// Fetches the lines of `node` that running it reads: its state, its
+/// callback and what that callback stores inside the node (reading the
+/// size first would wait for the line it is in).
+void prefetch_node(const timer_node* node) noexcept {
+  auto* p = reinterpret_cast<const char*>(node);
+  __builtin_prefetch(p);
+  __builtin_prefetch(p + 64);
+  __builtin_prefetch(p + 128);
+}
+
 /// Runs a batch of callback nodes due together for one actor, in order, each
 /// claimed first so that a late cancel() still wins.
 struct batch_runner {
@@ -255,9 +286,21 @@ struct batch_runner {
       n->release_callback();
   }
   void operator()() {
-    for (auto* n : nodes)
-      if (n->claim())
-        n->fn();
+    // One callback's exception is reported, as a lone callback's is, and
+    // does not cost the others due with it.
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      // Nodes were last written on other threads: fetch a few ahead.
+      if (i + prefetch_ahead < nodes.size())
+        prefetch_node(nodes[i + prefetch_ahead]);
+      auto* n = nodes[i];
+      if (!n->claim())
+        continue;
+      try {
+        n->invoke();
+      } catch (...) {
+        report_callback_error("callback", std::current_exception());
+      }
+    }
   }
 };
 
@@ -282,7 +325,17 @@ void timer_service::fire_all(std::vector<timer_node*>& due) {
     batch.clear();
     batch_target = nullptr;
   };
-  for (auto* node : due) {
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    if (i + prefetch_ahead < due.size())
+      __builtin_prefetch(due[i + prefetch_ahead]);
+    auto* node = due[i];
+    // A run of callbacks for one actor (the loop's) locks it once.
+    if (node->kind == timer_node::callback && batch_target &&
+        node->target.get() ==
+            caf::actor_cast<caf::actor_control_block*>(batch_target)) {
+      batch.push_back(node);
+      continue;
+    }
     auto dest = lock_target(node);
     if (!dest) {
       node->release_callback();
@@ -299,7 +352,7 @@ void timer_service::fire_all(std::vector<timer_node*>& due) {
     if (node->kind == timer_node::direct) {
       flush();
       if (node->claim())
-        node->fn();
+        node->invoke();
       node->release_callback();
       continue;
     }
@@ -325,7 +378,7 @@ unique_function<void()> make_claiming_closure(timer_node* node) {
     }
     void operator()() const {
       if (node->claim())
-        node->fn();
+        node->invoke();
     }
   };
   return claim_and_run{node};

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "actio/call.hpp"
 #include "actio/clock.hpp"
 #include "actio/detail/slab_alloc.hpp"
 #include "actio/unique_function.hpp"
+#include "context_values.hpp"
 #include "messages.hpp"
 
 #include <caf/actor_control_block.hpp>
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -38,25 +41,95 @@ struct timer_node : slab_allocated {
   std::atomic<int> refs{1};
   std::atomic<std::uint8_t> state{pending};
   kind_t kind = resume;
+  // Bytes of the callback stored inside this node's block (0: none, the
+  // block is the node alone); see `make_inline`.
+  std::uint16_t inline_bytes = 0;
   timer_node* next_in_ingress = nullptr;
   time_point deadline;
   caf::weak_actor_ptr target;
   std::uint64_t token = 0;
+  // The callback, unless it is stored inside the node's block.
   unique_function<void()> fn;
+
+  /// What a node made by `make_inline` holds after itself, before its
+  /// callback: how to run and destroy the callback (null once dropped) and
+  /// the context it runs in. A plain node (a task's sleep) pays nothing.
+  struct inline_part {
+    const call_ops* ops = nullptr;
+    context_ref values;
+  };
+
+  timer_node() = default;
+  timer_node(const timer_node&) = delete;
+  timer_node& operator=(const timer_node&) = delete;
+  ~timer_node() {
+    if (inline_bytes != 0) {
+      auto& x = extra();
+      if (x.ops != nullptr)
+        x.ops->destroy(storage());
+      x.~inline_part();
+    }
+  }
+
+  static constexpr std::size_t extra_offset() noexcept;
+  static constexpr std::size_t storage_offset() noexcept;
+
+  /// The part after a node made by `make_inline`.
+  inline_part& extra() noexcept {
+    return *std::launder(reinterpret_cast<inline_part*>(
+        reinterpret_cast<char*>(this) + extra_offset()));
+  }
+
+  /// Where the callback of a node made by `make_inline` lives, aligned for
+  /// any type.
+  void* storage() noexcept {
+    return reinterpret_cast<char*>(this) + storage_offset();
+  }
+
+  /// A node whose block has room for a callback of `bytes` bytes (at most
+  /// `max_inline_call`) at `storage()`: one allocation for both. Throws
+  /// std::bad_alloc.
+  static timer_node* make_inline(std::size_t bytes);
+
+  /// Runs the callback (`fn`, or the one stored inside the node, in its
+  /// context); the caller has claimed the node.
+  void invoke() {
+    if (inline_bytes == 0) {
+      fn();
+      return;
+    }
+    auto& x = extra();
+    if (x.values) {
+      context_values_scope scope{x.values};
+      x.ops->call(storage());
+    } else {
+      x.ops->call(storage());
+    }
+  }
 
   /// Called by whoever holds the node for firing once done with it: drops
   /// the callback (which may own what holds a handle to this node, a
   /// cycle) and the reference. Never concurrent with another release.
   void release_callback() noexcept {
-    fn.reset();
+    if (inline_bytes == 0) {
+      fn.reset();
+    } else {
+      auto& x = extra();
+      if (auto* o = std::exchange(x.ops, nullptr))
+        o->destroy(storage());
+      x.values.reset();
+    }
     deref();
   }
 
   void ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
   void deref() noexcept {
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
-      delete this;
+      destroy();
   }
+
+  /// Frees the node (its last reference is gone).
+  void destroy() noexcept;
 
   /// pending -> cancelled; true if this call cancelled it.
   bool cancel() noexcept {
@@ -72,6 +145,16 @@ struct timer_node : slab_allocated {
                                          std::memory_order_acq_rel);
   }
 };
+
+constexpr std::size_t timer_node::extra_offset() noexcept {
+  constexpr auto align = alignof(std::max_align_t);
+  return (sizeof(timer_node) + align - 1) / align * align;
+}
+
+constexpr std::size_t timer_node::storage_offset() noexcept {
+  constexpr auto align = alignof(std::max_align_t);
+  return extra_offset() + (sizeof(inline_part) + align - 1) / align * align;
+}
 
 /// A closure that claims `node` and runs its callback (so that `cancel()`
 /// works until the callback starts); holds a reference to it.
@@ -186,7 +269,8 @@ private:
   std::vector<std::vector<entry>> slots_;
   std::vector<std::uint64_t> occupied_; // one bit per slot
   std::size_t in_wheel_ = 0;
-  std::vector<entry> far_; // a heap (`later`) of ticks past the wheel
+  std::vector<entry> far_;       // a heap (`later`) of ticks past the wheel
+  std::vector<entry> absorbing_; // the ingress being taken in
   std::uint64_t seq_ = 0;
   std::thread thread_;
 };

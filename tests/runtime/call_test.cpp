@@ -9,8 +9,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -239,4 +242,115 @@ TEST_CASE("real-time timers registered in a burst fire in deadline order "
   rt.run_forever();
   CHECK(early == 0);
   CHECK(in_deadline_order(plan, fired));
+}
+
+namespace {
+
+/// A callback's captures that count how many copies of them are alive (the
+/// token's use count) and how often they ran; `Pad` makes it too large to
+/// be stored inside its timer node.
+template <std::size_t Pad>
+struct counted_call {
+  std::shared_ptr<int> token;
+  int* runs;
+  std::array<char, Pad> pad{};
+  void operator()() const { ++*runs; }
+};
+
+} // namespace
+
+TEST_CASE("callbacks stored inside their timer node and larger ones run once "
+          "and release their captures once, whether they ran, were "
+          "cancelled or were still pending at close",
+          "[timer]") {
+  static_assert(sizeof(counted_call<8>) <= actio::detail::max_inline_call);
+  static_assert(sizeof(counted_call<512>) > actio::detail::max_inline_call);
+  auto token = std::make_shared<int>(0);
+  int small_runs = 0;
+  int large_runs = 0;
+  {
+    actio::runtime rt{virtual_time()};
+    auto now = rt.time();
+    std::vector<actio::timer_handle> cancelled;
+    for (int i = 0; i < 10; ++i) {
+      // Due, cancelled, and pending at close, of each size.
+      rt.call_at(now + 1s, counted_call<8>{token, &small_runs});
+      rt.call_at(now + 1s, counted_call<512>{token, &large_runs});
+      cancelled.push_back(
+          rt.call_at(now + 1s, counted_call<8>{token, &small_runs}));
+      cancelled.push_back(
+          rt.call_at(now + 1s, counted_call<512>{token, &large_runs}));
+      rt.call_at(now + 1h, counted_call<8>{token, &small_runs});
+      rt.call_at(now + 1h, counted_call<512>{token, &large_runs});
+    }
+    rt.call_soon(counted_call<8>{token, &small_runs});
+    rt.call_soon(counted_call<512>{token, &large_runs});
+    for (auto& h : cancelled)
+      CHECK(h.cancel());
+    rt.call_at(now + 2s, [&rt] { rt.stop(); });
+    rt.run_forever();
+    CHECK(small_runs == 11);
+    CHECK(large_runs == 11);
+  }
+  CHECK(token.use_count() == 1);
+}
+
+TEST_CASE("a callback that throws does not keep the callbacks due with it "
+          "from running",
+          "[timer]") {
+  actio::runtime rt{virtual_time()};
+  auto at = rt.time() + 1s;
+  std::vector<int> ran;
+  rt.call_at(at, [&] { ran.push_back(1); });
+  rt.call_at(at, [] { throw std::runtime_error("callback failure"); });
+  rt.call_at(at, [&] { ran.push_back(3); });
+  rt.call_at(at + 1s, [&] { rt.stop(); });
+  rt.run_forever();
+  CHECK(ran == std::vector<int>{1, 3});
+}
+
+TEST_CASE("rounds of timers registered from a foreign thread, each while the "
+          "last is fired and its nodes freed, run once each in deadline "
+          "order under every scheduler policy",
+          "[timer][threads]") {
+  auto policy = ACTIO_EVERY_SCHEDULER_POLICY();
+  CAPTURE(actio::to_string(policy));
+  actio::test::time_limit limit{10s, "rounds of foreign-thread timers"};
+  constexpr int rounds = 3;
+  constexpr int per_round = 2000;
+  auto token = std::make_shared<int>(0);
+  std::vector<planned> plan;
+  std::vector<int> fired; // on the loop actor only
+  std::atomic<int> fired_count{0};
+  int early = 0;
+  {
+    actio::runtime rt{actio::test::real_time(policy)};
+    std::thread registrar{[&] {
+      std::mt19937 rng{7};
+      std::uniform_int_distribution<int> us{0, 20'000};
+      for (int r = 0; r < rounds; ++r) {
+        // 100 ms ahead: registration ends long before the first falls due.
+        // Each round reuses the nodes the loop freed in the last one.
+        auto base = rt.time() + 100ms;
+        for (int i = r * per_round; i < (r + 1) * per_round; ++i) {
+          auto due = base + std::chrono::microseconds(us(rng));
+          plan.push_back({due, i});
+          rt.call_at(due, [&, due, i, token] {
+            if (rt.time() < due)
+              ++early;
+            fired.push_back(i);
+            if (fired_count.fetch_add(1) + 1 == rounds * per_round)
+              rt.stop();
+          });
+        }
+        while (fired_count.load() < (r + 1) * per_round)
+          std::this_thread::sleep_for(1ms);
+      }
+    }};
+    rt.run_forever();
+    registrar.join();
+  }
+  CHECK(early == 0);
+  CHECK(in_deadline_order(plan, fired));
+  CHECK(token.use_count() == 1);
 }

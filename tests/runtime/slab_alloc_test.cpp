@@ -135,6 +135,85 @@ TEST_CASE("blocks freed on another thread return to the allocating thread",
   CHECK(live() == before);
 }
 
+TEST_CASE("blocks freed on another thread while the owner allocates are "
+          "handed out again once each, and given back to their slabs at trim",
+          "[slab_alloc][threads]") {
+  time_limit limit{10s, "recycled blocks"};
+  // Two classes, so that one class's recycled blocks never reach another.
+  constexpr std::size_t small = 96;
+  constexpr std::size_t large = 520;
+  constexpr int per_round = 3000;
+  std::int64_t before = 0;
+  std::size_t slabs_before = 0;
+  std::size_t slabs_trimmed = 0;
+  int handed_out_twice = 0;
+  int overwritten = 0;
+  std::size_t reused = 0;
+  // A thread of its own, so that its heap holds nothing else when trimmed.
+  std::thread owner{[&] {
+    actio::detail::trim_slabs();
+    before = live();
+    slabs_before = get_slab_stats().slabs_in_use;
+    std::set<void*> live_blocks;
+    std::set<void*> freed; // every block freed so far
+    std::vector<void*> previous;
+    for (int round = 0; round < 8; ++round) {
+      // The other thread frees the previous round's blocks while this one
+      // allocates the next round's, so remote frees land mid-allocation.
+      std::thread freer{[blocks = previous] {
+        for (std::size_t i = 0; i < blocks.size(); ++i)
+          free_block(blocks[i], i % 2 == 0 ? small : large);
+      }};
+      std::vector<void*> current;
+      for (int i = 0; i < per_round; ++i) {
+        auto size = i % 2 == 0 ? small : large;
+        auto* p = allocate_block(size);
+        std::memset(p, round, size);
+        current.push_back(p);
+      }
+      freer.join();
+      for (auto* p : previous)
+        live_blocks.erase(p);
+      for (std::size_t i = 0; i < current.size(); ++i) {
+        // Never handed out while still live, and not overwritten since.
+        if (!live_blocks.insert(current[i]).second)
+          ++handed_out_twice;
+        auto* bytes = static_cast<unsigned char*>(current[i]);
+        auto size = i % 2 == 0 ? small : large;
+        if (!std::all_of(bytes, bytes + size, [&](unsigned char b) {
+              return b == static_cast<unsigned char>(round);
+            }))
+          ++overwritten;
+      }
+      reused += static_cast<std::size_t>(
+          std::count_if(current.begin(), current.end(),
+                        [&](void* p) { return freed.count(p) == 1; }));
+      freed.insert(previous.begin(), previous.end());
+      previous = std::move(current);
+    }
+    std::thread last{[&] {
+      for (std::size_t i = 0; i < previous.size(); ++i)
+        free_block(previous[i], i % 2 == 0 ? small : large);
+    }};
+    last.join();
+    // Some were taken back whole, others still wait on the remote lists:
+    // trimming gives all of them back, and their slabs go.
+    auto* kept = allocate_block(small);
+    actio::detail::trim_slabs();
+    slabs_trimmed = get_slab_stats().slabs_in_use;
+    free_block(kept, small);
+  }};
+  owner.join();
+  CHECK(handed_out_twice == 0);
+  CHECK(overwritten == 0);
+  // Blocks of earlier rounds came back for later ones.
+  CHECK(reused > 0);
+  // Only the kept block's slab is left.
+  CHECK(slabs_trimmed <= slabs_before + 1);
+  actio::detail::trim_slabs();
+  CHECK(live() == before);
+}
+
 TEST_CASE("two threads freeing into each other's heaps at once lose nothing",
           "[slab_alloc][threads]") {
   time_limit limit{10s, "concurrent cross-thread frees"};

@@ -184,7 +184,7 @@ public:
   /// As `call_later`, with an absolute deadline on the runtime's clock.
   template <class Fn, class... Args>
   timer_handle call_at(time_point when, Fn fn, Args... args) {
-    return timer_handle{detail::schedule_call(
+    return timer_handle{detail::schedule_callable(
         core(), when, detail::bind_call(std::move(fn), std::move(args)...))};
   }
 
