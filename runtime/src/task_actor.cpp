@@ -4,6 +4,7 @@
 
 #include "actio/detail/slab_alloc.hpp"
 
+#include "remote/remote_config.hpp"
 #include "runtime_core.hpp"
 #include "task_dump.hpp"
 #include "timer_service.hpp"
@@ -518,6 +519,7 @@ void task_actor::send_request(const caf::strong_actor_ptr& dest,
     dest->get()->attach(caf::default_attachable::make_monitor(
         dest->get()->address(), address()));
     request_->watched = dest;
+    request_->sent = std::chrono::steady_clock::now();
   }
   if (timeout != no_timeout)
     request_->timeout = arm_request_timeout(ctx, response_id, timeout);
@@ -543,6 +545,9 @@ void task_actor::forget_request() noexcept {
 void task_actor::settle_request(caf::type_erased_tuple* content,
                                 std::exception_ptr error) {
   auto* handler = request_->handler;
+  if (request_->watched)
+    count_remote_request(*ctx.rt, content != nullptr,
+                         std::chrono::steady_clock::now() - request_->sent);
   forget_request();
   if (content != nullptr)
     handler->on_response(*content);

@@ -13,6 +13,7 @@
 #include <caf/resumable.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -154,6 +155,7 @@ private:
     response_handler* handler = nullptr;
     timer_handle timeout;
     caf::strong_actor_ptr watched; // a remote peer monitored meanwhile
+    std::chrono::steady_clock::time_point sent; // to a remote peer only
     std::uint64_t last_id = 0;
   };
 

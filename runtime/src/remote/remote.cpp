@@ -164,6 +164,22 @@ gauge_family& published_family(detail::runtime_core& rt) {
       "Actors published (publish) and not unpublished.");
 }
 
+counter_family& requests_family(detail::runtime_core& rt) {
+  return rt.metrics.add_counter(
+      "actio_remote_requests_total",
+      "Requests from tasks to actors on other nodes, by outcome: answered "
+      "(any reply), or failed (a timeout, the node lost).",
+      {"outcome"});
+}
+
+histogram_family& request_seconds_family(detail::runtime_core& rt) {
+  return rt.metrics.add_histogram(
+      "actio_remote_request_seconds",
+      "Round trip of answered requests from tasks to actors on other nodes "
+      "(sent to reply handled).",
+      {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5});
+}
+
 /// Counts one `remote_actor` call that ended with `outcome` after `took`.
 void count_connect(detail::runtime_core& rt, const char* outcome,
                    std::chrono::steady_clock::duration took) {
@@ -185,6 +201,10 @@ void start_remote_metrics(runtime_core& rt) {
   for (const char* outcome : {"connected", "failed", "timeout"})
     connects.with({outcome});
   connect_seconds_family(rt);
+  auto& requests = requests_family(rt);
+  for (const char* outcome : {"answered", "failed"})
+    requests.with({outcome});
+  request_seconds_family(rt);
   published_family(rt).with();
   auto watcher =
       rt.system->spawn<caf::hidden>(node_watcher, nodes_family(rt).with());
@@ -193,6 +213,14 @@ void start_remote_metrics(runtime_core& rt) {
     sys->registry().erase(node_watcher_name);
     caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
   });
+}
+
+void count_remote_request(runtime_core& rt, bool answered,
+                          std::chrono::steady_clock::duration took) {
+  requests_family(rt).with({answered ? "answered" : "failed"}).inc();
+  if (answered)
+    request_seconds_family(rt).with().observe(
+        std::chrono::duration<double>(took).count());
 }
 
 } // namespace detail

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
+
 #include "actio/runtime_options.hpp"
 
 #include <caf/fwd.hpp>
@@ -30,6 +32,12 @@ class runtime_core;
 /// watcher behind `actio_remote_nodes`, if remote mode is on; called once
 /// from `runtime_core::start_metrics`, on the constructing thread.
 void start_remote_metrics(runtime_core& rt);
+
+/// Counts one request a task sent to an actor on another node, settled
+/// after `took`: answered (any reply), or failed (a timeout, the node
+/// lost). Called by the requesting task's actor, once per request.
+void count_remote_request(runtime_core& rt, bool answered,
+                          std::chrono::steady_clock::duration took);
 
 /// Whether `host` is a loopback address: 127.0.0.0/8, ::1 or "localhost".
 bool is_loopback_host(const std::string& host);

@@ -235,8 +235,8 @@ TEST_CASE("TLS peers whose certificates are not signed by the other's CA "
   caf::anon_send_exit(a, caf::exit_reason::kill);
 }
 
-TEST_CASE("the remote metrics count connects, published actors and the nodes "
-          "whose actors are reachable",
+TEST_CASE("the remote metrics count connects, requests, published actors and "
+          "the nodes whose actors are reachable",
           "[remote][metrics]") {
   time_limit limit{60s, "remote metrics"};
   actio::runtime server{remote_test_options(remote_mode::insecure_loopback)};
@@ -257,6 +257,12 @@ TEST_CASE("the remote metrics count connects, published actors and the nodes "
   CHECK(client.run_until_complete(client.create_task(ask, port, 2)) == 3);
   CHECK(sample(client, connected) == 2);
   CHECK(sample(client, "actio_remote_connect_seconds_count") == 2);
+  // Each ask is one request to the remote actor, answered.
+  CHECK(sample(client, "actio_remote_requests_total{outcome=\"answered\"}") ==
+        2);
+  CHECK(sample(client, "actio_remote_requests_total{outcome=\"failed\"}") == 0);
+  CHECK(sample(client, "actio_remote_request_seconds_count") == 2);
+  CHECK(sample(server, "actio_remote_request_seconds_count") == 0);
   // Two handles to one node: the node counts once.
   REQUIRE(actio::test::eventually(
       [&] { return sample(client, "actio_remote_nodes") == 1; }));
