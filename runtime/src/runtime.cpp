@@ -138,6 +138,7 @@ runtime_core::runtime_core(runtime_options opts) : options(std::move(opts)) {
     io->run();
   });
   loop = spawn_closure_actor(*this, nullptr, true);
+  timers->set_loop(caf::actor_cast<caf::weak_actor_ptr>(loop));
   handled_signals = std::make_unique<user_signals>(
       *io, caf::actor_cast<caf::strong_actor_ptr>(loop));
   if (options.slow_step < duration::zero()) {
@@ -416,8 +417,7 @@ namespace {
 timer_node* schedule_loop_node(runtime_core& rt, timer_node* node,
                                time_point when) {
   node->deadline = when;
-  node->kind = timer_node::callback;
-  node->target = caf::actor_cast<caf::weak_actor_ptr>(rt.loop);
+  node->kind = timer_node::callback; // no target: the timers' loop
   if (when == time_point::min()) {
     post_closure(rt.loop, make_claiming_closure(node));
   } else {

@@ -304,10 +304,12 @@ struct batch_runner {
   }
 };
 
-caf::actor lock_target(timer_node* node) {
-  if (node->state.load(std::memory_order_acquire) != timer_node::pending)
+caf::actor lock_target(timer_node* node, caf::actor_control_block* target) {
+  if (target == nullptr ||
+      node->state.load(std::memory_order_acquire) != timer_node::pending)
     return {};
-  if (auto strong = node->target.lock())
+  caf::weak_actor_ptr weak{target};
+  if (auto strong = weak.lock())
     return caf::actor_cast<caf::actor>(std::move(strong));
   return {};
 }
@@ -330,13 +332,13 @@ void timer_service::fire_all(std::vector<timer_node*>& due) {
       __builtin_prefetch(due[i + prefetch_ahead]);
     auto* node = due[i];
     // A run of callbacks for one actor (the loop's) locks it once.
+    auto* target = target_of(node);
     if (node->kind == timer_node::callback && batch_target &&
-        node->target.get() ==
-            caf::actor_cast<caf::actor_control_block*>(batch_target)) {
+        target == caf::actor_cast<caf::actor_control_block*>(batch_target)) {
       batch.push_back(node);
       continue;
     }
-    auto dest = lock_target(node);
+    auto dest = lock_target(node, target);
     if (!dest) {
       node->release_callback();
       continue;

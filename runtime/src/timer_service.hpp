@@ -35,7 +35,8 @@ struct timer_node : slab_allocated {
   /// target travel in one message); `direct` runs `fn` on the thread that
   /// fires the timer (the timer thread, or the thread driving virtual
   /// time), so `fn` must be short and thread-safe. `target` must be set for
-  /// every kind; a dead target drops the timer unfired.
+  /// every kind but `callback`, whose default (none) is the service's loop
+  /// (`set_loop`); a dead target drops the timer unfired.
   enum kind_t : std::uint8_t { resume, callback, direct };
 
   std::atomic<int> refs{1};
@@ -183,6 +184,11 @@ public:
   /// Schedules a node (the service takes one reference to it); thread-safe.
   void schedule(timer_node* node);
 
+  /// The actor that callback nodes without a target run on (the runtime's
+  /// loop), held weakly, so that a registration does not touch the loop's
+  /// reference counts. Call before scheduling any such node.
+  void set_loop(caf::weak_actor_ptr loop) { loop_ = std::move(loop); }
+
   /// The earliest pending deadline, cancelled timers skipped (manual mode).
   std::optional<time_point> next_deadline();
 
@@ -234,7 +240,12 @@ private:
   void compact();
   /// Releases every node held and every registered one (stopping).
   void drop_all();
-  static void fire_all(std::vector<timer_node*>& due);
+  void fire_all(std::vector<timer_node*>& due);
+  /// The actor a node fires on: its target, else the loop.
+  caf::actor_control_block* target_of(const timer_node* node) const noexcept {
+    auto* t = node->target.get();
+    return t != nullptr ? t : loop_.get();
+  }
 
   std::vector<entry>& slot(std::int64_t tick) {
     return slots_[static_cast<std::size_t>(tick % wheel_ticks)];
@@ -246,6 +257,7 @@ private:
 
   bool manual_;
   now_fn now_;
+  caf::weak_actor_ptr loop_;
   // Registration is a lock-free push onto `ingress_`, so callers never wait
   // behind the timer thread; the thread takes the whole stack at once.
   std::atomic<timer_node*> ingress_{nullptr};
