@@ -204,7 +204,7 @@ void start_remote_metrics(runtime_core& rt) {
   auto& requests = requests_family(rt);
   for (const char* outcome : {"answered", "failed"})
     requests.with({outcome});
-  request_seconds_family(rt);
+  request_seconds_family(rt).with();
   published_family(rt).with();
   auto watcher =
       rt.system->spawn<caf::hidden>(node_watcher, nodes_family(rt).with());
