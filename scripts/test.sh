@@ -36,11 +36,12 @@ cmake --build build/test-asan -j"$jobs"
 step "ASan + UBSan tests"
 (cd build/test-asan && ctest --output-on-failure -j"$jobs" --timeout 600)
 
-step "libFuzzer targets, 15 s each"
+step "libFuzzer targets, 15 s each, one per core at a time"
 # A crash, a sanitizer report or a broken property fails the step; the input
 # is kept in build/test-fuzz/artifacts/<target>/ (see docs/reliability.md).
 fuzz_start=$SECONDS
-FUZZ_BUILD_DIR=build/test-fuzz FUZZ_JOBS="$jobs" scripts/fuzz.sh all 15
+FUZZ_BUILD_DIR=build/test-fuzz FUZZ_JOBS="$jobs" FUZZ_RUN_JOBS="$jobs" \
+  scripts/fuzz.sh all 15
 echo "== fuzz step: $((SECONDS - fuzz_start)) s"
 
 step "clang-format"
