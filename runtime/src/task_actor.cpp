@@ -18,6 +18,7 @@
 #include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/sec.hpp>
 #include <caf/system_messages.hpp>
+#include <caf/type_erased_tuple.hpp>
 
 #include <cassert>
 #include <cstring>
@@ -545,9 +546,13 @@ void task_actor::forget_request() noexcept {
 void task_actor::settle_request(caf::type_erased_tuple* content,
                                 std::exception_ptr error) {
   auto* handler = request_->handler;
-  if (request_->watched)
-    count_remote_request(*ctx.rt, content != nullptr,
+  if (request_->watched) {
+    // A timeout or a lost node arrives as an error in place of the reply.
+    bool answered =
+        content != nullptr && !content->match_elements<caf::error>();
+    count_remote_request(*ctx.rt, answered,
                          std::chrono::steady_clock::now() - request_->sent);
+  }
   forget_request();
   if (content != nullptr)
     handler->on_response(*content);

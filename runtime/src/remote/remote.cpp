@@ -168,7 +168,7 @@ counter_family& requests_family(detail::runtime_core& rt) {
   return rt.metrics.add_counter(
       "actio_remote_requests_total",
       "Requests from tasks to actors on other nodes, by outcome: answered "
-      "(any reply), or failed (a timeout, the node lost).",
+      "(a reply), or failed (an error reply, a timeout, the node lost).",
       {"outcome"});
 }
 

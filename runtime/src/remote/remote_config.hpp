@@ -34,8 +34,9 @@ class runtime_core;
 void start_remote_metrics(runtime_core& rt);
 
 /// Counts one request a task sent to an actor on another node, settled
-/// after `took`: answered (any reply), or failed (a timeout, the node
-/// lost). Called by the requesting task's actor, once per request.
+/// after `took`: answered (a reply), or failed (an error in its place: an error
+/// reply, a timeout, the node lost). Called by the requesting task's actor,
+/// once per request.
 void count_remote_request(runtime_core& rt, bool answered,
                           std::chrono::steady_clock::duration took);
 

@@ -9,6 +9,7 @@
 #include "support/time_limit.hpp"
 
 #include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace std::chrono_literals;
 using actio::remote_mode;
@@ -283,4 +285,47 @@ TEST_CASE("the remote metrics count connects, requests, published actors and "
   caf::anon_send_exit(a, caf::exit_reason::kill);
   CHECK(actio::test::eventually(
       [&] { return sample(client, "actio_remote_nodes") == 0; }));
+}
+
+namespace {
+
+/// Takes every int request and never answers it (the promises are kept,
+/// so CAF sends no error either).
+struct silent_state {
+  std::vector<caf::response_promise> kept;
+};
+
+caf::behavior silent(caf::stateful_actor<silent_state>* self) {
+  return {[self](int) {
+    self->state.kept.push_back(self->make_response_promise());
+    return caf::delegated<int>{};
+  }};
+}
+
+actio::task<void> ask_briefly(std::uint16_t port) {
+  auto peer = co_await actio::remote_actor("127.0.0.1", port, 10s);
+  co_await actio::request<int>(peer, 200ms, 1);
+}
+
+} // namespace
+
+TEST_CASE("a remote request that times out counts as failed and is not "
+          "timed as a round trip",
+          "[remote][metrics]") {
+  time_limit limit{60s, "remote request metrics"};
+  actio::runtime server{remote_test_options(remote_mode::insecure_loopback)};
+  actio::runtime client{remote_test_options(remote_mode::insecure_loopback)};
+  auto quiet = server.system().spawn(silent);
+  auto port = actio::publish(server, quiet, "127.0.0.1", 0);
+  CHECK(starts_with(outcome(client, client.create_task(ask_briefly, port)),
+                    "timeout_error"));
+  auto sample = [&](const std::string& series) {
+    return actio::test::metric_sample(actio::metrics(client).render(), series)
+        .value_or(-1);
+  };
+  CHECK(sample("actio_remote_requests_total{outcome=\"failed\"}") == 1);
+  CHECK(sample("actio_remote_requests_total{outcome=\"answered\"}") == 0);
+  CHECK(sample("actio_remote_request_seconds_count") == 0);
+  actio::unpublish(server, quiet, port);
+  caf::anon_send_exit(quiet, caf::exit_reason::kill);
 }
