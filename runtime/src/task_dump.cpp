@@ -116,11 +116,17 @@ std::string json_string(std::string_view s) {
   return out + "\"";
 }
 
-std::string site_of(const task_row& r, bool shorten) {
-  if (r.site_file == nullptr)
+/// "file:line", the file's path shortened for the text form; empty if
+/// `file` is null.
+std::string file_line(const char* file, unsigned line, bool shorten) {
+  if (file == nullptr)
     return {};
-  return (shorten ? short_path(r.site_file) : std::string{r.site_file}) + ":" +
-         std::to_string(r.site_line);
+  return (shorten ? short_path(file) : std::string{file}) + ":" +
+         std::to_string(line);
+}
+
+std::string site_of(const task_row& r, bool shorten) {
+  return file_line(r.site_file, r.site_line, shorten);
 }
 
 /// The coroutine a task runs: its function's name, or for a lambda (whose
@@ -131,15 +137,11 @@ std::string coroutine_of(const task_row& r, bool shorten) {
   std::string_view fn{r.coro_function};
   if (fn != "operator()" || r.coro_file == nullptr)
     return std::string{fn} + "()";
-  return "operator() at " +
-         (shorten ? short_path(r.coro_file) : std::string{r.coro_file}) + ":" +
-         std::to_string(r.coro_line);
+  return "operator() at " + file_line(r.coro_file, r.coro_line, shorten);
 }
 
 std::string coroutine_site_of(const task_row& r) {
-  if (r.coro_file == nullptr)
-    return {};
-  return std::string{r.coro_file} + ":" + std::to_string(r.coro_line);
+  return file_line(r.coro_file, r.coro_line, false);
 }
 
 std::string render_json(const std::vector<task_row>& rows,
